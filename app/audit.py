@@ -1,0 +1,146 @@
+"""The audit trail: append-only, hash-chained, written in the same transaction as the change.
+
+Every entry stores the hash of the one before it, so an edit made behind the
+application's back (triggers dropped, a row rewritten) breaks the chain and
+``verify`` names the first entry that no longer matches.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import socket
+from dataclasses import dataclass
+from typing import Any, Iterable, Iterator
+
+from peewee import JOIN
+
+from app.clock import iso_utc, now_utc
+from app.ids import new_id
+from app.models import AuditEntry, CertAttachment
+
+GENESIS_HASH = "0" * 64
+_BATCH = 5000
+
+HASHED_FIELDS = (
+    "seq", "id", "type", "at", "user_id", "serial_id", "cert_id", "job_id",
+    "path_id", "step_id", "record_id", "workstation", "reason", "details",
+)
+
+
+def workstation() -> str:
+    """Where this process runs, as recorded in each entry."""
+    return os.environ.get("CERTLINE_WORKSTATION") or socket.gethostname()
+
+
+def entry_hash(prev_hash: str, row: dict[str, Any]) -> str:
+    """The seal of one entry: sha256 over the previous hash and the entry's canonical JSON."""
+    payload = {name: row.get(name) for name in HASHED_FIELDS}
+    payload["at"] = iso_utc(row["at"])
+    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(f"{prev_hash}\n{canonical}".encode()).hexdigest()
+
+
+def _chain_head() -> tuple[int, str]:
+    last = AuditEntry.select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1).first()
+    return (last.seq, last.hash) if last else (0, GENESIS_HASH)
+
+
+def new_entry(type: str, user_id: str | None, **fields: Any) -> dict[str, Any]:
+    """An unsealed entry; ``append`` gives it its place in the chain."""
+    fields.setdefault("details", {})
+    fields.setdefault("at", now_utc())
+    return {"id": new_id("ae_"), "type": type, "user_id": user_id, "workstation": workstation(), **fields}
+
+
+def append(entries: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Seal and insert entries at the end of the chain. Call inside ``write_transaction``."""
+    seq, prev_hash = _chain_head()
+    rows = []
+    for entry in entries:
+        seq += 1
+        row = {name: None for name in HASHED_FIELDS} | entry | {"seq": seq, "prev_hash": prev_hash}
+        row["hash"] = prev_hash = entry_hash(prev_hash, row)
+        rows.append(row)
+    for start in range(0, len(rows), 500):
+        AuditEntry.insert_many(rows[start:start + 500]).execute()
+    return rows
+
+
+def record(type: str, user_id: str | None, **fields: Any) -> dict[str, Any]:
+    """Append one entry; see ``new_entry`` for the fields."""
+    return append([new_entry(type, user_id, **fields)])[0]
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    ok: bool
+    entries: int
+    attachments: int
+    problem: str | None = None
+    entry_id: str | None = None
+    seq: int | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"ok": self.ok, "entries": self.entries, "attachments": self.attachments,
+                "problem": self.problem, "entryId": self.entry_id, "seq": self.seq}
+
+
+def _entries_in_order() -> Iterator[dict[str, Any]]:
+    # Keyset pages rather than one cursor: PostgreSQL's client cursor would hold it all.
+    after = 0
+    while True:
+        page = list(AuditEntry.select().where(AuditEntry.seq > after).order_by(AuditEntry.seq).limit(_BATCH).dicts())
+        if not page:
+            return
+        yield from page
+        after = page[-1]["seq"]
+
+
+def verify() -> VerifyResult:
+    """Walk the chain from the first entry; report the first one that does not match.
+
+    Also checks that every attachment has the ``cert_attached`` entry that recorded it,
+    with the same serial, certificate, step, user and time.
+    """
+    expected_seq, prev_hash, count = 1, GENESIS_HASH, 0
+    for row in _entries_in_order():
+        if row["seq"] != expected_seq:
+            return VerifyResult(False, count, 0, f"entry {expected_seq} is missing: the chain jumps to {row['seq']}",
+                                row["id"], row["seq"])
+        if row["prev_hash"] != prev_hash:
+            return VerifyResult(False, count, 0, "its link to the previous entry does not match",
+                                row["id"], row["seq"])
+        if entry_hash(prev_hash, row) != row["hash"]:
+            return VerifyResult(False, count, 0, "its content does not match its hash (altered after it was written)",
+                                row["id"], row["seq"])
+        prev_hash, expected_seq, count = row["hash"], expected_seq + 1, count + 1
+    attachments, problem = _check_attachments()
+    if problem:
+        return VerifyResult(False, count, attachments, problem)
+    return VerifyResult(True, count, attachments)
+
+
+def _check_attachments() -> tuple[int, str | None]:
+    a, e = CertAttachment, AuditEntry
+    total = a.select().count()
+    entries = e.select().where(e.type == "cert_attached").count()
+    mismatch = (
+        a.select(a.id)
+        .join(e, on=((e.record_id == a.id) & (e.type == "cert_attached")), join_type=JOIN.LEFT_OUTER)
+        .where(
+            e.seq.is_null()
+            | (e.serial_id != a.serial)
+            | (e.cert_id != a.certificate)
+            | (e.step_id != a.step)
+            | (e.user_id != a.attached_by)
+            | (e.at != a.attached_at)
+        )
+        .limit(1)
+        .first()
+    )
+    if mismatch:
+        return total, f"attachment {mismatch.id} does not match the cert_attached entry that recorded it"
+    if entries != total:
+        return total, f"{entries} cert_attached entries but {total} attachments"
+    return total, None

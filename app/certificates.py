@@ -1,0 +1,372 @@
+"""Certificates (seed 001): create, view, list, update, revoke, delete, and whether one may be attached."""
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from app import audit
+from app.clock import now_utc, today
+from app.db import write_transaction
+from app.errors import Invalid, NotFound
+from app.ids import check_id
+from app.models import (
+    CERT_KINDS,
+    EN10204_TYPES,
+    RESOURCE_TYPES,
+    REVIEW_STATUSES,
+    VALIDITY_UNITS,
+    CertAttachment,
+    Certificate,
+    CertificateDocument,
+)
+from app.users import require_user
+
+MANAGERS = ("supervisor", "admin")
+EDITABLE_FIELDS = (
+    "name", "kind", "number", "en10204_type", "heat_lot", "resource_type", "resource_id",
+    "date_release", "date_expire", "validity", "validity_unit", "warning", "note", "data",
+)
+SORTABLE_FIELDS = ("id", "name", "kind", "number", "date_release", "date_expire", "status", "review_status")
+
+
+@dataclass(frozen=True)
+class CertificateRecord:
+    id: str
+    name: str
+    kind: str
+    number: str | None
+    en10204_type: str | None
+    heat_lot: str | None
+    resource_type: str
+    resource_id: str | None
+    date_release: dt.date | None
+    date_expire: dt.date | None
+    validity: int | None
+    validity_unit: str | None
+    warning: int
+    note: str | None
+    data: dict
+    status: str
+    review_status: str
+
+    @classmethod
+    def of(cls, cert: Certificate) -> "CertificateRecord":
+        return cls(**{name: getattr(cert, name) for name in cls.__dataclass_fields__})
+
+    def expiry_state(self, on: dt.date | None = None) -> str:
+        """``valid``, ``expiring`` (inside its warning window) or ``expired`` on the given day."""
+        return expiry_state(self.date_expire, self.warning, on or today())
+
+    def to_json(self, on: dt.date | None = None) -> dict[str, Any]:
+        """The seed 001 record, with Certline's kind, number, status and review status."""
+        record = asdict(self)
+        for name in ("date_release", "date_expire"):
+            record[name] = record[name].isoformat() if record[name] else None
+        record["expiry_state"] = self.expiry_state(on)
+        return record
+
+
+def expiry_state(date_expire: dt.date | None, warning: int, on: dt.date) -> str:
+    # The expiry date is the first day a certificate is no longer valid: a one-year
+    # certificate released 2022-01-01 expires 2023-01-01 (seed 001's example).
+    if date_expire is None:
+        return "valid"
+    if on >= date_expire:
+        return "expired"
+    if warning and on >= date_expire - dt.timedelta(days=warning):
+        return "expiring"
+    return "valid"
+
+
+def add_validity(start: dt.date, validity: int, unit: str) -> dt.date:
+    """``start`` moved on by ``validity`` days, months or years (end of month clamped)."""
+    if unit == "DAY":
+        return start + dt.timedelta(days=validity)
+    months = validity * (12 if unit == "YEAR" else 1)
+    year, month = divmod(start.month - 1 + months, 12)
+    year += start.year
+    day = min(start.day, calendar.monthrange(year, month + 1)[1])
+    return dt.date(year, month + 1, day)
+
+
+def _date(value: Any, field: str) -> dt.date | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise Invalid(f"{field} must be a date like 2024-01-31: {value}", field) from None
+
+
+def _int(value: Any, field: str, minimum: int) -> int | None:
+    if value in (None, ""):
+        return None
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise Invalid(f"{field} must be a whole number: {value}", field) from None
+    if number < minimum or number != float(value):
+        raise Invalid(f"{field} must be a whole number of at least {minimum}: {value}", field)
+    return number
+
+
+def _text(value: Any) -> str | None:
+    text = str(value).strip() if value is not None else ""
+    return text or None
+
+
+def certificate_row(fields: dict[str, Any]) -> dict[str, Any]:
+    """Validate and normalise certificate fields; raises Invalid naming the field at fault."""
+    row = dict(fields)
+    check_id(row.get("id"), "Certificate id")
+    row["name"] = _text(row.get("name"))
+    if not row["name"]:
+        raise Invalid("Name is required", "name")
+    if len(row["name"]) > 200:
+        raise Invalid("Name is longer than 200 characters", "name")
+    if row.get("kind") not in CERT_KINDS:
+        raise Invalid(f"Kind must be one of {', '.join(CERT_KINDS)}: {row.get('kind')}", "kind")
+    row["number"] = _text(row.get("number"))
+    if row["number"] is not None:
+        check_id(row["number"], "Certificate number")
+    row["en10204_type"] = _text(row.get("en10204_type"))
+    row["heat_lot"] = _text(row.get("heat_lot"))
+    if row["kind"] == "MATERIAL":
+        if row["en10204_type"] is not None and row["en10204_type"] not in EN10204_TYPES:
+            raise Invalid(f"EN 10204 type must be one of {', '.join(EN10204_TYPES)}: {row['en10204_type']}",
+                          "en10204_type")
+    elif row["en10204_type"] is not None:
+        raise Invalid("EN 10204 type applies to material certificates only", "en10204_type")
+    row["resource_type"] = row.get("resource_type") or "other"
+    if row["resource_type"] not in RESOURCE_TYPES:
+        raise Invalid(f"Resource type must be one of {', '.join(RESOURCE_TYPES)}: {row['resource_type']}",
+                      "resource_type")
+    row["resource_id"] = _text(row.get("resource_id"))
+    row["date_release"] = _date(row.get("date_release"), "Release date")
+    row["date_expire"] = _date(row.get("date_expire"), "Expiry date")
+    row["validity"] = _int(row.get("validity"), "Validity", 1)
+    row["validity_unit"] = _text(row.get("validity_unit"))
+    if (row["validity"] is None) != (row["validity_unit"] is None):
+        raise Invalid("Validity and its unit go together: give both or neither", "validity_unit")
+    if row["validity_unit"] is not None and row["validity_unit"] not in VALIDITY_UNITS:
+        raise Invalid(f"Validity unit must be one of {', '.join(VALIDITY_UNITS)}: {row['validity_unit']}",
+                      "validity_unit")
+    if row["date_expire"] is None and row["validity"] is not None:
+        if row["date_release"] is None:
+            raise Invalid("A release date is needed to work out the expiry from the validity", "date_release")
+        row["date_expire"] = add_validity(row["date_release"], row["validity"], row["validity_unit"])
+    if row["date_release"] and row["date_expire"] and row["date_expire"] <= row["date_release"]:
+        raise Invalid(f"Expiry date {row['date_expire']} must be after the release date {row['date_release']}",
+                      "date_expire")
+    row["warning"] = _int(row.get("warning"), "Warning days", 0) or 0
+    row["note"] = _text(row.get("note"))
+    row["data"] = row.get("data") or {}
+    if not isinstance(row["data"], dict):
+        raise Invalid("Data must be a JSON object", "data")
+    return row
+
+
+def _get(cert_id: str) -> Certificate:
+    cert = Certificate.get_or_none(Certificate.id == cert_id)
+    if cert is None:
+        raise NotFound(f"Certificate not found: {cert_id}")
+    return cert
+
+
+def get_certificate(cert_id: str) -> CertificateRecord:
+    """Raises NotFound: ``Certificate not found: {id}``."""
+    return CertificateRecord.of(_get(cert_id))
+
+
+def find_by_code(code: str) -> CertificateRecord | None:
+    """The certificate whose id, or else whose issuer number, is ``code`` (a scan)."""
+    cert = Certificate.get_or_none(Certificate.id == code)
+    if cert is None:
+        matches = list(Certificate.select().where(Certificate.number == code).limit(2))
+        cert = matches[0] if len(matches) == 1 else None
+    return CertificateRecord.of(cert) if cert else None
+
+
+def create_certificate(fields: dict[str, Any], user_id: str) -> CertificateRecord:
+    """Register a certificate. Raises Invalid (a field, or the id taken), Forbidden."""
+    row = certificate_row({name: fields.get(name) for name in ("id", *EDITABLE_FIELDS)})
+    with write_transaction():
+        require_user(user_id, MANAGERS, "create certificates")
+        if Certificate.get_or_none(Certificate.id == row["id"]):
+            raise Invalid(f"Certificate already exists: {row['id']}", "id")
+        now = now_utc()
+        Certificate.insert(row | {"status": "active", "review_status": "pending",
+                                  "created_at": now, "updated_at": now}).execute()
+        record = get_certificate(row["id"])
+        audit.record("cert_created", user_id, cert_id=record.id, details=record.to_json())
+    return record
+
+
+def _json_value(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, dt.date) else value
+
+
+def update_certificate(cert_id: str, changes: dict[str, Any], user_id: str, reason: str) -> CertificateRecord:
+    """Change fields of a certificate; the audit entry keeps old and new value per field (seed 001).
+
+    Raises NotFound, Invalid (unknown field, bad value, no reason), Forbidden.
+    """
+    unknown = sorted(set(changes) - set(EDITABLE_FIELDS))
+    if unknown:
+        raise Invalid(f"These fields cannot be changed: {', '.join(unknown)}")
+    reason = _require_reason(reason, "update a certificate")
+    with write_transaction():
+        require_user(user_id, MANAGERS, "update certificates")
+        cert = _get(cert_id)
+        old = CertificateRecord.of(cert)
+        merged = asdict(old) | changes
+        if "date_expire" not in changes and {"validity", "validity_unit", "date_release"} & set(changes):
+            merged["date_expire"] = None  # derive again from the new validity
+        row = certificate_row(merged)
+        updated = {
+            name: {"old": _json_value(getattr(old, name)), "new": _json_value(row[name])}
+            for name in EDITABLE_FIELDS
+            if row[name] != getattr(old, name)
+        }
+        if not updated:
+            return old
+        Certificate.update({name: row[name] for name in updated} | {"updated_at": now_utc()}).where(
+            Certificate.id == cert_id).execute()
+        audit.record("cert_updated", user_id, cert_id=cert_id, reason=reason,
+                     details={"entity_id": cert_id, "updated_fields": updated})
+    return get_certificate(cert_id)
+
+
+def revoke_certificate(cert_id: str, user_id: str, reason: str) -> CertificateRecord:
+    """No new attachments from now on; existing ones stay. Raises NotFound, Invalid, Forbidden."""
+    reason = _require_reason(reason, "revoke a certificate")
+    with write_transaction():
+        require_user(user_id, MANAGERS, "revoke certificates")
+        cert = _get(cert_id)
+        if cert.status == "revoked":
+            raise Invalid(f"Certificate {cert_id} is already revoked")
+        Certificate.update(status="revoked", updated_at=now_utc()).where(Certificate.id == cert_id).execute()
+        audit.record("cert_revoked", user_id, cert_id=cert_id, reason=reason)
+    return get_certificate(cert_id)
+
+
+@dataclass(frozen=True)
+class DeletePlan:
+    """What deleting a certificate takes with it (seed 001's ``force``): its documents."""
+
+    certificate: CertificateRecord
+    documents: list[dict[str, Any]]
+    deleted: bool
+
+    def to_json(self) -> dict[str, Any]:
+        return {"certificate": self.certificate.to_json(), "documents": self.documents, "deleted": self.deleted}
+
+
+def delete_certificate(cert_id: str, user_id: str, reason: str, force: bool = False) -> DeletePlan:
+    """Delete a certificate that was never attached.
+
+    With documents and without ``force`` nothing is deleted: the plan lists what would go.
+    Raises NotFound, Invalid (attachments exist: revoke instead; no reason), Forbidden.
+    """
+    reason = _require_reason(reason, "delete a certificate")
+    with write_transaction():
+        require_user(user_id, MANAGERS, "delete certificates")
+        cert = _get(cert_id)
+        attached = CertAttachment.select().where(CertAttachment.certificate == cert_id).count()
+        if attached:
+            raise Invalid(
+                f"Certificate {cert_id} has {attached} attachment{'s' if attached != 1 else ''} and cannot be "
+                "deleted: attachments are permanent. Revoke it instead."
+            )
+        record = CertificateRecord.of(cert)
+        documents = [
+            {"id": d.id, "file_name": d.file_name, "size": d.size, "content_type": d.content_type}
+            for d in CertificateDocument.select().where(CertificateDocument.certificate == cert_id)
+            .order_by(CertificateDocument.uploaded_at)
+        ]
+        if documents and not force:
+            return DeletePlan(record, documents, deleted=False)
+        CertificateDocument.delete().where(CertificateDocument.certificate == cert_id).execute()
+        cert.delete_instance()
+        audit.record("cert_deleted", user_id, cert_id=cert_id, reason=reason,
+                     details={"certificate": record.to_json(), "documents": documents})
+    return DeletePlan(record, documents, deleted=True)
+
+
+def _require_reason(reason: str | None, action: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise Invalid(f"A reason is required to {action}", "reason")
+    return reason
+
+
+def refusal_to_attach(cert: CertificateRecord, on: dt.date, require_approved: bool = False) -> str | None:
+    """Why ``cert`` may not be attached on day ``on``, or None when it may."""
+    if cert.status == "revoked":
+        return f"Certificate {cert.id} is revoked, cannot attach"
+    if cert.date_expire is not None and expiry_state(cert.date_expire, cert.warning, on) == "expired":
+        return f"Certificate {cert.id} expired on {cert.date_expire.isoformat()}, cannot attach"
+    if require_approved and cert.review_status != "approved":
+        return (f"Certificate {cert.id} is not approved (review status {cert.review_status}); "
+                "only approved certificates may be attached")
+    return None
+
+
+@dataclass(frozen=True)
+class CertificateQuery:
+    """Filters and order for ``list_certificates``; every field optional."""
+
+    text: str | None = None
+    kind: str | None = None
+    status: str | None = None
+    review_status: str | None = None
+    resource_type: str | None = None
+    resource_id: str | None = None
+    expires_within_days: int | None = None
+    expired: bool | None = None
+    sort: str = "id"
+    descending: bool = False
+
+
+def _filtered(query: CertificateQuery, on: dt.date):
+    c = Certificate
+    select = c.select()
+    if query.text:
+        # contains() is case-insensitive on both databases (LIKE on SQLite, ILIKE on PostgreSQL).
+        select = select.where(c.id.contains(query.text) | c.name.contains(query.text) | c.number.contains(query.text))
+    for name in ("kind", "status", "review_status", "resource_type", "resource_id"):
+        value = getattr(query, name)
+        if value:
+            select = select.where(getattr(c, name) == value)
+    if query.review_status and query.review_status not in REVIEW_STATUSES:
+        raise Invalid(f"Review status must be one of {', '.join(REVIEW_STATUSES)}")
+    if query.expires_within_days is not None:
+        select = select.where(c.date_expire > on, c.date_expire <= on + dt.timedelta(days=query.expires_within_days))
+    if query.expired is True:
+        select = select.where(c.date_expire <= on)
+    elif query.expired is False:
+        select = select.where(c.date_expire.is_null() | (c.date_expire > on))
+    return select
+
+
+def list_certificates(query: CertificateQuery = CertificateQuery(), limit: int | None = None, offset: int = 0,
+                      on: dt.date | None = None) -> list[CertificateRecord]:
+    """Certificates matching ``query``, sorted in the database. Raises Invalid for an unknown sort."""
+    if query.sort not in SORTABLE_FIELDS:
+        raise Invalid(f"Sort by one of {', '.join(SORTABLE_FIELDS)}: {query.sort}")
+    column = getattr(Certificate, query.sort)
+    order = [column.desc() if query.descending else column.asc()]
+    if query.sort != "id":
+        order.append(Certificate.id.desc() if query.descending else Certificate.id.asc())
+    select = _filtered(query, on or today()).order_by(*order).offset(offset)
+    if limit is not None:
+        select = select.limit(limit)
+    return [CertificateRecord.of(c) for c in select]
+
+
+def count_certificates(query: CertificateQuery = CertificateQuery(), on: dt.date | None = None) -> int:
+    return _filtered(query, on or today()).count()

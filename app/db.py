@@ -1,0 +1,151 @@
+"""Opening the database: where it lives, how it is tuned, and its migrations.
+
+SQLite is the embedded default (one file in the user's data directory); several
+workstations share one PostgreSQL database given as a ``postgresql://`` URL.
+"""
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import os
+import sqlite3
+from pathlib import Path as FilePath
+from urllib.parse import urlsplit
+
+import platformdirs
+from peewee import DatabaseError, IntegrityError, PostgresqlDatabase, SqliteDatabase
+from playhouse.migrations import Runner
+
+from app.errors import DatabaseUnavailable
+from app.models import database
+
+APP_NAME = "certline"
+APP_AUTHOR = "Certline"
+DEFAULT_FILE_NAME = "certline.sqlite3"
+MIGRATIONS_DIR = FilePath(__file__).with_name("migrations")
+# Any fixed number: every writer on PostgreSQL takes this advisory lock, which
+# serialises the audit hash chain across workstations.
+WRITE_LOCK_KEY = 0x43455254
+SQLITE_PRAGMAS = {
+    "journal_mode": "wal",
+    "foreign_keys": 1,
+    # FULL: an attach the operator saw confirmed survives a power cut.
+    "synchronous": 2,
+    "busy_timeout": 15000,
+    "cache_size": -65536,
+}
+
+# Fixed-width text keeps SQLite's text order equal to time order, and replaces
+# the default adapters that Python 3.12 deprecates.
+sqlite3.register_adapter(dt.datetime, lambda value: value.isoformat(" ", "microseconds"))
+sqlite3.register_adapter(dt.date, lambda value: value.isoformat())
+
+
+def data_dir() -> FilePath:
+    """``CERTLINE_DATA`` if set, else the platform's user data directory."""
+    override = os.environ.get("CERTLINE_DATA")
+    return FilePath(override) if override else FilePath(platformdirs.user_data_dir(APP_NAME, APP_AUTHOR))
+
+
+def resolve_url(db: str | None = None) -> str:
+    """``--db`` wins, then ``CERTLINE_DB``, then the SQLite file in the data directory."""
+    return db or os.environ.get("CERTLINE_DB") or str(data_dir() / DEFAULT_FILE_NAME)
+
+
+def is_postgres_url(url: str) -> bool:
+    return url.startswith(("postgresql://", "postgres://"))
+
+
+def describe(url: str) -> str:
+    """The URL without its password, fit for a log line or a message."""
+    if not is_postgres_url(url):
+        return url
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    port = f":{parts.port}" if parts.port else ""
+    user = f"{parts.username}@" if parts.username else ""
+    return f"{parts.scheme}://{user}{host}{port}{parts.path}"
+
+
+def _make_database(url: str):
+    if is_postgres_url(url):
+        # psycopg takes the URL as a connection string, query options included.
+        return PostgresqlDatabase(url, autorollback=True)
+    path = FilePath(url.removeprefix("sqlite:///"))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return SqliteDatabase(str(path), pragmas=SQLITE_PRAGMAS, timeout=15)
+
+
+def open_database(db: str | None = None, migrate: bool = True):
+    """Bind the models to the database at ``db`` (see ``resolve_url``) and migrate it.
+
+    Raises DatabaseUnavailable with a plain message when it cannot be opened.
+    """
+    url = resolve_url(db)
+    try:
+        handle = _make_database(url)
+        database.initialize(handle)
+        handle.connect(reuse_if_open=True)
+        if migrate:
+            apply_migrations(handle)
+    except (DatabaseError, OSError) as error:
+        database.initialize(None)
+        raise DatabaseUnavailable(f"Cannot open the database {describe(url)}: {_first_line(error)}") from error
+    return handle
+
+
+def close_database() -> None:
+    handle = database.obj
+    if handle is not None and not handle.is_closed():
+        handle.close()
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip() or type(error).__name__
+    return text.splitlines()[0]
+
+
+def apply_migrations(handle) -> list[str]:
+    """Apply pending migrations; returns the names applied."""
+    runner = Runner(handle, directory=str(MIGRATIONS_DIR))
+    if isinstance(handle, PostgresqlDatabase):
+        handle.execute_sql("SELECT pg_advisory_lock(%s)", (WRITE_LOCK_KEY + 1,))
+        try:
+            return runner.up()
+        finally:
+            handle.execute_sql("SELECT pg_advisory_unlock(%s)", (WRITE_LOCK_KEY + 1,))
+    try:
+        return runner.up()
+    except IntegrityError:
+        # Another process applied the same migration between our plan and our write.
+        return runner.up()
+
+
+def schema_migrations(handle) -> list[str]:
+    """Names of the migrations this database has applied, oldest first."""
+    return [m.name for m in Runner(handle, directory=str(MIGRATIONS_DIR)).status() if m.applied]
+
+
+def is_sqlite() -> bool:
+    return isinstance(database.obj, SqliteDatabase)
+
+
+@contextlib.contextmanager
+def write_transaction():
+    """One transaction that holds the write lock from its first statement.
+
+    On SQLite the transaction begins IMMEDIATE, so two writers queue instead of
+    deadlocking; on PostgreSQL an advisory lock does the same across workstations.
+    Either way the audit hash chain is extended by one writer at a time.
+    """
+    handle = database.obj
+    if isinstance(handle, SqliteDatabase):
+        with handle.atomic(lock_type="IMMEDIATE") as transaction:
+            yield transaction
+        return
+    outermost = handle.transaction_depth() == 0
+    with handle.atomic() as transaction:
+        if outermost:
+            handle.execute_sql("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK_KEY,))
+        yield transaction
+

@@ -1,0 +1,35 @@
+"""The three ways a request can be refused, each carrying the message shown to people."""
+
+
+class CertlineError(Exception):
+    """Base of every refusal; ``str(error)`` is the exact message for the person."""
+
+    status = 500
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class NotFound(CertlineError):
+    status = 404
+
+
+class Invalid(CertlineError):
+    """A bad request; ``field`` names the input at fault where there is one, for forms."""
+
+    status = 400
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+class Forbidden(CertlineError):
+    status = 403
+
+
+class DatabaseUnavailable(CertlineError):
+    """The database could not be reached or opened; nothing was changed."""
+
+    status = 503

@@ -1,0 +1,29 @@
+"""Attachments and audit entries become append-only, enforced by the database itself."""
+from peewee import SqliteDatabase
+
+APPEND_ONLY_TABLES = ("cert_attachment", "audit_entry")
+
+
+def up(migrator, db):
+    if isinstance(db, SqliteDatabase):
+        for table in APPEND_ONLY_TABLES:
+            for operation in ("UPDATE", "DELETE"):
+                db.execute_sql(
+                    f"CREATE TRIGGER {table}_no_{operation.lower()} BEFORE {operation} ON {table} "
+                    f"BEGIN SELECT RAISE(ABORT, '{table} is append-only: {operation} refused'); END"
+                )
+        return
+    db.execute_sql(
+        "CREATE OR REPLACE FUNCTION certline_append_only() RETURNS trigger AS $$ "
+        "BEGIN RAISE EXCEPTION '% is append-only: % refused', TG_TABLE_NAME, TG_OP; END; "
+        "$$ LANGUAGE plpgsql"
+    )
+    for table in APPEND_ONLY_TABLES:
+        db.execute_sql(
+            f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
+            "FOR EACH ROW EXECUTE FUNCTION certline_append_only()"
+        )
+        db.execute_sql(
+            f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
+            "FOR EACH STATEMENT EXECUTE FUNCTION certline_append_only()"
+        )

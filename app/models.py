@@ -1,0 +1,195 @@
+"""One Peewee model per entity of DESIGN.md, bound at start-up through ``database``.
+
+The tables themselves are created by the numbered migrations in ``app/migrations``;
+these models describe the current schema for the code that reads and writes it.
+"""
+import json
+
+from peewee import (
+    BigIntegerField,
+    BooleanField,
+    CharField,
+    DatabaseProxy,
+    DateField,
+    DateTimeField,
+    ForeignKeyField,
+    IntegerField,
+    Model,
+    TextField,
+)
+
+from app.clock import now_utc
+
+database = DatabaseProxy()
+
+ROLES = ("operator", "supervisor", "admin")
+CERT_KINDS = ("MATERIAL", "PROCESS", "CALIBRATION", "TRAINING", "CONFORMANCE", "INSPECTION", "OTHER")
+EN10204_TYPES = ("2.1", "2.2", "3.1", "3.2")
+RESOURCE_TYPES = ("material_lot", "person", "equipment", "other")
+VALIDITY_UNITS = ("DAY", "MONTH", "YEAR")
+CERT_STATUSES = ("active", "revoked")
+REVIEW_STATUSES = ("pending", "uploaded", "approved")
+SERIAL_STATUSES = ("in_progress", "completed", "scrapped")
+
+
+class JSONField(TextField):
+    """JSON kept as text, so SQLite and PostgreSQL store it the same way."""
+
+    def db_value(self, value):
+        return None if value is None else json.dumps(value, sort_keys=True, separators=(",", ":"))
+
+    def python_value(self, value):
+        return None if value is None else json.loads(value)
+
+
+def _id_field(**kwargs) -> CharField:
+    return CharField(max_length=64, **kwargs)
+
+
+class BaseModel(Model):
+    class Meta:
+        database = database
+        legacy_table_names = False
+
+
+class User(BaseModel):
+    id = _id_field(primary_key=True)
+    name = CharField(max_length=200)
+    role = CharField(max_length=16)
+    badge = _id_field(unique=True)
+    pin_hash = CharField(max_length=200, null=True)
+    active = BooleanField(default=True)
+    created_at = DateTimeField(default=now_utc)
+
+
+class Path(BaseModel):
+    id = _id_field(primary_key=True)
+    name = CharField(max_length=200)
+
+
+class Step(BaseModel):
+    id = _id_field(primary_key=True)
+    path = ForeignKeyField(Path, backref="steps", on_delete="RESTRICT")
+    position = IntegerField()
+    name = CharField(max_length=200)
+    requires = JSONField(default=list)
+
+    class Meta:
+        indexes = ((("path", "position"), True),)
+
+
+class Job(BaseModel):
+    id = _id_field(primary_key=True)
+    name = CharField(max_length=200)
+    part = CharField(max_length=200)
+    path = ForeignKeyField(Path, on_delete="RESTRICT")
+    quantity = IntegerField()
+    created_at = DateTimeField(default=now_utc)
+
+
+class SerialNumber(BaseModel):
+    id = _id_field(primary_key=True)
+    job = ForeignKeyField(Job, backref="serials", on_delete="RESTRICT")
+    path = ForeignKeyField(Path, on_delete="RESTRICT")
+    current_step_index = IntegerField(default=0)
+    status = CharField(max_length=16, default="in_progress")
+    created_at = DateTimeField(default=now_utc)
+
+    class Meta:
+        table_name = "serial"
+
+
+class SerialCounter(BaseModel):
+    """The last number handed out per serial prefix, so a batch never scans a million ids."""
+
+    prefix = CharField(max_length=32, primary_key=True)
+    last = BigIntegerField()
+
+
+class Certificate(BaseModel):
+    id = _id_field(primary_key=True)
+    name = CharField(max_length=200)
+    kind = CharField(max_length=16)
+    number = CharField(max_length=64, null=True, index=True)
+    en10204_type = CharField(max_length=4, null=True)
+    heat_lot = CharField(max_length=64, null=True)
+    resource_type = CharField(max_length=16, default="other")
+    resource_id = CharField(max_length=64, null=True)
+    date_release = DateField(null=True)
+    date_expire = DateField(null=True)
+    validity = IntegerField(null=True)
+    validity_unit = CharField(max_length=8, null=True)
+    warning = IntegerField(default=0)
+    note = TextField(null=True)
+    data = JSONField(default=dict)
+    status = CharField(max_length=16, default="active")
+    review_status = CharField(max_length=16, default="pending")
+    created_at = DateTimeField(default=now_utc)
+    updated_at = DateTimeField(default=now_utc)
+
+
+class CertificateDocument(BaseModel):
+    id = _id_field(primary_key=True)
+    certificate = ForeignKeyField(Certificate, backref="documents", on_delete="RESTRICT")
+    file_name = CharField(max_length=255)
+    size = BigIntegerField()
+    content_type = CharField(max_length=120)
+    sha256 = CharField(max_length=64, index=True)
+    storage_path = CharField(max_length=512)
+    uploaded_by = ForeignKeyField(User, on_delete="RESTRICT")
+    uploaded_at = DateTimeField(default=now_utc)
+
+
+class CertAttachment(BaseModel):
+    id = _id_field(primary_key=True)
+    serial = ForeignKeyField(SerialNumber, on_delete="RESTRICT")
+    certificate = ForeignKeyField(Certificate, column_name="cert_id", on_delete="RESTRICT")
+    step = ForeignKeyField(Step, on_delete="RESTRICT")
+    attached_at = DateTimeField()
+    attached_by = ForeignKeyField(User, column_name="attached_by", on_delete="RESTRICT")
+
+    class Meta:
+        table_name = "cert_attachment"
+        indexes = (
+            (("serial", "certificate", "step"), True),
+            (("certificate", "attached_at", "serial", "step"), False),
+        )
+
+
+class AuditEntry(BaseModel):
+    """Append-only and hash-chained: ``seq`` orders the chain, ``hash`` seals each entry."""
+
+    seq = BigIntegerField(primary_key=True)
+    id = _id_field(unique=True)
+    type = CharField(max_length=32)
+    at = DateTimeField()
+    user_id = CharField(max_length=64, null=True, index=True)
+    serial_id = CharField(max_length=64, null=True, index=True)
+    cert_id = CharField(max_length=64, null=True, index=True)
+    job_id = CharField(max_length=64, null=True)
+    path_id = CharField(max_length=64, null=True)
+    step_id = CharField(max_length=64, null=True)
+    # The attachment or document the entry created, so verify can match records to entries.
+    record_id = CharField(max_length=64, null=True, index=True)
+    workstation = CharField(max_length=120, null=True)
+    reason = TextField(null=True)
+    details = JSONField(default=dict)
+    prev_hash = CharField(max_length=64)
+    hash = CharField(max_length=64)
+
+    class Meta:
+        table_name = "audit_entry"
+
+
+ALL_MODELS = (
+    User,
+    Path,
+    Step,
+    Job,
+    SerialNumber,
+    SerialCounter,
+    Certificate,
+    CertificateDocument,
+    CertAttachment,
+    AuditEntry,
+)

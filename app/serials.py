@@ -1,0 +1,263 @@
+"""Serial numbers: batch creation for a job, the serial with its attachments per step, and its moves."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from app import audit
+from app.attachments import AttachmentRecord, load_serial, step_at
+from app.certificates import get_certificate, refusal_to_attach
+from app.clock import iso_utc, now_utc, today
+from app.db import write_transaction
+from app.errors import Invalid, NotFound
+from app.ids import MAX_ID_LENGTH, check_id, new_id
+from app.models import CertAttachment, Certificate, Job, Path, SerialCounter, SerialNumber, Step, User
+from app.routes import StepRecord, steps_of
+from app.users import require_user
+
+MAX_BATCH = 100_000
+MANAGERS = ("supervisor", "admin")
+_PREFIX = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,31}")
+
+
+@dataclass(frozen=True)
+class StepAttachment:
+    attachment: AttachmentRecord
+    cert_name: str
+    cert_kind: str
+    cert_status: str
+    attached_by_name: str
+
+    def to_json(self) -> dict[str, Any]:
+        return self.attachment.to_json() | {"certName": self.cert_name, "certKind": self.cert_kind,
+                                            "certStatus": self.cert_status, "attachedByName": self.attached_by_name}
+
+
+@dataclass(frozen=True)
+class StepState:
+    step: StepRecord
+    state: str  # "passed", "current" or "ahead"
+    attachments: list[StepAttachment] = field(default_factory=list)
+
+    @property
+    def missing_kinds(self) -> list[str]:
+        """Certificate kinds this step requires that no attachment here provides."""
+        present = {a.cert_kind for a in self.attachments}
+        return [kind for kind in self.step.requires if kind not in present]
+
+    def to_json(self) -> dict[str, Any]:
+        return self.step.to_json() | {"state": self.state, "missing": self.missing_kinds,
+                                      "attachments": [a.to_json() for a in self.attachments]}
+
+
+@dataclass(frozen=True)
+class SerialDetail:
+    id: str
+    job_id: str
+    job_name: str
+    part: str
+    path_id: str
+    path_name: str
+    status: str
+    current_step_index: int
+    created_at: dt.datetime
+    steps: list[StepState]
+
+    @property
+    def current_step(self) -> StepState | None:
+        return next((s for s in self.steps if s.state == "current"), None)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "jobId": self.job_id, "jobName": self.job_name, "part": self.part,
+                "pathId": self.path_id, "pathName": self.path_name, "status": self.status,
+                "currentStepIndex": self.current_step_index, "createdAt": iso_utc(self.created_at),
+                "steps": [s.to_json() for s in self.steps]}
+
+
+def _state(position: int, current: int) -> str:
+    if current == -1 or position < current:
+        return "passed"
+    return "current" if position == current else "ahead"
+
+
+def get_serial(serial_id: str) -> SerialDetail:
+    """The serial, its job and route, and per step the certificates attached there. Raises NotFound."""
+    serial = load_serial(serial_id)
+    job = Job.get_by_id(serial.job_id)
+    path = Path.get_by_id(serial.path_id)
+    a = CertAttachment
+    rows = (a.select(a, Certificate.name, Certificate.kind, Certificate.status, User.name.alias("user_name"))
+            .join(Certificate, on=(a.certificate == Certificate.id))
+            .switch(a).join(User, on=(a.attached_by == User.id))
+            .where(a.serial == serial_id).order_by(a.attached_at, a.id).dicts())
+    by_step: dict[str, list[StepAttachment]] = {}
+    for row in rows:
+        record = AttachmentRecord(row["id"], row["serial"], row["certificate"], row["step"], row["attached_at"],
+                                  row["attached_by"])
+        by_step.setdefault(row["step"], []).append(
+            StepAttachment(record, row["name"], row["kind"], row["status"], row["user_name"]))
+    steps = [StepState(step, _state(step.position, serial.current_step_index), by_step.get(step.id, []))
+             for step in steps_of(serial.path_id)]
+    return SerialDetail(serial.id, job.id, job.name, job.part, path.id, path.name, serial.status,
+                        serial.current_step_index, serial.created_at, steps)
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    job_id: str
+    serial_ids: list[str]
+    cert_id: str | None
+    step_id: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"jobId": self.job_id, "count": len(self.serial_ids), "serialIds": self.serial_ids,
+                "certId": self.cert_id, "stepId": self.step_id}
+
+
+def create_serials(job_id: str, count: int, user_id: str, cert_id: str | None = None, prefix: str = "SN-",
+                   digits: int = 5, on: dt.date | None = None) -> BatchResult:
+    """Create ``count`` serials for a job at the first step of its route, numbered on from ``prefix``.
+
+    With ``cert_id``, that certificate is attached to each at creation, each attachment
+    audited. One transaction: every serial and attachment, or none.
+    Raises NotFound (job, certificate), Invalid (count, prefix, certificate not attachable), Forbidden.
+    """
+    if not isinstance(count, int) or not 1 <= count <= MAX_BATCH:
+        raise Invalid(f"Count must be a whole number from 1 to {MAX_BATCH}: {count}")
+    if not _PREFIX.fullmatch(prefix):
+        raise Invalid(f"Serial prefix may hold letters, digits, '-', '_' and '.' (at most 32): {prefix!r}")
+    with write_transaction():
+        user = require_user(user_id, MANAGERS, "create serials")
+        job = Job.get_or_none(Job.id == job_id)
+        if job is None:
+            raise NotFound(f"Job not found: {job_id}")
+        first_step = Step.get_or_none((Step.path == job.path_id) & (Step.position == 0))
+        if first_step is None:
+            raise Invalid(f"Path {job.path_id} has no steps")
+        if cert_id is not None:
+            check_id(cert_id, "Certificate id")
+            refusal = refusal_to_attach(get_certificate(cert_id), on or today())
+            if refusal:
+                raise Invalid(refusal)
+        ids = _next_serial_ids(prefix, digits, count)
+        now = now_utc()
+        serial_rows = [{"id": sid, "job": job.id, "path": job.path_id, "current_step_index": 0,
+                        "status": "in_progress", "created_at": now} for sid in ids]
+        attachment_rows = [{"id": new_id("ca_"), "serial": sid, "certificate": cert_id, "step": first_step.id,
+                            "attached_at": now, "attached_by": user.id} for sid in ids] if cert_id else []
+        entries = [audit.new_entry("serial_created", user.id, serial_id=sid, job_id=job.id, path_id=job.path_id,
+                                   step_id=first_step.id, at=now) for sid in ids]
+        entries += [audit.new_entry("cert_attached", user.id, serial_id=row["serial"], cert_id=cert_id,
+                                    job_id=job.id, path_id=job.path_id, step_id=first_step.id, record_id=row["id"],
+                                    at=now, details={"stepName": first_step.name, "stepIndex": 0})
+                    for row in attachment_rows]
+        for start in range(0, count, 1000):
+            SerialNumber.insert_many(serial_rows[start:start + 1000]).execute()
+            if attachment_rows:
+                CertAttachment.insert_many(attachment_rows[start:start + 1000]).execute()
+        audit.append(entries)
+    return BatchResult(job.id, ids, cert_id, first_step.id)
+
+
+def _next_serial_ids(prefix: str, digits: int, count: int) -> list[str]:
+    """``count`` unused ids after the prefix's counter, skipping any taken by an import."""
+    counter = SerialCounter.get_or_none(SerialCounter.prefix == prefix)
+    last = counter.last if counter else _highest_number(prefix)
+    ids: list[str] = []
+    while len(ids) < count:
+        candidates = [f"{prefix}{n:0{digits}d}" for n in range(last + 1, last + 1 + count - len(ids))]
+        last += len(candidates)
+        if len(candidates[-1]) > MAX_ID_LENGTH:
+            raise Invalid(f"Serial ids after {prefix} would exceed {MAX_ID_LENGTH} characters")
+        taken: set[str] = set()
+        for start in range(0, len(candidates), 1000):
+            chunk = candidates[start:start + 1000]
+            taken.update(s.id for s in SerialNumber.select(SerialNumber.id).where(SerialNumber.id.in_(chunk)))
+        ids += [c for c in candidates if c not in taken]
+    SerialCounter.insert(prefix=prefix, last=last).on_conflict(
+        conflict_target=[SerialCounter.prefix], update={SerialCounter.last: last}).execute()
+    return ids
+
+
+def _highest_number(prefix: str) -> int:
+    # Runs once per prefix; later batches read the counter.
+    highest = 0
+    upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+    for s in SerialNumber.select(SerialNumber.id).where((SerialNumber.id >= prefix) & (SerialNumber.id < upper)):
+        tail = s.id[len(prefix):]
+        if tail.isdigit():
+            highest = max(highest, int(tail))
+    return highest
+
+
+def _movable(serial_id: str, user_id: str, action: str) -> tuple[SerialNumber, User]:
+    check_id(serial_id, "Serial id")
+    user = require_user(user_id, action=action)
+    serial = load_serial(serial_id)
+    if serial.status == "scrapped":
+        raise Invalid(f"Serial {serial_id} is scrapped, cannot {action}")
+    if serial.current_step_index == -1:
+        raise Invalid(f"Serial {serial_id} is already completed, cannot {action}")
+    return serial, user
+
+
+def _missing_kinds(serial_id: str, step: Step) -> list[str]:
+    present = {c.kind for c in Certificate.select(Certificate.kind).join(
+        CertAttachment, on=(CertAttachment.certificate == Certificate.id))
+        .where((CertAttachment.serial == serial_id) & (CertAttachment.step == step.id))}
+    return [kind for kind in (step.requires or []) if kind not in present]
+
+
+def _leave_step(serial: SerialNumber, step: Step, reason: str | None) -> dict[str, Any]:
+    """Refuse to leave a step whose required certificate kinds are missing, unless overridden with a reason."""
+    missing = _missing_kinds(serial.id, step)
+    if missing and not (reason or "").strip():
+        raise Invalid(f"Step {step.name} ({step.id}) requires a {', '.join(missing)} certificate that serial "
+                      f"{serial.id} does not have; attach it, or give a reason to override")
+    return {"from": step.id, "fromName": step.name, "overridden": missing} if missing else {
+        "from": step.id, "fromName": step.name}
+
+
+def advance_serial(serial_id: str, user_id: str, reason: str | None = None) -> SerialDetail:
+    """Move a serial to the next step of its route. Raises NotFound, Invalid, Forbidden."""
+    with write_transaction():
+        serial, user = _movable(serial_id, user_id, "advance")
+        step = step_at(serial)
+        following = Step.get_or_none((Step.path == serial.path_id) & (Step.position == step.position + 1))
+        if following is None:
+            raise Invalid(f"Serial {serial_id} is at the last step ({step.name}); complete it instead")
+        details = _leave_step(serial, step, reason) | {"to": following.id, "toName": following.name}
+        SerialNumber.update(current_step_index=following.position).where(SerialNumber.id == serial_id).execute()
+        audit.record("serial_advanced", user.id, serial_id=serial_id, job_id=serial.job_id, path_id=serial.path_id,
+                     step_id=following.id, reason=(reason or "").strip() or None, details=details)
+    return get_serial(serial_id)
+
+
+def complete_serial(serial_id: str, user_id: str, reason: str | None = None) -> SerialDetail:
+    """Complete a serial standing at the last step of its route (its index becomes -1)."""
+    with write_transaction():
+        serial, user = _movable(serial_id, user_id, "complete")
+        step = step_at(serial)
+        if Step.select().where((Step.path == serial.path_id) & (Step.position > step.position)).exists():
+            raise Invalid(f"Serial {serial_id} is at step {step.name}, not the last step of its route; "
+                          "advance it first")
+        details = _leave_step(serial, step, reason)
+        SerialNumber.update(current_step_index=-1, status="completed").where(SerialNumber.id == serial_id).execute()
+        audit.record("serial_completed", user.id, serial_id=serial_id, job_id=serial.job_id, path_id=serial.path_id,
+                     step_id=step.id, reason=(reason or "").strip() or None, details=details)
+    return get_serial(serial_id)
+
+
+def scrap_serial(serial_id: str, user_id: str, reason: str | None = None) -> SerialDetail:
+    """Scrap a serial; it keeps its step index. Raises NotFound, Invalid, Forbidden."""
+    with write_transaction():
+        serial, user = _movable(serial_id, user_id, "scrap")
+        require_user(user_id, MANAGERS, "scrap serials")
+        SerialNumber.update(status="scrapped").where(SerialNumber.id == serial_id).execute()
+        audit.record("serial_scrapped", user.id, serial_id=serial_id, job_id=serial.job_id, path_id=serial.path_id,
+                     reason=(reason or "").strip() or None, details={"stepIndex": serial.current_step_index})
+    return get_serial(serial_id)
+
+

@@ -1,0 +1,126 @@
+"""Users: who they are, what role they hold, the badge they scan and their PIN."""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+
+from app import audit
+from app.db import write_transaction
+from app.errors import Forbidden, Invalid, NotFound
+from app.ids import check_id
+from app.models import ROLES, User
+
+# scrypt parameters: slow enough to make guessing a 4-digit PIN offline costly.
+_SCRYPT = {"n": 2**14, "r": 8, "p": 1}
+
+
+@dataclass(frozen=True)
+class UserRecord:
+    id: str
+    name: str
+    role: str
+    badge: str
+    has_pin: bool
+    active: bool
+
+    @classmethod
+    def of(cls, user: User) -> "UserRecord":
+        return cls(user.id, user.name, user.role, user.badge, bool(user.pin_hash), user.active)
+
+    def to_json(self) -> dict:
+        return {"id": self.id, "name": self.name, "role": self.role, "badge": self.badge,
+                "hasPin": self.has_pin, "active": self.active}
+
+
+def hash_pin(pin: str) -> str:
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(pin.encode(), salt=salt, **_SCRYPT)
+    return f"scrypt${salt.hex()}${digest.hex()}"
+
+
+def pin_matches(pin_hash: str | None, pin: str) -> bool:
+    if not pin_hash:
+        return False
+    _, salt, digest = pin_hash.split("$")
+    candidate = hashlib.scrypt(pin.encode(), salt=bytes.fromhex(salt), **_SCRYPT)
+    return hmac.compare_digest(candidate.hex(), digest)
+
+
+def _check_pin(pin: str) -> str:
+    if not (pin.isdigit() and 4 <= len(pin) <= 12):
+        raise Invalid("PIN must be 4 to 12 digits")
+    return pin
+
+
+def user_row(**fields) -> dict:
+    """A validated row for the user table (shared by create and import)."""
+    check_id(fields["id"], "User id")
+    check_id(fields["badge"], "Badge code")
+    if fields["role"] not in ROLES:
+        raise Invalid(f"Role must be one of {', '.join(ROLES)}: {fields['role']}")
+    if not str(fields.get("name") or "").strip():
+        raise Invalid(f"User {fields['id']} needs a name")
+    pin = fields.pop("pin", None)
+    fields["pin_hash"] = hash_pin(_check_pin(pin)) if pin else None
+    return fields
+
+
+def create_user(user_id: str, name: str, role: str, badge: str, pin: str | None = None,
+                by: str | None = None) -> UserRecord:
+    """Create a user; ``by`` (an admin) is recorded in the audit trail. Raises Invalid."""
+    row = user_row(id=user_id, name=name.strip(), role=role, badge=badge, pin=pin)
+    with write_transaction():
+        if by is not None:
+            require_user(by, roles=("admin",), action="create users")
+        if User.get_or_none(User.id == user_id):
+            raise Invalid(f"User already exists: {user_id}")
+        if User.get_or_none(User.badge == badge):
+            raise Invalid(f"Badge code already belongs to another user: {badge}")
+        User.insert(row).execute()
+        audit.record("user_created", by, details={"userId": user_id, "name": row["name"], "role": role})
+    return get_user(user_id)
+
+
+def get_user(user_id: str) -> UserRecord:
+    user = User.get_or_none(User.id == user_id)
+    if user is None:
+        raise NotFound(f"User not found: {user_id}")
+    return UserRecord.of(user)
+
+
+def list_users(active_only: bool = False) -> list[UserRecord]:
+    query = User.select().order_by(User.name, User.id)
+    if active_only:
+        query = query.where(User.active == True)  # noqa: E712 (peewee expression)
+    return [UserRecord.of(u) for u in query]
+
+
+def find_by_badge(badge: str) -> UserRecord | None:
+    user = User.get_or_none((User.badge == badge) & (User.active == True))  # noqa: E712
+    return UserRecord.of(user) if user else None
+
+
+def require_user(user_id: object, roles: tuple[str, ...] = ROLES, action: str = "do this") -> User:
+    """The active user behind ``user_id`` holding one of ``roles``.
+
+    Raises Invalid (empty or malformed id), NotFound, or Forbidden (inactive, wrong role).
+    """
+    check_id(user_id, "User id")
+    user = User.get_or_none(User.id == user_id)
+    if user is None:
+        raise NotFound(f"User not found: {user_id}")
+    if not user.active:
+        raise Forbidden(f"User {user_id} is not active")
+    if user.role not in roles:
+        raise Forbidden(f"User {user_id} ({user.role}) may not {action}")
+    return user
+
+
+def check_pin(user_id: str, pin: str) -> UserRecord:
+    """The user if ``pin`` is theirs; raises Forbidden otherwise (same message either way)."""
+    user = User.get_or_none(User.id == user_id)
+    if user is None or not user.active or not pin_matches(user.pin_hash, pin):
+        raise Forbidden("Wrong user or PIN")
+    return UserRecord.of(user)
