@@ -70,7 +70,7 @@ def describe(url: str) -> str:
 def _make_database(url: str):
     if is_postgres_url(url):
         # psycopg takes the URL as a connection string, query options included.
-        return PostgresqlDatabase(url, autorollback=True)
+        return PostgresqlDatabase(url)
     path = FilePath(url.removeprefix("sqlite:///"))
     path.parent.mkdir(parents=True, exist_ok=True)
     return SqliteDatabase(str(path), pragmas=SQLITE_PRAGMAS, timeout=15)
@@ -82,6 +82,7 @@ def open_database(db: str | None = None, migrate: bool = True):
     Raises DatabaseUnavailable with a plain message when it cannot be opened.
     """
     url = resolve_url(db)
+    handle = None
     try:
         handle = _make_database(url)
         database.initialize(handle)
@@ -89,6 +90,8 @@ def open_database(db: str | None = None, migrate: bool = True):
         if migrate:
             apply_migrations(handle)
     except (DatabaseError, OSError) as error:
+        if handle is not None:
+            handle.close()
         database.initialize(None)
         raise DatabaseUnavailable(f"Cannot open the database {describe(url)}: {_first_line(error)}") from error
     return handle

@@ -13,9 +13,10 @@ def up(migrator, db):
                     f"BEGIN SELECT RAISE(ABORT, '{table} is append-only: {operation} refused'); END"
                 )
         return
+    # psycopg reads the text for placeholders, so a literal % is written %%.
     db.execute_sql(
         "CREATE OR REPLACE FUNCTION certline_append_only() RETURNS trigger AS $$ "
-        "BEGIN RAISE EXCEPTION '% is append-only: % refused', TG_TABLE_NAME, TG_OP; END; "
+        "BEGIN RAISE EXCEPTION '%% is append-only: %% refused', TG_TABLE_NAME, TG_OP; END; "
         "$$ LANGUAGE plpgsql"
     )
     for table in APPEND_ONLY_TABLES:

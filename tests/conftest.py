@@ -1,0 +1,59 @@
+"""Fixtures shared by every test: a database on SQLite and on PostgreSQL, and a small plant."""
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from app import db as app_db
+from tests.helpers.plant import build_plant
+from tests.helpers.postgres import Cluster
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ["CERTLINE_WORKSTATION"] = "test-station"
+
+BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture(scope="session")
+def pg_cluster():
+    cluster = Cluster()
+    if not cluster.available:
+        pytest.skip("PostgreSQL is not installed (no initdb/pg_ctl); .ci/run installs it")
+    cluster.start()
+    # One migrated template; each test copies it, which is much faster than migrating.
+    template_url = cluster.create_database()
+    app_db.open_database(template_url)
+    app_db.close_database()
+    cluster.template = template_url.rsplit("/", 1)[1]
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture
+def db_url(request, tmp_path):
+    """The URL of a fresh, migrated database on the backend named by the test's parameter."""
+    backend = getattr(request, "param", "sqlite")
+    if backend == "postgres":
+        cluster = request.getfixturevalue("pg_cluster")
+        return cluster.create_database(template=cluster.template)
+    return str(tmp_path / "certline.sqlite3")
+
+
+@pytest.fixture
+def database(db_url):
+    handle = app_db.open_database(db_url)
+    yield handle
+    app_db.close_database()
+
+
+@pytest.fixture
+def plant(database):
+    build_plant()
+    return database
+
+
+def pytest_generate_tests(metafunc):
+    # Every test that uses the database runs on both backends.
+    if "db_url" in metafunc.fixturenames:
+        metafunc.parametrize("db_url", BACKENDS, indirect=True)
