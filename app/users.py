@@ -69,11 +69,16 @@ def user_row(**fields) -> dict:
 
 def create_user(user_id: str, name: str, role: str, badge: str, pin: str | None = None,
                 by: str | None = None) -> UserRecord:
-    """Create a user; ``by`` (an admin) is recorded in the audit trail. Raises Invalid."""
+    """Create a user; ``by`` (an admin) is recorded in the audit trail.
+
+    Only the very first user, an administrator, is created by nobody. Raises Invalid, NotFound, Forbidden.
+    """
     row = user_row(id=user_id, name=name.strip(), role=role, badge=badge, pin=pin)
     with write_transaction():
-        if by is not None:
+        if by is not None or User.select().exists():
             require_user(by, roles=("admin",), action="create users")
+        elif role != "admin":
+            raise Invalid("The first user must be an administrator")
         if User.get_or_none(User.id == user_id):
             raise Invalid(f"User already exists: {user_id}")
         if User.get_or_none(User.badge == badge):

@@ -1,0 +1,148 @@
+"""Importing a plant file: users, paths, jobs, certificates and serials, all or nothing.
+
+The shape (ids as given; a serial's ``step`` is the id of its current step):
+``{"users": [...], "paths": [...], "jobs": [...], "certificates": [...], "serials": [...]}``.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path as FilePath
+from typing import Any, Callable
+
+from app import audit
+from app.certificates import EDITABLE_FIELDS, certificate_row
+from app.clock import now_utc
+from app.db import write_transaction
+from app.errors import CertlineError, Invalid
+from app.ids import check_id
+from app.models import Certificate, Job, Path, SerialNumber, Step, User
+from app.routes import job_row, path_rows
+from app.users import require_user, user_row
+
+SECTIONS = ("users", "paths", "jobs", "certificates", "serials")
+SERIAL_STATUSES = ("in_progress", "completed", "scrapped")
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    counts: dict[str, int]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"imported": self.counts}
+
+
+def read_plant_file(path: str | FilePath) -> tuple[dict[str, Any], str]:
+    """The parsed file and its sha256. Raises Invalid for a file that is not a plant file."""
+    try:
+        raw = FilePath(path).read_bytes()
+    except OSError as error:
+        raise Invalid(f"Cannot read {path}: {error.strerror or error}") from None
+    try:
+        plant = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise Invalid(f"{path} is not valid JSON: {error}") from None
+    if not isinstance(plant, dict):
+        raise Invalid(f"{path} must hold a JSON object with {', '.join(SECTIONS)}")
+    unknown = sorted(set(plant) - set(SECTIONS))
+    if unknown:
+        raise Invalid(f"{path} has unknown sections: {', '.join(unknown)}")
+    for section in SECTIONS:
+        if not isinstance(plant.get(section, []), list):
+            raise Invalid(f"{section} must be a list")
+    return plant, hashlib.sha256(raw).hexdigest()
+
+
+def _each(plant: dict[str, Any], section: str, make: Callable[[dict[str, Any]], Any]) -> list[Any]:
+    """Apply ``make`` to every record of a section, naming the record in any refusal."""
+    made = []
+    for index, record in enumerate(plant.get(section, [])):
+        label = f"{section}[{index}]"
+        if isinstance(record, dict) and isinstance(record.get("id"), str):
+            label += f" ({record['id']})"
+        try:
+            if not isinstance(record, dict):
+                raise Invalid("must be a JSON object")
+            made.append(make(record))
+        except CertlineError as error:
+            raise type(error)(f"{label}: {error.message}") from None
+        except (KeyError, TypeError, ValueError) as error:
+            raise Invalid(f"{label}: bad or missing field {error}") from None
+    return made
+
+
+def _unique(rows: list[dict[str, Any]], section: str, model) -> None:
+    seen: set[str] = set()
+    for index, row in enumerate(rows):
+        if row["id"] in seen:
+            raise Invalid(f"{section}[{index}] ({row['id']}): appears twice in the file")
+        seen.add(row["id"])
+    for start in range(0, len(rows), 500):
+        ids = [r["id"] for r in rows[start:start + 500]]
+        taken = model.select(model.id).where(model.id.in_(ids)).first()
+        if taken:
+            raise Invalid(f"{section} ({taken.id}): already exists in the database")
+
+
+def import_plant(path: str | FilePath, user_id: str) -> ImportResult:
+    """Load a plant file in one transaction; any bad record refuses the whole file, naming it.
+
+    ``user_id`` must be an administrator, in the database already or among the file's users.
+    """
+    plant, digest = read_plant_file(path)
+    users = _each(plant, "users", lambda u: user_row(id=u["id"], name=u.get("name"), role=u.get("role"),
+                                                     badge=u.get("badge"), pin=u.get("pin")))
+    paths = _each(plant, "paths", path_rows)
+    jobs = _each(plant, "jobs", job_row)
+    certificates = _each(plant, "certificates",
+                         lambda c: certificate_row({name: c.get(name) for name in ("id", *EDITABLE_FIELDS)})
+                         | {"status": "revoked" if c.get("status") == "revoked" else "active"})
+    now = now_utc()
+    with write_transaction():
+        _unique(users, "users", User)
+        _unique([p for p, _ in paths], "paths", Path)
+        _unique([s for _, steps in paths for s in steps], "steps", Step)
+        _unique(jobs, "jobs", Job)
+        _unique(certificates, "certificates", Certificate)
+        if users:
+            User.insert_many([u | {"created_at": now} for u in users]).execute()
+        require_user(user_id, ("admin",), "import a plant file")
+        for path_row, step_rows in paths:
+            Path.insert(path_row).execute()
+            Step.insert_many(step_rows).execute()
+        for job in jobs:
+            if not Path.select().where(Path.id == job["path"]).exists():
+                raise Invalid(f"jobs ({job['id']}): path {job['path']} does not exist")
+            Job.insert(job | {"created_at": now}).execute()
+        for start in range(0, len(certificates), 500):
+            Certificate.insert_many([c | {"review_status": "pending", "created_at": now, "updated_at": now}
+                                     for c in certificates[start:start + 500]]).execute()
+        serials = _each(plant, "serials", lambda s: _serial_row(s, now))
+        _unique(serials, "serials", SerialNumber)
+        for start in range(0, len(serials), 1000):
+            SerialNumber.insert_many(serials[start:start + 1000]).execute()
+        counts = {section: len(plant.get(section, [])) for section in SECTIONS}
+        audit.record("plant_imported", user_id, details={"file": FilePath(path).name, "sha256": digest,
+                                                         "counts": counts})
+    return ImportResult(counts)
+
+
+def _serial_row(serial: dict[str, Any], now) -> dict[str, Any]:
+    check_id(serial.get("id"), "Serial id")
+    job = Job.get_or_none(Job.id == check_id(serial.get("job"), "Serial job"))
+    if job is None:
+        raise Invalid(f"job {serial['job']} does not exist")
+    status = serial.get("status") or "in_progress"
+    if status not in SERIAL_STATUSES:
+        raise Invalid(f"status must be one of {', '.join(SERIAL_STATUSES)}: {status}")
+    step_id = serial.get("step")
+    if status == "completed" and not step_id:
+        index = -1
+    else:
+        step = Step.get_or_none((Step.id == check_id(step_id, "Serial step")) & (Step.path == job.path_id))
+        if step is None:
+            raise Invalid(f"step {step_id} is not on path {job.path_id} of job {job.id}")
+        index = -1 if status == "completed" else step.position
+    return {"id": serial["id"], "job": job.id, "path": job.path_id, "current_step_index": index,
+            "status": status, "created_at": now}
