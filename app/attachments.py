@@ -14,6 +14,7 @@ from app.db import write_transaction
 from app.errors import Invalid, NotFound
 from app.ids import check_id, new_id
 from app.models import CertAttachment, Path, SerialNumber, Step, User
+from app.policy import get_policy
 from app.users import require_user
 
 
@@ -66,7 +67,7 @@ def step_at(serial: SerialNumber) -> Step:
     return step
 
 
-def attach(serial_id: str, cert_id: str, user_id: str, require_approved: bool = False,
+def attach(serial_id: str, cert_id: str, user_id: str, require_approved: bool | None = None,
            on: dt.date | None = None) -> AttachResult:
     """Attach certificate ``cert_id`` to ``serial_id`` at the serial's current step.
 
@@ -74,6 +75,7 @@ def attach(serial_id: str, cert_id: str, user_id: str, require_approved: bool = 
     user's and the certificate's fitness. If the (serial, certificate, step) attachment
     exists it is returned unchanged and nothing is written; otherwise the attachment
     and one ``cert_attached`` audit entry are written in one transaction.
+    ``require_approved`` defaults to the plant's ``require_approved`` policy.
     Raises NotFound, Invalid, Forbidden with the exact messages of DESIGN.md.
     """
     check_id(serial_id, "Serial id")
@@ -86,6 +88,8 @@ def attach(serial_id: str, cert_id: str, user_id: str, require_approved: bool = 
         existing = _existing(serial_id, cert_id, step.id)
         if existing:
             return AttachResult(existing, False, step.name, _user_name(existing.attached_by))
+        if require_approved is None:
+            require_approved = get_policy("require_approved")
         refusal = refusal_to_attach(certificate, on or today(), require_approved)
         if refusal:
             raise Invalid(refusal)

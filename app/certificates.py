@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from app import audit
-from app.clock import now_utc, today
+from app.clock import iso_utc, now_utc, today
 from app.db import write_transaction
 from app.errors import Invalid, NotFound
 from app.ids import check_id
@@ -50,6 +50,8 @@ class CertificateRecord:
     data: dict
     status: str
     review_status: str
+    approved_by: str | None = None
+    approved_at: dt.datetime | None = None
 
     @classmethod
     def of(cls, cert: Certificate) -> "CertificateRecord":
@@ -64,6 +66,7 @@ class CertificateRecord:
         record = asdict(self)
         for name in ("date_release", "date_expire"):
             record[name] = record[name].isoformat() if record[name] else None
+        record["approved_at"] = iso_utc(self.approved_at) if self.approved_at else None
         record["expiry_state"] = self.expiry_state(on)
         return record
 

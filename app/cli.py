@@ -11,7 +11,9 @@ import os
 import sys
 from typing import Any, Callable, Sequence
 
-from app import attachments, audit, certificates, db, demo, plant_file, serials, users
+import getpass
+
+from app import attachments, audit, certificates, db, demo, documents, plant_file, policy, serials, users
 from app.errors import CertlineError, Forbidden, Invalid, NotFound
 
 EXIT_OK, EXIT_USAGE, EXIT_BAD_REQUEST, EXIT_NOT_FOUND, EXIT_INTERNAL = 0, 2, 3, 4, 5
@@ -218,6 +220,55 @@ def cmd_cert(args, out: Output) -> None:
         out.emit(plan.to_json(), text)
 
 
+def cmd_validate_file(args, out: Output) -> int:
+    result = documents.validate_file(args.file)
+    out.emit(result.to_json(), lambda _: f"{args.file}: valid {result.content_type}, {result.size} bytes"
+             if result.valid else "\n".join(result.errors))
+    return EXIT_OK if result.valid else EXIT_BAD_REQUEST
+
+
+def _document_line(d: documents.DocumentRecord) -> str:
+    return f"{d.id:<22} {d.content_type:<16.16} {d.size:>9}  {d.to_json()['created_at']}  {d.uploaded_by:<10} {d.file_name}"
+
+
+def cmd_doc(args, out: Output) -> None:
+    db.open_database(args.db)
+    if args.doc_command == "add":
+        added = documents.add_document(args.cert, args.file, args.user)
+        out.emit(added.to_json(), f"Added {added.file_name} ({added.content_type}, {added.size} bytes) "
+                                  f"to {args.cert} as {added.id}")
+    elif args.doc_command == "list":
+        found = documents.list_documents(args.cert)
+        out.emit([d.to_json() for d in found], lambda _: "\n".join(map(_document_line, found))
+                 or f"Certificate {args.cert} has no documents")
+    else:
+        removed = documents.remove_document(args.cert, args.doc, args.user, args.reason)
+        out.emit(removed.to_json(), f"Removed {removed.file_name} from {args.cert}")
+
+
+def cmd_approve(args, out: Output) -> None:
+    db.open_database(args.db)
+    pin = os.environ.get("CERTLINE_PIN")
+    if pin is None:
+        pin = getpass.getpass(f"PIN for {args.user}: ")
+    signature = documents.approve_certificate(args.id, args.user, pin)
+    out.emit(signature, f"Approved {args.id}: {signature['printedName']}, {signature['signedAt']}, "
+                        f"meaning: {signature['meaning']}")
+
+
+def cmd_policy(args, out: Output) -> None:
+    db.open_database(args.db)
+    if args.policy_command == "set":
+        try:
+            value = json.loads(args.value)
+        except json.JSONDecodeError:
+            raise Invalid(f"Give the value as JSON (true, false, a number or a quoted text): {args.value}") from None
+        policy.set_policy(args.key, value, args.user, args.reason)
+    values = {key: policy.get_policy(key) for key in policy.POLICIES}
+    out.emit(values, lambda v: "\n".join(f"{key:<18} {json.dumps(value):<6} {policy.POLICIES[key][1]}"
+                                         for key, value in v.items()))
+
+
 def cmd_user(args, out: Output) -> None:
     db.open_database(args.db)
     if args.user_command == "list":
@@ -276,7 +327,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("serial")
     sub.add_argument("cert")
     needs_user(sub)
-    sub.add_argument("--require-approved", action="store_true", help="refuse certificates not approved")
+    sub.add_argument("--require-approved", action="store_true", default=None,
+                     help="refuse certificates not approved, whatever the plant policy says")
     sub = command("attachments", cmd_attachments, "every attachment of a certificate, oldest first")
     sub.add_argument("cert")
     sub = command("serial", cmd_serial, "show a serial, or: serial advance|complete|scrap SERIAL --user U",
@@ -322,6 +374,34 @@ def build_parser() -> argparse.ArgumentParser:
             needs_user(sub, reason=name in ("update", "revoke", "delete"))
         if name == "delete":
             sub.add_argument("--force", action="store_true", help="also delete its documents")
+    sub = cert_commands.add_parser("validate-file", parents=[common], help="pre-flight check of a document file")
+    sub.set_defaults(handler=cmd_validate_file)
+    sub.add_argument("file")
+    sub = cert_commands.add_parser("approve", parents=[common],
+                                   help="approve a certificate's documents (PIN from a prompt or CERTLINE_PIN)")
+    sub.set_defaults(handler=cmd_approve)
+    sub.add_argument("id")
+    needs_user(sub)
+    doc_parser = cert_commands.add_parser("doc", parents=[common], help="a certificate's documents")
+    doc_commands = doc_parser.add_subparsers(dest="doc_command", required=True, metavar="COMMAND")
+    doc_parser.set_defaults(handler=cmd_doc)
+    sub = doc_commands.add_parser("add", parents=[common], help="add a PDF, JPEG, PNG, DOC or DOCX (10 MB at most)")
+    sub.add_argument("cert")
+    sub.add_argument("file")
+    needs_user(sub)
+    sub = doc_commands.add_parser("list", parents=[common], help="list a certificate's documents")
+    sub.add_argument("cert")
+    sub = doc_commands.add_parser("remove", parents=[common], help="remove a document, with a reason")
+    sub.add_argument("cert")
+    sub.add_argument("doc")
+    needs_user(sub, reason=True)
+    policy_parser = command("policy", cmd_policy, "plant-wide policies every workstation obeys")
+    policy_commands = policy_parser.add_subparsers(dest="policy_command", required=True, metavar="COMMAND")
+    policy_commands.add_parser("list", parents=[common], help="show the policies")
+    sub = policy_commands.add_parser("set", parents=[common], help="change a policy (admin, with a reason)")
+    sub.add_argument("key", choices=sorted(policy.POLICIES))
+    sub.add_argument("value", help="JSON value, e.g. true")
+    needs_user(sub, reason=True)
     user_parser = command("user", cmd_user, "users: list, add")
     user_commands = user_parser.add_subparsers(dest="user_command", required=True, metavar="COMMAND")
     user_commands.add_parser("list", parents=[common], help="list users")

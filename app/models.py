@@ -124,8 +124,17 @@ class Certificate(BaseModel):
     data = JSONField(default=dict)
     status = CharField(max_length=16, default="active")
     review_status = CharField(max_length=16, default="pending")
+    approved_by = CharField(max_length=64, null=True)
+    approved_at = DateTimeField(null=True)
     created_at = DateTimeField(default=now_utc)
     updated_at = DateTimeField(default=now_utc)
+
+
+class Policy(BaseModel):
+    """A plant-wide rule every workstation obeys alike (JSON value), e.g. ``require_approved``."""
+
+    key = CharField(max_length=64, primary_key=True)
+    value = JSONField()
 
 
 class CertificateDocument(BaseModel):
@@ -189,6 +198,7 @@ ALL_MODELS = (
     SerialNumber,
     SerialCounter,
     Certificate,
+    Policy,
     CertificateDocument,
     CertAttachment,
     AuditEntry,

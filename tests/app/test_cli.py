@@ -172,3 +172,28 @@ def test_the_installed_command_runs(tmp_path):
     missing = subprocess.run([command, "serial", "SN-1", "--db", str(database)], capture_output=True, text=True,
                              timeout=60)
     assert missing.returncode == 4 and missing.stderr.strip() == "certline-cli: SerialNumber not found: SN-1"
+
+
+def test_document_commands_validate_add_list_approve_remove(capsys, imported, tmp_path, monkeypatch):
+    monkeypatch.setenv("CERTLINE_DOCUMENTS", str(tmp_path / "docs"))
+    scan = tmp_path / "mtr.png"
+    scan.write_bytes(b"%PDF-1.4\n%%EOF\n")  # a PDF, whatever its name says
+    code, preflight, _ = run_json(capsys, imported, "cert", "validate-file", str(scan))
+    assert code == 0 and preflight["valid"] and preflight["max_file_size_bytes"] == 10485760
+    junk = tmp_path / "junk.pdf"
+    junk.write_bytes(b"GIF89a....")
+    code, preflight, _ = run_json(capsys, imported, "cert", "validate-file", str(junk))
+    assert code == 3 and preflight["errors"][0].startswith("Unsupported file type: image/gif. Allowed: ")
+
+    code, added, _ = run_json(capsys, imported, "cert", "doc", "add", "cert_mat01", str(scan), "--user", "sup1")
+    assert code == 0 and (added["file_name"], added["content_type"]) == ("mtr.pdf", "application/pdf")
+    _, listed, _ = run_json(capsys, imported, "cert", "doc", "list", "cert_mat01")
+    assert [d["id"] for d in listed] == [added["id"]]
+    monkeypatch.setenv("CERTLINE_PIN", "9999")
+    code, _, error = run_json(capsys, imported, "cert", "approve", "cert_mat01", "--user", "sup1")
+    assert code == 3 and error["error"]["message"] == "Wrong PIN: the certificate was not approved"
+    code, _, error = run_json(capsys, imported, "cert", "doc", "remove", "cert_mat01", added["id"], "--user",
+                              "sup1", "--reason", "Illegible scan")
+    assert code == 0 and error is None
+    _, cert, _ = run_json(capsys, imported, "cert", "show", "cert_mat01")
+    assert cert["review_status"] == "pending"

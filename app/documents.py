@@ -1,0 +1,313 @@
+"""Certificate documents (seed 002): validated by their bytes, stored by their sha256, reviewed (seed 003).
+
+A document is checked before anything is stored: its type is sniffed from the content,
+never trusted from the extension, and its size is limited. The bytes are kept once in
+the document folder under their hash; the record keeps a cleaned display name.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import os
+import re
+import tempfile
+import unicodedata
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path as FilePath
+from typing import Any
+
+from app import audit
+from app.clock import iso_utc, now_utc
+from app.db import data_dir, write_transaction
+from app.errors import Forbidden, Invalid, NotFound
+from app.ids import new_id
+from app.models import Certificate, CertificateDocument
+from app.users import check_pin, require_user
+
+PDF = "application/pdf"
+JPEG = "image/jpeg"
+PNG = "image/png"
+DOC = "application/msword"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+ALLOWED_CONTENT_TYPES = (PDF, JPEG, PNG, DOC, DOCX)
+MAX_FILE_SIZE_BYTES = 10 * 1024 * 1024
+EXTENSIONS = {PDF: ".pdf", JPEG: ".jpg", PNG: ".png", DOC: ".doc", DOCX: ".docx"}
+MAX_NAME_LENGTH = 255
+MANAGERS = ("supervisor", "admin")
+
+# Types we recognise only to name them in a refusal.
+_OTHER_SIGNATURES = (
+    (b"GIF87a", "image/gif"), (b"GIF89a", "image/gif"), (b"II*\x00", "image/tiff"), (b"MM\x00*", "image/tiff"),
+    (b"BM", "image/bmp"), (b"\x1f\x8b", "application/gzip"), (b"7z\xbc\xaf\x27\x1c", "application/x-7z-compressed"),
+    (b"Rar!", "application/vnd.rar"), (b"\x7fELF", "application/x-executable"), (b"MZ", "application/x-msdownload"),
+)
+_OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+def sniff_content_type(data: bytes) -> str:
+    """The content type the bytes are, whatever the file is called."""
+    if b"%PDF-" in data[:1024]:
+        return PDF
+    if data.startswith(b"\xff\xd8\xff"):
+        return JPEG
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return PNG
+    if data.startswith(_OLE2):
+        # An OLE2 file is a Word document when it holds a "WordDocument" stream.
+        return DOC if "WordDocument".encode("utf-16-le") in data else "application/x-ole-storage"
+    if data.startswith(b"PK\x03\x04"):
+        return _zip_type(data)
+    if data[4:12] in (b"ftypheic", b"ftypheix", b"ftypmif1", b"ftyphevc"):
+        return "image/heic"
+    for signature, content_type in _OTHER_SIGNATURES:
+        if data.startswith(signature):
+            return content_type
+    return "application/octet-stream"
+
+
+def _zip_type(data: bytes) -> str:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = set(archive.namelist())
+    except (zipfile.BadZipFile, ValueError, OSError):
+        return "application/zip"
+    if "[Content_Types].xml" in names and "word/document.xml" in names:
+        return DOCX
+    return "application/zip"
+
+
+@dataclass(frozen=True)
+class Validation:
+    """Seed 002's pre-flight answer."""
+
+    valid: bool
+    errors: list[str]
+    content_type: str
+    size: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {"valid": self.valid, "errors": list(self.errors),
+                "allowed_content_types": list(ALLOWED_CONTENT_TYPES), "max_file_size_bytes": MAX_FILE_SIZE_BYTES}
+
+
+def validate_bytes(data: bytes) -> Validation:
+    """Check type (by content) and size; every problem listed with seed 002's messages."""
+    errors = []
+    content_type = sniff_content_type(data)
+    if not data:
+        errors.append("File is empty")
+    elif content_type not in ALLOWED_CONTENT_TYPES:
+        errors.append(f"Unsupported file type: {content_type}. Allowed: {', '.join(ALLOWED_CONTENT_TYPES)}")
+    if len(data) > MAX_FILE_SIZE_BYTES:
+        errors.append(f"File size {len(data)} bytes exceeds maximum of {MAX_FILE_SIZE_BYTES} bytes (10 MB)")
+    return Validation(not errors, errors, content_type, len(data))
+
+
+def read_limited(path: str | os.PathLike) -> bytes:
+    """The file's bytes, reading at most one byte past the limit so a huge file costs nothing."""
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(MAX_FILE_SIZE_BYTES + 1)
+    except IsADirectoryError:
+        raise Invalid(f"{path} is a folder, not a file") from None
+    except OSError as error:
+        raise Invalid(f"Cannot read {path}: {error.strerror or error}") from None
+
+
+def validate_file(path: str | os.PathLike) -> Validation:
+    """Seed 002's pre-flight check of a file on disk."""
+    data = read_limited(path)
+    validation = validate_bytes(data)
+    if len(data) > MAX_FILE_SIZE_BYTES:
+        # Report the real size, as the seed does, not the truncated read.
+        size = os.path.getsize(path)
+        errors = [e if not e.startswith("File size") else
+                  f"File size {size} bytes exceeds maximum of {MAX_FILE_SIZE_BYTES} bytes (10 MB)"
+                  for e in validation.errors]
+        validation = Validation(False, errors, validation.content_type, size)
+    return validation
+
+
+_UNSAFE = re.compile(r'[\x00-\x1f\x7f<>:"|?*]')
+
+
+def clean_file_name(name: str, content_type: str) -> str:
+    """A display name without any path, control or reserved characters, at most 255 characters.
+
+    The extension shown is the one of the sniffed type, so a PNG called ``x.pdf`` shows as ``x.png``.
+    """
+    base = re.split(r"[\\/]", unicodedata.normalize("NFC", name or ""))[-1]
+    base = _UNSAFE.sub("", base).strip(" .")
+    stem = base.rsplit(".", 1)[0] if "." in base else base
+    stem = stem.strip(" .") or "document"
+    extension = EXTENSIONS.get(content_type, "")
+    return stem[:MAX_NAME_LENGTH - len(extension)].rstrip(" .") + extension
+
+
+def document_dir() -> FilePath:
+    """``CERTLINE_DOCUMENTS`` (a shared folder, say) or ``documents`` in the data directory."""
+    override = os.environ.get("CERTLINE_DOCUMENTS")
+    return FilePath(override) if override else data_dir() / "documents"
+
+
+def _store(data: bytes, digest: str) -> str:
+    """Write the bytes under their hash unless they are there already; returns the relative path."""
+    relative = f"{digest[:2]}/{digest}"
+    target = document_dir() / relative
+    if target.exists() and target.stat().st_size == len(data):
+        return relative
+    target.parent.mkdir(parents=True, exist_ok=True)
+    # Written whole to a temporary name and renamed, so a crash never leaves half a document.
+    fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, target)
+    except BaseException:
+        FilePath(temporary).unlink(missing_ok=True)
+        raise
+    return relative
+
+
+@dataclass(frozen=True)
+class DocumentRecord:
+    id: str
+    cert_id: str
+    file_name: str
+    size: int
+    content_type: str
+    sha256: str
+    storage_path: str
+    uploaded_by: str
+    uploaded_at: dt.datetime
+
+    @classmethod
+    def of(cls, row: CertificateDocument) -> "DocumentRecord":
+        return cls(row.id, row.certificate_id, row.file_name, row.size, row.content_type, row.sha256,
+                   row.storage_path, row.uploaded_by_id, row.uploaded_at)
+
+    @property
+    def path(self) -> FilePath:
+        return document_dir() / self.storage_path
+
+    def to_json(self) -> dict[str, Any]:
+        """Seed 002's metadata shape."""
+        return {"id": self.id, "cert_id": self.cert_id, "file_name": self.file_name, "file_size": self.size,
+                "content_type": self.content_type, "sha256": self.sha256, "storage_path": self.storage_path,
+                "uploaded_by": self.uploaded_by, "created_at": iso_utc(self.uploaded_at)}
+
+
+def _certificate(cert_id: str) -> Certificate:
+    cert = Certificate.get_or_none(Certificate.id == cert_id)
+    if cert is None:
+        raise NotFound(f"Certificate not found: {cert_id}")
+    return cert
+
+
+def add_document(cert_id: str, path: str | os.PathLike, user_id: str, name: str | None = None) -> DocumentRecord:
+    """Validate a file and keep it with a certificate; audited. Nothing is stored for a refusal.
+
+    Adding to an approved certificate takes it back to ``uploaded``. Raises NotFound, Invalid, Forbidden.
+    """
+    data = read_limited(path)
+    return add_document_bytes(cert_id, data, name or os.path.basename(os.fspath(path)), user_id)
+
+
+def add_document_bytes(cert_id: str, data: bytes, name: str, user_id: str) -> DocumentRecord:
+    validation = validate_bytes(data)
+    with write_transaction():
+        require_user(user_id, MANAGERS, "add documents")
+        cert = _certificate(cert_id)
+        if not validation.valid:
+            raise Invalid("; ".join(validation.errors), "file")
+        digest = hashlib.sha256(data).hexdigest()
+        twin = CertificateDocument.get_or_none((CertificateDocument.certificate == cert_id)
+                                               & (CertificateDocument.sha256 == digest))
+        if twin is not None:
+            raise Invalid(f"This document is already kept with {cert_id} as {twin.file_name}", "file")
+        row = {"id": new_id("doc_"), "certificate": cert_id, "file_name": clean_file_name(name, validation.content_type),
+               "size": len(data), "content_type": validation.content_type, "sha256": digest,
+               "uploaded_by": user_id, "uploaded_at": now_utc()}
+        row["storage_path"] = _store(data, digest)
+        CertificateDocument.insert(row).execute()
+        _set_review_status(cert, "uploaded")
+        audit.record("document_added", user_id, cert_id=cert_id, record_id=row["id"],
+                     details={"file_name": row["file_name"], "file_size": row["size"],
+                              "content_type": row["content_type"], "sha256": digest,
+                              "review_status": {"old": cert.review_status, "new": "uploaded"}})
+    return DocumentRecord.of(CertificateDocument.get_by_id(row["id"]))
+
+
+def list_documents(cert_id: str) -> list[DocumentRecord]:
+    """A certificate's documents, oldest first. Raises NotFound."""
+    _certificate(cert_id)
+    return [DocumentRecord.of(d) for d in CertificateDocument.select().where(
+        CertificateDocument.certificate == cert_id).order_by(CertificateDocument.uploaded_at, CertificateDocument.id)]
+
+
+def remove_document(cert_id: str, document_id: str, user_id: str, reason: str) -> DocumentRecord:
+    """Take a document off a certificate, with a reason; audited.
+
+    The bytes stay in the document folder: what an approval once covered remains evidence.
+    Raises NotFound, Invalid, Forbidden.
+    """
+    if not (reason or "").strip():
+        raise Invalid("A reason is required to remove a document", "reason")
+    with write_transaction():
+        require_user(user_id, MANAGERS, "remove documents")
+        cert = _certificate(cert_id)
+        row = CertificateDocument.get_or_none((CertificateDocument.id == document_id)
+                                              & (CertificateDocument.certificate == cert_id))
+        if row is None:
+            raise NotFound(f"Document not found: {document_id}")
+        record = DocumentRecord.of(row)
+        row.delete_instance()
+        remaining = CertificateDocument.select().where(CertificateDocument.certificate == cert_id).exists()
+        new_status = "uploaded" if remaining else "pending"
+        _set_review_status(cert, new_status)
+        audit.record("document_removed", user_id, cert_id=cert_id, record_id=document_id, reason=reason.strip(),
+                     details={"file_name": record.file_name, "sha256": record.sha256,
+                              "review_status": {"old": cert.review_status, "new": new_status}})
+    return record
+
+
+def _set_review_status(cert: Certificate, status: str) -> None:
+    # Any change of documents withdraws an approval: it covered the documents as they were.
+    Certificate.update(review_status=status, approved_by=None, approved_at=None, updated_at=now_utc()).where(
+        Certificate.id == cert.id).execute()
+
+
+MEANING = "approved"
+
+
+def approve_certificate(cert_id: str, user_id: str, pin: str) -> dict[str, Any]:
+    """A supervisor approves a certificate's documents by re-entering their PIN (21 CFR 11.50).
+
+    The record shows the printed name, the date and time, and the meaning. Raises NotFound,
+    Invalid (no documents, already approved), Forbidden (wrong PIN or role).
+    """
+    with write_transaction():
+        user = require_user(user_id, MANAGERS, "approve certificates")
+        try:
+            check_pin(user_id, pin or "")
+        except Forbidden:
+            raise Forbidden("Wrong PIN: the certificate was not approved") from None
+        cert = _certificate(cert_id)
+        if cert.review_status == "pending":
+            raise Invalid(f"Certificate {cert_id} has no documents to approve")
+        if cert.review_status == "approved":
+            raise Invalid(f"Certificate {cert_id} is already approved")
+        at = now_utc()
+        Certificate.update(review_status="approved", approved_by=user_id, approved_at=at, updated_at=at).where(
+            Certificate.id == cert_id).execute()
+        documents = [d.sha256 for d in CertificateDocument.select(CertificateDocument.sha256).where(
+            CertificateDocument.certificate == cert_id).order_by(CertificateDocument.id)]
+        signature = {"printedName": user.name, "userId": user.id, "signedAt": iso_utc(at), "meaning": MEANING,
+                     "documents": documents}
+        audit.record("cert_approved", user_id, cert_id=cert_id, at=at, details=signature)
+    return signature
+
