@@ -94,7 +94,7 @@ def add_validity(start: dt.date, validity: int, unit: str) -> dt.date:
     return dt.date(year, month + 1, day)
 
 
-def _date(value: Any, field: str) -> dt.date | None:
+def _date(value: Any, label: str, field: str) -> dt.date | None:
     if value in (None, ""):
         return None
     if isinstance(value, dt.date):
@@ -102,18 +102,18 @@ def _date(value: Any, field: str) -> dt.date | None:
     try:
         return dt.date.fromisoformat(str(value))
     except ValueError:
-        raise Invalid(f"{field} must be a date like 2024-01-31: {value}", field) from None
+        raise Invalid(f"{label} must be a date like 2024-01-31: {value}", field) from None
 
 
-def _int(value: Any, field: str, minimum: int) -> int | None:
+def _int(value: Any, label: str, field: str, minimum: int) -> int | None:
     if value in (None, ""):
         return None
     try:
         number = int(value)
     except (TypeError, ValueError):
-        raise Invalid(f"{field} must be a whole number: {value}", field) from None
+        raise Invalid(f"{label} must be a whole number: {value}", field) from None
     if number < minimum or number != float(value):
-        raise Invalid(f"{field} must be a whole number of at least {minimum}: {value}", field)
+        raise Invalid(f"{label} must be a whole number of at least {minimum}: {value}", field)
     return number
 
 
@@ -125,7 +125,7 @@ def _text(value: Any) -> str | None:
 def certificate_row(fields: dict[str, Any]) -> dict[str, Any]:
     """Validate and normalise certificate fields; raises Invalid naming the field at fault."""
     row = dict(fields)
-    check_id(row.get("id"), "Certificate id")
+    check_id(row.get("id"), "Certificate id", "id")
     row["name"] = _text(row.get("name"))
     if not row["name"]:
         raise Invalid("Name is required", "name")
@@ -135,7 +135,7 @@ def certificate_row(fields: dict[str, Any]) -> dict[str, Any]:
         raise Invalid(f"Kind must be one of {', '.join(CERT_KINDS)}: {row.get('kind')}", "kind")
     row["number"] = _text(row.get("number"))
     if row["number"] is not None:
-        check_id(row["number"], "Certificate number")
+        check_id(row["number"], "Certificate number", "number")
     row["en10204_type"] = _text(row.get("en10204_type"))
     row["heat_lot"] = _text(row.get("heat_lot"))
     if row["kind"] == "MATERIAL":
@@ -149,9 +149,9 @@ def certificate_row(fields: dict[str, Any]) -> dict[str, Any]:
         raise Invalid(f"Resource type must be one of {', '.join(RESOURCE_TYPES)}: {row['resource_type']}",
                       "resource_type")
     row["resource_id"] = _text(row.get("resource_id"))
-    row["date_release"] = _date(row.get("date_release"), "Release date")
-    row["date_expire"] = _date(row.get("date_expire"), "Expiry date")
-    row["validity"] = _int(row.get("validity"), "Validity", 1)
+    row["date_release"] = _date(row.get("date_release"), "Release date", "date_release")
+    row["date_expire"] = _date(row.get("date_expire"), "Expiry date", "date_expire")
+    row["validity"] = _int(row.get("validity"), "Validity", "validity", 1)
     row["validity_unit"] = _text(row.get("validity_unit"))
     if (row["validity"] is None) != (row["validity_unit"] is None):
         raise Invalid("Validity and its unit go together: give both or neither", "validity_unit")
@@ -165,7 +165,7 @@ def certificate_row(fields: dict[str, Any]) -> dict[str, Any]:
     if row["date_release"] and row["date_expire"] and row["date_expire"] <= row["date_release"]:
         raise Invalid(f"Expiry date {row['date_expire']} must be after the release date {row['date_release']}",
                       "date_expire")
-    row["warning"] = _int(row.get("warning"), "Warning days", 0) or 0
+    row["warning"] = _int(row.get("warning"), "Warning days", "warning", 0) or 0
     row["note"] = _text(row.get("note"))
     row["data"] = row.get("data") or {}
     if not isinstance(row["data"], dict):
@@ -227,8 +227,9 @@ def update_certificate(cert_id: str, changes: dict[str, Any], user_id: str, reas
         cert = _get(cert_id)
         old = CertificateRecord.of(cert)
         merged = asdict(old) | changes
-        if "date_expire" not in changes and {"validity", "validity_unit", "date_release"} & set(changes):
-            merged["date_expire"] = None  # derive again from the new validity
+        if ("date_expire" not in changes and merged.get("validity") is not None
+                and {"validity", "validity_unit", "date_release"} & set(changes)):
+            merged["date_expire"] = None  # derive again from the new validity; an explicit expiry stays
         row = certificate_row(merged)
         updated = {
             name: {"old": _json_value(getattr(old, name)), "new": _json_value(row[name])}
@@ -362,7 +363,8 @@ def list_certificates(query: CertificateQuery = CertificateQuery(), limit: int |
     if query.sort not in SORTABLE_FIELDS:
         raise Invalid(f"Sort by one of {', '.join(SORTABLE_FIELDS)}: {query.sort}")
     column = getattr(Certificate, query.sort)
-    order = [column.desc() if query.descending else column.asc()]
+    # Empty values (a certificate that never expires) sort last, then first when descending, on both databases.
+    order = [column.desc(nulls="FIRST") if query.descending else column.asc(nulls="LAST")]
     if query.sort != "id":
         order.append(Certificate.id.desc() if query.descending else Certificate.id.asc())
     select = _filtered(query, on or today()).order_by(*order).offset(offset)

@@ -8,16 +8,16 @@ MAX_ID_LENGTH = 64
 _ID = re.compile(r"[!-~]{1,64}")  # printable ASCII, no space
 
 
-def check_id(value: object, what: str) -> str:
-    """Return ``value`` if it is a well-formed id, else raise Invalid naming ``what``."""
+def check_id(value: object, what: str, field: str | None = None) -> str:
+    """Return ``value`` if it is a well-formed id, else raise Invalid naming ``what`` (and ``field``, for forms)."""
     if value is None or value == "":
-        raise Invalid(f"{what} is required")
+        raise Invalid(f"{what} is required", field)
     if not isinstance(value, str):
-        raise Invalid(f"{what} must be text, got {type(value).__name__}")
+        raise Invalid(f"{what} must be text, got {type(value).__name__}", field)
     if len(value) > MAX_ID_LENGTH:
-        raise Invalid(f"{what} is longer than {MAX_ID_LENGTH} characters: {value[:MAX_ID_LENGTH]}…")
+        raise Invalid(f"{what} is longer than {MAX_ID_LENGTH} characters: {value[:MAX_ID_LENGTH]}…", field)
     if not _ID.fullmatch(value):
-        raise Invalid(f"{what} may hold only printable ASCII without spaces: {value!r}")
+        raise Invalid(f"{what} may hold only printable ASCII without spaces: {value!r}", field)
     return value
 
 
