@@ -5,6 +5,7 @@ Exit status: 0 done, 2 bad usage, 3 bad request, 4 not found, 5 internal error.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import logging
 import os
@@ -13,7 +14,8 @@ from typing import Any, Callable, Sequence
 
 import getpass
 
-from app import attachments, audit, certificates, db, demo, documents, plant_file, policy, serials, users
+from app import attachments, audit, certificates, db, demo, documents, export, plant_file, policy, serials, users
+from app.clock import now_utc
 from app.errors import CertlineError, Forbidden, Invalid, NotFound
 
 EXIT_OK, EXIT_USAGE, EXIT_BAD_REQUEST, EXIT_NOT_FOUND, EXIT_INTERNAL = 0, 2, 3, 4, 5
@@ -269,6 +271,62 @@ def cmd_policy(args, out: Output) -> None:
                                          for key, value in v.items()))
 
 
+def _utc(value: str | None, option: str):
+    if not value:
+        return None
+    try:
+        parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise Invalid(f"{option} must be a date or time like 2024-01-31 or 2024-01-31T14:00Z: {value}") from None
+    if parsed.tzinfo is not None:
+        parsed = parsed.astimezone(dt.timezone.utc).replace(tzinfo=None)
+    return parsed
+
+
+def _serial_list(args) -> list[str] | None:
+    listed = [s for s in (args.serials or "").replace(",", " ").split() if s]
+    if args.serials_file:
+        try:
+            with open(args.serials_file, encoding="utf-8") as handle:
+                listed += [line.strip() for line in handle if line.strip()]
+        except OSError as error:
+            raise Invalid(f"Cannot read {args.serials_file}: {error.strerror or error}") from None
+    return listed or None
+
+
+def _export_options(args) -> dict[str, Any]:
+    if args.view == "attachments":
+        return {"cert_id": args.cert, "text": args.text, "step_id": args.step, "user_id": args.by,
+                "since": _utc(args.since, "--since"), "until": _utc(args.until, "--until"), "sort": args.sort,
+                "descending": args.desc}
+    if args.view in ("lacking", "gaps"):
+        options = {"job_id": args.job, "serial_ids": _serial_list(args)}
+        if args.view == "lacking":
+            options |= {"cert_id": args.cert, "kind": args.kind}
+        return options
+    return {"type": args.type, "user_id": args.by, "serial_id": args.serial, "cert_id": args.cert,
+            "since": _utc(args.since, "--since"), "until": _utc(args.until, "--until")}
+
+
+def cmd_export(args, out: Output) -> None:
+    db.open_database(args.db)
+    options = _export_options(args)
+    title, details, total = export.report_title_and_details(args.view, **options)
+    if args.csv:
+        rows = export.write_csv(export.report_rows(args.view, **options), args.csv)
+        written = args.csv
+    else:
+        # Qt draws the PDF; only this command needs it, so it is imported here and nowhere else in app/.
+        from ui.report_pdf import Report, write_pdf
+
+        who = args.user or getpass.getuser()
+        rows = write_pdf(Report(title, details, export.COLUMNS[args.view], export.report_dicts(args.view, **options),
+                                generated_by=who, generated_at=now_utc().strftime("%Y-%m-%d %H:%M UTC"),
+                                total=total), args.pdf)
+        written = args.pdf
+    out.emit({"file": written, "rows": rows}, f"Wrote {rows:,} rows to {written}")
+
+
 def cmd_user(args, out: Output) -> None:
     db.open_database(args.db)
     if args.user_command == "list":
@@ -412,6 +470,43 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--badge", required=True)
     sub.add_argument("--pin", help="PIN (or CERTLINE_PIN); digits only")
     sub.add_argument("--user", help="the admin adding them (not needed for the very first user)")
+    export_parser = command("export", cmd_export, "a supervisor's view to CSV (every row) or PDF (a report)")
+    views = export_parser.add_subparsers(dest="view", required=True, metavar="VIEW")
+
+    def view(name: str, help: str) -> argparse.ArgumentParser:
+        sub = views.add_parser(name, parents=[common], help=help, description=help)
+        target = sub.add_mutually_exclusive_group(required=True)
+        target.add_argument("--csv", metavar="FILE")
+        target.add_argument("--pdf", metavar="FILE")
+        sub.add_argument("--user", help="who generates the report (printed on it)")
+        return sub
+
+    sub = view("attachments", "every attachment of a certificate")
+    sub.add_argument("cert")
+    sub.add_argument("--text", help="serial, job, step or user contains")
+    sub.add_argument("--step", help="step id")
+    sub.add_argument("--by", help="user id who attached")
+    sub.add_argument("--since", help="UTC date or time, inclusive")
+    sub.add_argument("--until", help="UTC date or time, exclusive")
+    sub.add_argument("--sort", default="attached_at", choices=("attached_at", "serial", "job", "step",
+                                                                "attached_by"))
+    sub.add_argument("--desc", action="store_true")
+    for name, help in (("lacking", "serials of a job (or a list) that lack a certificate or kind"),
+                       ("gaps", "steps serials passed whose required certificate kinds are missing")):
+        sub = view(name, help)
+        sub.add_argument("--job")
+        sub.add_argument("--serials", help="serial ids separated by commas or spaces")
+        sub.add_argument("--serials-file", help="a file of serial ids, one a line (as scanned)")
+        if name == "lacking":
+            sub.add_argument("--cert")
+            sub.add_argument("--kind", choices=certificates.CERT_KINDS)
+    sub = view("audit", "the audit trail, newest first")
+    sub.add_argument("--type")
+    sub.add_argument("--by", help="user id")
+    sub.add_argument("--serial")
+    sub.add_argument("--cert")
+    sub.add_argument("--since")
+    sub.add_argument("--until")
     command("verify", cmd_verify, "walk the audit chain and check every attachment against it")
     return parser
 

@@ -1,0 +1,126 @@
+"""Exports: any report to CSV, streamed, with progress and a way to cancel.
+
+Rows arrive from the keyset pagers of ``app.reports``, one page in memory at a time;
+the file is written beside its final name and renamed when complete, so a cancelled or
+failed export never leaves half a file where the finished one belongs.
+"""
+from __future__ import annotations
+
+import csv
+import json
+import os
+from pathlib import Path as FilePath
+from typing import Any, Callable, Iterable
+
+from app import reports
+from app.certificates import get_certificate
+from app.errors import Invalid
+
+Progress = Callable[[int], None]
+
+
+class Cancelled(Exception):
+    """The person cancelled the export; nothing was left behind."""
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, (list, tuple)):
+        return "; ".join(map(str, value))
+    if isinstance(value, dict):
+        return json.dumps(value, sort_keys=True, ensure_ascii=False)
+    return "" if value is None else value
+
+
+def write_csv(rows: Iterable[Any], destination: str | os.PathLike, progress: Progress | None = None,
+              cancelled: Callable[[], bool] | None = None, every: int = 5000) -> int:
+    """Write records (anything with ``to_json``) as CSV, header from the first; returns the row count.
+
+    Raises Cancelled when ``cancelled()`` turns true; Invalid when the file cannot be written.
+    """
+    target = FilePath(destination)
+    partial = target.with_name(target.name + ".partial")
+    count = 0
+    try:
+        with open(partial, "w", newline="", encoding="utf-8") as handle:
+            writer = None
+            for row in rows:
+                record = row.to_json()
+                if writer is None:
+                    writer = csv.DictWriter(handle, fieldnames=list(record))
+                    writer.writeheader()
+                writer.writerow({key: _cell(value) for key, value in record.items()})
+                count += 1
+                if count % every == 0:
+                    if cancelled and cancelled():
+                        raise Cancelled()
+                    if progress:
+                        progress(count)
+        os.replace(partial, target)
+    except OSError as error:
+        partial.unlink(missing_ok=True)
+        raise Invalid(f"Cannot write {target}: {error.strerror or error}") from None
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    if progress:
+        progress(count)
+    return count
+
+
+def report_rows(view: str, **options: Any) -> Iterable[Any]:
+    """Every row of one of the supervisor's views, streamed: ``attachments``, ``lacking``, ``gaps``, ``audit``."""
+    if view == "attachments":
+        return reports.iter_pages(reports.attachment_page, reports.AttachmentQuery(**options))
+    if view == "lacking":
+        return reports.iter_pages(reports.lacking_page, reports.CoverageSpec(**options))
+    if view == "gaps":
+        return reports.iter_pages(reports.route_gap_page, reports.CoverageSpec(**options))
+    if view == "audit":
+        return reports.iter_pages(reports.audit_page, reports.AuditQuery(**options))
+    raise Invalid(f"Unknown report: {view}")
+
+
+COLUMNS = {
+    "attachments": [("serialId", "Serial"), ("jobId", "Job"), ("stepName", "Step"), ("stepId", "Step id"),
+                    ("attachedAt", "Attached at (UTC)"), ("attachedByName", "Attached by"),
+                    ("attachedBy", "User id")],
+    "lacking": [("serialId", "Serial"), ("jobId", "Job"), ("status", "Status"), ("stepName", "At step"),
+                ("stepId", "Step id")],
+    "gaps": [("serialId", "Serial"), ("stepName", "Step passed"), ("stepId", "Step id"),
+             ("missing", "Missing certificate kinds")],
+    "audit": [("seq", "#"), ("at", "At (UTC)"), ("type", "Type"), ("userId", "User"), ("serialId", "Serial"),
+              ("certId", "Certificate"), ("stepId", "Step"), ("reason", "Reason")],
+}
+
+
+def report_title_and_details(view: str, **options: Any) -> tuple[str, list[tuple[str, str]], int | None]:
+    """What a printed report says above its table, and how many rows it has where that is cheap to know."""
+    if view == "attachments":
+        cert = get_certificate(options["cert_id"])
+        expire = cert.date_expire.isoformat() if cert.date_expire else "none"
+        details = [("Certificate", f"{cert.id} — {cert.name}"), ("Kind", cert.kind), ("Number", cert.number or ""),
+                   ("Released", cert.date_release.isoformat() if cert.date_release else ""),
+                   ("Expires", expire), ("Status", cert.status), ("Review", cert.review_status)]
+        total = reports.count_attachments(reports.AttachmentQuery(**options))
+        return f"Attachments of certificate {cert.id}", details + [("Attachments", f"{total:,}")], total
+    if view in ("lacking", "gaps"):
+        spec = reports.CoverageSpec(**options)
+        scope = f"job {spec.job_id}" if spec.job_id else f"{len(spec.serial_ids or [])} listed serials"
+        if view == "gaps":
+            return f"Route rules not met, {scope}", [("Serials", scope)], None
+        count = reports.coverage_count(spec)
+        wanted = f"certificate {spec.cert_id}" if spec.cert_id else f"a {spec.kind} certificate"
+        return (f"Serials lacking {wanted}, {scope}",
+                [("Serials", scope), ("Required", wanted), ("Covered", f"{count.covered:,} of {count.total:,}")],
+                count.total - count.covered)
+    if view == "audit":
+        query = reports.AuditQuery(**options)
+        filters = [(name.replace("_", " ").capitalize(), str(value)) for name, value in vars(query).items() if value]
+        return "Audit trail", filters or [("Filter", "none: every entry")], None
+    raise Invalid(f"Unknown report: {view}")
+
+
+def report_dicts(view: str, **options: Any) -> Iterable[dict[str, Any]]:
+    """The view's rows as plain dicts of text, as the PDF shows them."""
+    for row in report_rows(view, **options):
+        yield {key: _cell(value) for key, value in row.to_json().items()}

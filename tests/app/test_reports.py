@@ -1,0 +1,136 @@
+"""The supervisor's questions (issue 4's core): attachments per certificate, coverage, audit trail, exports."""
+import csv
+import datetime as dt
+import shutil
+import subprocess
+
+import pytest
+
+from app import attachments, export, reports, serials
+from app.errors import Invalid, NotFound
+from app.models import AuditEntry
+
+
+@pytest.fixture
+def floor(plant):
+    """Six serials of JOB-1: four with cert_mat01 at the saw, two of them moved on to the mill."""
+    ids = serials.create_serials("JOB-1", 6, "admin").serial_ids
+    for sid in ids[:4]:
+        attachments.attach(sid, "cert_mat01", "op1" if sid != ids[2] else "op2")
+    for sid in ids[:2]:
+        serials.advance_serial(sid, "op1")
+    attachments.attach(ids[0], "cert_mat01", "op2")  # again, at the mill
+    return ids
+
+
+def all_rows(fetch, query, page_size=2):
+    return list(reports.iter_pages(fetch, query, page_size=page_size))
+
+
+def test_attachments_of_a_certificate_with_their_context(floor):
+    query = reports.AttachmentQuery("cert_mat01")
+    rows = all_rows(reports.attachment_page, query)
+    assert reports.count_attachments(query) == len(rows) == 5
+    assert [(r.serial_id, r.step_id) for r in rows] == [
+        (floor[0], "step_001"), (floor[1], "step_001"), (floor[2], "step_001"), (floor[3], "step_001"),
+        (floor[0], "step_002")]
+    assert rows[2].attached_by_name == "Otto Operator" and rows[4].step_name == "Mill"
+    assert {r.job_id for r in rows} == {"JOB-1"}
+
+
+@pytest.mark.parametrize("sort", reports.ATTACHMENT_SORTS)
+@pytest.mark.parametrize("descending", [False, True])
+def test_every_sort_pages_through_every_row_once_in_order(floor, sort, descending):
+    rows = all_rows(reports.attachment_page, reports.AttachmentQuery("cert_mat01", sort=sort, descending=descending))
+    assert len({r.id for r in rows}) == 5
+    keys = [reports._attachment_key_values(sort, r) for r in rows]
+    assert keys == sorted(keys, reverse=descending)
+
+
+def test_filters_by_text_step_user_and_time(floor):
+    def ids(**filters):
+        return [(r.serial_id, r.step_id) for r in all_rows(reports.attachment_page,
+                                                           reports.AttachmentQuery("cert_mat01", **filters))]
+    assert ids(step_id="step_002") == [(floor[0], "step_002")]
+    assert ids(user_id="op2") == [(floor[2], "step_001"), (floor[0], "step_002")]
+    assert ids(text="Otto") == ids(user_id="op2")
+    assert ids(text=floor[3]) == [(floor[3], "step_001")]
+    future = dt.datetime(2999, 1, 1)
+    assert ids(since=future) == [] and len(ids(until=future)) == 5
+
+
+def test_unknown_and_empty_certificates(floor):
+    with pytest.raises(NotFound, match="^Certificate not found: cert_x$"):
+        reports.attachment_page(reports.AttachmentQuery("cert_x"))
+    page = reports.attachment_page(reports.AttachmentQuery("cert_insp01"))
+    assert page.rows == [] and page.last
+
+
+def test_coverage_lists_exactly_the_serials_lacking_the_certificate(floor):
+    spec = reports.CoverageSpec(job_id="JOB-1", cert_id="cert_mat01")
+    assert reports.coverage_count(spec).to_json() == {"covered": 4, "total": 6, "lacking": 2}
+    lacking = all_rows(reports.lacking_page, spec)
+    assert [(r.serial_id, r.step_id, r.step_name) for r in lacking] == [
+        (floor[4], "step_001", "Saw"), (floor[5], "step_001", "Saw")]
+    by_kind = reports.CoverageSpec(serial_ids=floor[:5], kind="MATERIAL")
+    assert [r.serial_id for r in all_rows(reports.lacking_page, by_kind)] == [floor[4]]
+    with pytest.raises(Invalid, match="^Choose a certificate or a certificate kind$"):
+        reports.coverage_count(reports.CoverageSpec(job_id="JOB-1"))
+    with pytest.raises(NotFound, match="^Job not found: JOB-9$"):
+        reports.coverage_count(reports.CoverageSpec(job_id="JOB-9", kind="MATERIAL"))
+
+
+def test_route_gaps_are_passed_steps_missing_a_required_kind(floor):
+    serials.advance_serial(floor[4], "op1", reason="Material cert arrives tomorrow, QA concession 12")
+    gaps = all_rows(reports.route_gap_page, reports.CoverageSpec(job_id="JOB-1"), page_size=1)
+    assert [(g.serial_id, g.step_id, g.missing) for g in gaps] == [(floor[4], "step_001", ["MATERIAL"])]
+
+
+def test_audit_trail_newest_first_and_filtered(floor):
+    everything = all_rows(reports.audit_page, reports.AuditQuery(), page_size=7)
+    assert [e.seq for e in everything] == sorted((e.seq for e in everything), reverse=True)
+    assert len(everything) == AuditEntry.select().count()
+    attached_by_op2 = all_rows(reports.audit_page, reports.AuditQuery(type="cert_attached", user_id="op2"))
+    assert [(e.serial_id, e.step_id) for e in attached_by_op2] == [(floor[0], "step_002"), (floor[2], "step_001")]
+    for_serial = reports.serial_audit(floor[0])
+    assert [e.type for e in for_serial] == ["cert_attached", "serial_advanced", "cert_attached", "serial_created"]
+
+
+def test_csv_export_streams_every_row_seed_fields_first(floor, tmp_path):
+    target = tmp_path / "attachments.csv"
+    seen = []
+    count = export.write_csv(export.report_rows("attachments", cert_id="cert_mat01"), target,
+                             progress=seen.append, every=2)
+    with open(target, newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert count == len(rows) == 5 and seen[-1] == 5
+    assert list(rows[0])[:6] == ["id", "serialId", "certId", "stepId", "attachedAt", "attachedBy"]
+    assert dt.datetime.strptime(rows[0]["attachedAt"], "%Y-%m-%dT%H:%M:%S.%fZ")
+    assert not (tmp_path / "attachments.csv.partial").exists()
+
+
+def test_a_cancelled_export_leaves_no_file(floor, tmp_path):
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    with pytest.raises(export.Cancelled):
+        export.write_csv(export.report_rows("audit"), folder / "audit.csv", cancelled=lambda: True, every=1)
+    assert list(folder.iterdir()) == []
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) reads the PDF back; "
+                                                                ".ci/run installs it")
+def test_pdf_report_holds_title_details_rows_and_page_numbers(floor, tmp_path):
+    from ui.report_pdf import Report, write_pdf
+
+    title, details, total = export.report_title_and_details("attachments", cert_id="cert_mat01")
+    target = tmp_path / "report.pdf"
+    write_pdf(Report(title, details, export.COLUMNS["attachments"],
+                     export.report_dicts("attachments", cert_id="cert_mat01"), "Sam Supervisor (sup1)",
+                     "2026-11-23 10:00 UTC", total=total), str(target))
+    text = subprocess.run(["pdftotext", "-layout", str(target), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    assert "Attachments of certificate cert_mat01" in text
+    assert "Mill test report 42CrMo4" in text
+    for sid in floor[:4]:
+        assert sid in text
+    assert "Generated by Sam Supervisor (sup1)" in text and "Page 1 of 1" in text
