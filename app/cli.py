@@ -14,7 +14,7 @@ from typing import Any, Callable, Sequence
 
 import getpass
 
-from app import attachments, audit, certificates, db, demo, documents, export, plant_file, policy, serials, users
+from app import attachments, audit, backup, certificates, db, demo, documents, export, plant_file, policy, serials, users
 from app.clock import now_utc
 from app.errors import CertlineError, Forbidden, Invalid, NotFound
 
@@ -327,6 +327,18 @@ def cmd_export(args, out: Output) -> None:
     out.emit({"file": written, "rows": rows}, f"Wrote {rows:,} rows to {written}")
 
 
+def cmd_backup(args, out: Output) -> None:
+    result = backup.backup(args.dest, args.db)
+    out.emit(result.to_json(), f"Backed up to {result.folder}: schema {result.schema}, "
+                               f"{result.entries} audit entries (chain verified), {result.documents} documents")
+
+
+def cmd_restore(args, out: Output) -> None:
+    result = backup.restore(args.source, args.db)
+    out.emit(result.to_json(), f"Restored {result.folder} into {db.describe(db.resolve_url(args.db))}: "
+                               f"{result.entries} audit entries (chain verified), {result.documents} documents")
+
+
 def cmd_user(args, out: Output) -> None:
     db.open_database(args.db)
     if args.user_command == "list":
@@ -507,6 +519,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--cert")
     sub.add_argument("--since")
     sub.add_argument("--until")
+    sub = command("backup", cmd_backup, "copy the live SQLite database and the documents into a new folder")
+    sub.add_argument("dest")
+    sub = command("restore", cmd_restore, "put a backup back after checking it (stop the stations first)")
+    sub.add_argument("source")
     command("verify", cmd_verify, "walk the audit chain and check every attachment against it")
     return parser
 

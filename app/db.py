@@ -16,7 +16,7 @@ import platformdirs
 from peewee import DatabaseError, IntegrityError, PostgresqlDatabase, SqliteDatabase
 from playhouse.migrations import Runner
 
-from app.errors import DatabaseUnavailable
+from app.errors import DatabaseUnavailable, SchemaTooNew
 from app.models import database
 
 APP_NAME = "certline"
@@ -89,10 +89,12 @@ def open_database(db: str | None = None, migrate: bool = True):
         handle.connect(reuse_if_open=True)
         if migrate:
             apply_migrations(handle)
-    except (DatabaseError, OSError) as error:
+    except (DatabaseError, OSError, SchemaTooNew) as error:
         if handle is not None:
             handle.close()
         database.initialize(None)
+        if isinstance(error, SchemaTooNew):
+            raise
         raise DatabaseUnavailable(f"Cannot open the database {describe(url)}: {_first_line(error)}") from error
     return handle
 
@@ -109,19 +111,53 @@ def _first_line(error: BaseException) -> str:
 
 
 def apply_migrations(handle) -> list[str]:
-    """Apply pending migrations; returns the names applied."""
+    """Apply pending migrations; returns the names applied.
+
+    A database made by a newer Certline is refused before anything is written; an
+    SQLite database made by an older one is first copied beside itself.
+    """
     runner = Runner(handle, directory=str(MIGRATIONS_DIR))
     if isinstance(handle, PostgresqlDatabase):
         handle.execute_sql("SELECT pg_advisory_lock(%s)", (WRITE_LOCK_KEY + 1,))
         try:
+            _plan(runner, handle)
             return runner.up()
         finally:
             handle.execute_sql("SELECT pg_advisory_unlock(%s)", (WRITE_LOCK_KEY + 1,))
+    _plan(runner, handle)
     try:
         return runner.up()
     except IntegrityError:
         # Another process applied the same migration between our plan and our write.
         return runner.up()
+
+
+def _plan(runner: Runner, handle) -> None:
+    status = runner.status()
+    unknown = [m.name for m in status if m.applied and m.path is None]
+    if unknown:
+        known = [m.name for m in status if m.path is not None]
+        raise SchemaTooNew(
+            f"This database was made by a newer version of Certline (schema {unknown[-1]}); this version knows "
+            f"schemas up to {known[-1]}. Update Certline on this workstation; the database was not changed."
+        )
+    applied = [m for m in status if m.applied]
+    pending = [m for m in status if not m.applied]
+    if applied and pending and isinstance(handle, SqliteDatabase):
+        backup_before_migration(handle, applied[-1].name)
+
+
+def backup_before_migration(handle: SqliteDatabase, schema: str) -> FilePath:
+    """A consistent copy beside the database, named after the schema it holds."""
+    source = FilePath(handle.database)
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    target = source.with_name(f"{source.name}.{schema}.{stamp}.backup")
+    copy = sqlite3.connect(target)
+    try:
+        handle.connection().backup(copy)
+    finally:
+        copy.close()
+    return target
 
 
 def schema_migrations(handle) -> list[str]:

@@ -33,3 +33,7 @@ class DatabaseUnavailable(CertlineError):
     """The database could not be reached or opened; nothing was changed."""
 
     status = 503
+
+
+class SchemaTooNew(DatabaseUnavailable):
+    """The database was made by a newer Certline; it is left untouched."""
