@@ -10,6 +10,7 @@ import pytest
 
 from app import cli
 from app.certificates import add_validity
+from app.db import MIGRATIONS_DIR
 
 PLANT = Path(__file__).parent.parent / "data" / "plant.json"
 
@@ -168,7 +169,8 @@ def test_the_installed_command_runs(tmp_path):
     done = subprocess.run([command, "--json", "init", "--db", str(database)], capture_output=True, text=True,
                           timeout=60)
     assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout)["migrations"] == ["0001_initial", "0002_append_only"]
+    shipped = sorted(p.stem for p in MIGRATIONS_DIR.glob("[0-9]*.py"))
+    assert json.loads(done.stdout)["migrations"] == shipped and shipped[0] == "0001_initial"
     missing = subprocess.run([command, "serial", "SN-1", "--db", str(database)], capture_output=True, text=True,
                              timeout=60)
     assert missing.returncode == 4 and missing.stderr.strip() == "certline-cli: SerialNumber not found: SN-1"
