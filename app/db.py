@@ -31,6 +31,9 @@ SQLITE_PRAGMAS = {
     "foreign_keys": 1,
     # FULL: an attach the operator saw confirmed survives a power cut.
     "synchronous": 2,
+    # REPLACE deletes the row it replaces; with recursive triggers that delete meets the
+    # append-only triggers too, so INSERT OR REPLACE cannot rewrite an attachment or audit entry.
+    "recursive_triggers": 1,
     "busy_timeout": 15000,
     "cache_size": -65536,
 }
