@@ -99,11 +99,11 @@ def test_an_error_inside_a_transaction_takes_the_whole_transaction_back(attached
     assert audit.verify().ok
 
 
-@pytest.mark.parametrize("table", ["cert_attachment", "audit_entry"])
-def test_truncate_is_refused_on_postgres(attached, database, table):
+def test_truncate_is_refused_on_postgres(attached, database):
     if is_sqlite(database):
         pytest.skip("SQLite has no TRUNCATE; DELETE FROM without WHERE is refused above")
-    before = rows(table, database)
-    assert "append-only" in refused(database, f"TRUNCATE {table}")
-    assert "append-only" in refused(database, f"TRUNCATE {table} CASCADE")
-    assert rows(table, database) == before
+    for table in ("cert_attachment", "audit_entry"):
+        before = rows(table, database)
+        assert "append-only" in refused(database, f"TRUNCATE {table}")
+        assert "append-only" in refused(database, f"TRUNCATE {table} CASCADE")
+        assert rows(table, database) == before
