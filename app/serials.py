@@ -6,6 +6,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from peewee import fn
+
 from app import audit
 from app.attachments import AttachmentRecord, load_serial, step_at
 from app.certificates import get_certificate, refusal_to_attach
@@ -182,10 +184,11 @@ def _next_serial_ids(prefix: str, digits: int, count: int) -> list[str]:
 
 
 def _highest_number(prefix: str) -> int:
-    # Runs once per prefix; later batches read the counter.
+    # Runs once per prefix; later batches read the counter. The id's first characters are
+    # compared exactly, not as a range: a range follows the database's collation, and one that
+    # ignores punctuation (glibc's en_US, common on PostgreSQL servers) puts SN-00001 outside ["SN-", "SN.").
     highest = 0
-    upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
-    for s in SerialNumber.select(SerialNumber.id).where((SerialNumber.id >= prefix) & (SerialNumber.id < upper)):
+    for s in SerialNumber.select(SerialNumber.id).where(fn.SUBSTR(SerialNumber.id, 1, len(prefix)) == prefix):
         tail = s.id[len(prefix):]
         if tail.isdigit():
             highest = max(highest, int(tail))

@@ -2,12 +2,13 @@
 import datetime as dt
 import re
 
+import psycopg
 import pytest
 
-from app import attachments, audit, serials
+from app import attachments, audit, db, serials
 from app.errors import Forbidden, Invalid, NotFound
 from app.models import CertAttachment, SerialCounter, SerialNumber
-from tests.helpers.plant import TODAY
+from tests.helpers.plant import TODAY, build_plant
 from tests.helpers.state import entries, row_counts
 
 
@@ -56,6 +57,26 @@ def test_the_first_batch_of_a_prefix_continues_after_imported_numbers(plant):
     batch = serials.create_serials("JOB-1", 2, "admin", prefix="LOT-", digits=3)
     assert batch.serial_ids == ["LOT-043", "LOT-044"]
     assert serials.create_serials("JOB-1", 1, "admin").serial_ids == ["SN-00001"]  # prefixes count apart
+
+
+@pytest.mark.postgres
+def test_numbering_after_an_import_does_not_depend_on_the_collation(pg_cluster):
+    """PostgreSQL servers often compare text by a locale that ignores punctuation, as glibc's en_US does."""
+    try:
+        with psycopg.connect(pg_cluster.url(), autocommit=True) as conn:
+            conn.execute("CREATE DATABASE shifted TEMPLATE template0 LOCALE_PROVIDER icu "
+                         "ICU_LOCALE 'en-US-u-ka-shifted' LOCALE 'C.UTF-8'")
+    except psycopg.Error as error:
+        pytest.skip(f"this PostgreSQL cannot make an ICU database: {error}")
+    handle = db.open_database(pg_cluster.url("shifted"))
+    try:
+        assert handle.execute_sql("SELECT 'SN-00001' < 'SN.'").fetchone() == (False,)  # the collation at work
+        build_plant()
+        SerialNumber.insert_many([{"id": sid, "job": "JOB-1", "path": "path_a"}
+                                  for sid in ("SN-00007", "SN-00042", "SNX-99999")]).execute()
+        assert serials.create_serials("JOB-1", 2, "admin").serial_ids == ["SN-00043", "SN-00044"]
+    finally:
+        db.close_database()
 
 
 def test_a_batch_with_a_certificate_attaches_it_to_each_serial_at_the_first_step(plant):
