@@ -10,7 +10,7 @@ import datetime as dt
 import os
 import sqlite3
 from pathlib import Path as FilePath
-from urllib.parse import urlsplit
+from urllib.parse import unquote
 
 import platformdirs
 from peewee import DatabaseError, IntegrityError, PostgresqlDatabase, SqliteDatabase
@@ -60,14 +60,29 @@ def is_postgres_url(url: str) -> bool:
 
 
 def describe(url: str) -> str:
-    """The URL without its password, fit for a log line or a message."""
+    """The URL without its password or options, fit for a log line or a message.
+
+    Never raises: a mistyped port or host is shown as written, for the person to see.
+    """
     if not is_postgres_url(url):
         return url
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    port = f":{parts.port}" if parts.port else ""
-    user = f"{parts.username}@" if parts.username else ""
-    return f"{parts.scheme}://{user}{host}{port}{parts.path}"
+    scheme, _, rest = url.partition("://")
+    authority, slash, path = rest.split("?", 1)[0].partition("/")
+    user, at, address = authority.rpartition("@")
+    return f"{scheme}://{user.split(':', 1)[0]}{at}{address}{slash}{path}"
+
+
+def _without_password(text: str, url: str) -> str:
+    """``text`` with the URL's password blanked out: the driver may quote a malformed one back."""
+    if not is_postgres_url(url):
+        return text
+    authority = url.partition("://")[2].split("?", 1)[0].partition("/")[0]
+    password = authority.rpartition("@")[0].partition(":")[2]
+    options = (option.partition("=") for option in url.partition("?")[2].split("&"))
+    secrets = {password, unquote(password)} | {value for name, _, value in options if name == "password"}
+    for secret in sorted(secrets - {""}, key=len, reverse=True):
+        text = text.replace(secret, "***")
+    return text
 
 
 def _make_database(url: str):
@@ -98,7 +113,8 @@ def open_database(db: str | None = None, migrate: bool = True):
         database.initialize(None)
         if isinstance(error, SchemaTooNew):
             raise
-        raise DatabaseUnavailable(f"Cannot open the database {describe(url)}: {_first_line(error)}") from error
+        raise DatabaseUnavailable(
+            f"Cannot open the database {describe(url)}: {_without_password(_first_line(error), url)}") from error
     return handle
 
 

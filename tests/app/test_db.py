@@ -122,6 +122,27 @@ def test_an_unreachable_postgres_gives_a_plain_message_without_the_password():
     assert db.database.obj is None  # nothing half-open is left bound
 
 
+@pytest.mark.parametrize("address, shown, detail", [
+    ("127.0.0.1:notaport", "127.0.0.1:notaport", 'invalid integer value "notaport" for connection option "port"'),
+    ("127.0.0.1:99999", "127.0.0.1:99999", 'invalid port number: "99999"'),
+])
+def test_a_malformed_port_gives_the_plain_message_too(address, shown, detail):
+    url = f"postgresql://certline:s3cret-pw@{address}/plant"
+    with pytest.raises(DatabaseUnavailable) as refused:
+        db.open_database(url)
+    assert str(refused.value) == f"Cannot open the database postgresql://certline@{shown}/plant: connection is bad: {detail}"
+    assert db.database.obj is None
+
+
+def test_a_password_the_driver_quotes_back_is_blanked_out():
+    # libpq repeats a badly percent-encoded token, the password included, in its message.
+    with pytest.raises(DatabaseUnavailable) as refused:
+        db.open_database("postgresql://certline:s3c%zzret@127.0.0.1:5/plant")
+    message = str(refused.value)
+    assert "s3c" not in message and "zzret" not in message
+    assert message == 'Cannot open the database postgresql://certline@127.0.0.1:5/plant: invalid percent-encoded token: "***"'
+
+
 def test_an_unopenable_sqlite_file_gives_a_plain_message(tmp_path):
     folder = tmp_path / "a-folder.sqlite3"
     folder.mkdir()
@@ -132,6 +153,8 @@ def test_an_unopenable_sqlite_file_gives_a_plain_message(tmp_path):
 
 def test_describe_hides_the_password():
     assert db.describe("postgresql://u:pw@host:5433/plant?password=x") == "postgresql://u@host:5433/plant"
+    assert db.describe("postgresql://u:p@ss@Host.Example:x/plant") == "postgresql://u@Host.Example:x/plant"
+    assert db.describe("postgresql://u:pw@[::1/plant") == "postgresql://u@[::1/plant"
     assert db.describe("postgres://host/plant") == "postgres://host/plant"
     assert db.describe("/data/certline.sqlite3") == "/data/certline.sqlite3"
 
