@@ -15,6 +15,7 @@ from typing import Any, Iterable, Iterator
 
 from peewee import JOIN
 
+from app import db
 from app.clock import iso_utc, now_utc
 from app.ids import new_id
 from app.models import AuditEntry, CertAttachment
@@ -33,17 +34,37 @@ def workstation() -> str:
     return os.environ.get("CERTLINE_WORKSTATION") or socket.gethostname()
 
 
+# json.dumps with these options builds a new encoder on every call; this one gives the same text.
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
+
+
 def entry_hash(prev_hash: str, row: dict[str, Any]) -> str:
     """The seal of one entry: sha256 over the previous hash and the entry's canonical JSON."""
     payload = {name: row.get(name) for name in HASHED_FIELDS}
     payload["at"] = iso_utc(row["at"])
-    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    canonical = _CANONICAL(payload)
     return hashlib.sha256(f"{prev_hash}\n{canonical}".encode()).hexdigest()
 
 
+# The last entry and the insert, written out: they run inside every attach (see app.db.execute).
+_HEAD_SQL = 'SELECT "seq", "hash" FROM "audit_entry" ORDER BY "seq" DESC LIMIT 1'
+_COLUMNS = HASHED_FIELDS + ("prev_hash", "hash")
+_INSERT_SQL = ('INSERT INTO "audit_entry" (' + ", ".join('"%s"' % name for name in _COLUMNS) + ") VALUES ("
+               + ", ".join("?" for _ in _COLUMNS) + ")")
+_DETAILS = _COLUMNS.index("details")
+_details_db_value = AuditEntry.details.db_value
+
+
 def _chain_head() -> tuple[int, str]:
-    last = AuditEntry.select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1).first()
-    return (last.seq, last.hash) if last else (0, GENESIS_HASH)
+    last = db.execute(_HEAD_SQL).fetchone()
+    return (last[0], last[1]) if last else (0, GENESIS_HASH)
+
+
+def _params(row: dict[str, Any]) -> list[Any]:
+    """The row's values in ``_COLUMNS`` order, as peewee would store them (details as canonical JSON)."""
+    values = [row[name] for name in _COLUMNS]
+    values[_DETAILS] = _details_db_value(values[_DETAILS])
+    return values
 
 
 def new_entry(type: str, user_id: str | None, **fields: Any) -> dict[str, Any]:
@@ -62,8 +83,7 @@ def append(entries: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
         row = {name: None for name in HASHED_FIELDS} | entry | {"seq": seq, "prev_hash": prev_hash}
         row["hash"] = prev_hash = entry_hash(prev_hash, row)
         rows.append(row)
-    for start in range(0, len(rows), 500):
-        AuditEntry.insert_many(rows[start:start + 500]).execute()
+    db.executemany(_INSERT_SQL, [_params(row) for row in rows])
     return rows
 
 

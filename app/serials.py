@@ -8,15 +8,15 @@ from typing import Any
 
 from peewee import fn
 
-from app import audit
-from app.attachments import AttachmentRecord, load_serial, step_at
+from app import audit, db
+from app.attachments import AttachmentRecord, _path_missing, _serial_missing, load_serial, step_at
 from app.certificates import get_certificate, refusal_to_attach
 from app.clock import iso_utc, now_utc, today
-from app.db import write_transaction
+from app.db import to_datetime, write_transaction
 from app.errors import Invalid, NotFound
 from app.ids import MAX_ID_LENGTH, check_id, new_id
-from app.models import CertAttachment, Certificate, Job, Path, SerialCounter, SerialNumber, Step, User
-from app.routes import StepRecord, steps_of
+from app.models import CertAttachment, Certificate, Job, SerialCounter, SerialNumber, Step, User
+from app.routes import StepRecord
 from app.users import require_user
 
 MAX_BATCH = 100_000
@@ -84,26 +84,45 @@ def _state(position: int, current: int) -> str:
     return "current" if position == current else "ahead"
 
 
+# get_serial runs on every scan at a station: three hand-written statements (app.db.execute)
+# instead of six peewee queries, whose building cost more than running them.
+_SERIAL_SQL = (
+    'SELECT s."id", s."job_id", s."path_id", s."current_step_index", s."status", s."created_at", '
+    'p."id", p."name", j."id", j."name", j."part" '
+    'FROM "serial" AS s LEFT JOIN "path" AS p ON p."id" = s."path_id" LEFT JOIN "job" AS j ON j."id" = s."job_id" '
+    'WHERE s."id" = ?'
+)
+_ATTACHED_SQL = (
+    'SELECT a."id", a."serial_id", a."cert_id", a."step_id", a."attached_at", a."attached_by", '
+    'c."name", c."kind", c."status", u."name" '
+    'FROM "cert_attachment" AS a JOIN "certificate" AS c ON c."id" = a."cert_id" '
+    'JOIN "user" AS u ON u."id" = a."attached_by" '
+    'WHERE a."serial_id" = ? ORDER BY a."attached_at", a."id"'
+)
+_STEPS_SQL = 'SELECT "id", "name", "position", "requires" FROM "step" WHERE "path_id" = ? ORDER BY "position"'
+_requires = Step.requires.python_value
+
+
 def get_serial(serial_id: str) -> SerialDetail:
     """The serial, its job and route, and per step the certificates attached there. Raises NotFound."""
-    serial = load_serial(serial_id)
-    job = Job.get_by_id(serial.job_id)
-    path = Path.get_by_id(serial.path_id)
-    a = CertAttachment
-    rows = (a.select(a, Certificate.name, Certificate.kind, Certificate.status, User.name.alias("user_name"))
-            .join(Certificate, on=(a.certificate == Certificate.id))
-            .switch(a).join(User, on=(a.attached_by == User.id))
-            .where(a.serial == serial_id).order_by(a.attached_at, a.id).dicts())
+    row = db.execute(_SERIAL_SQL, (serial_id,)).fetchone()
+    if row is None:
+        raise _serial_missing(serial_id)
+    _, job_id, path_id, index, status, created_at, path_found, path_name, job_found, job_name, part = row
+    if path_found is None:
+        raise _path_missing(path_id)
+    if job_found is None:
+        raise Job.DoesNotExist(f"Job not found: {job_id}")
     by_step: dict[str, list[StepAttachment]] = {}
-    for row in rows:
-        record = AttachmentRecord(row["id"], row["serial"], row["certificate"], row["step"], row["attached_at"],
-                                  row["attached_by"])
-        by_step.setdefault(row["step"], []).append(
-            StepAttachment(record, row["name"], row["kind"], row["status"], row["user_name"]))
-    steps = [StepState(step, _state(step.position, serial.current_step_index), by_step.get(step.id, []))
-             for step in steps_of(serial.path_id)]
-    return SerialDetail(serial.id, job.id, job.name, job.part, path.id, path.name, serial.status,
-                        serial.current_step_index, serial.created_at, steps)
+    for a in db.execute(_ATTACHED_SQL, (serial_id,)).fetchall():
+        record = AttachmentRecord(a[0], a[1], a[2], a[3], to_datetime(a[4]), a[5])
+        by_step.setdefault(a[3], []).append(StepAttachment(record, a[6], a[7], a[8], a[9]))
+    steps = []
+    for step_id, name, position, requires in db.execute(_STEPS_SQL, (path_id,)).fetchall():
+        step = StepRecord(step_id, name, position, list(_requires(requires) or []))
+        steps.append(StepState(step, _state(position, index), by_step.get(step_id, [])))
+    return SerialDetail(serial_id, job_id, job_name, part, path_id, path_name, status, index,
+                        to_datetime(created_at), steps)
 
 
 @dataclass(frozen=True)
@@ -116,6 +135,12 @@ class BatchResult:
     def to_json(self) -> dict[str, Any]:
         return {"jobId": self.job_id, "count": len(self.serial_ids), "serialIds": self.serial_ids,
                 "certId": self.cert_id, "stepId": self.step_id}
+
+
+_INSERT_SERIAL_SQL = ('INSERT INTO "serial" ("id", "job_id", "path_id", "current_step_index", "status", "created_at") '
+                      'VALUES (?, ?, ?, ?, ?, ?)')
+_INSERT_ATTACHMENT_SQL = ('INSERT INTO "cert_attachment" ("id", "serial_id", "cert_id", "step_id", "attached_at", '
+                          '"attached_by") VALUES (?, ?, ?, ?, ?, ?)')
 
 
 def create_serials(job_id: str, count: int, user_id: str, cert_id: str | None = None, prefix: str = "SN-",
@@ -145,20 +170,17 @@ def create_serials(job_id: str, count: int, user_id: str, cert_id: str | None = 
                 raise Invalid(refusal)
         ids = _next_serial_ids(prefix, digits, count)
         now = now_utc()
-        serial_rows = [{"id": sid, "job": job.id, "path": job.path_id, "current_step_index": 0,
-                        "status": "in_progress", "created_at": now} for sid in ids]
-        attachment_rows = [{"id": new_id("ca_"), "serial": sid, "certificate": cert_id, "step": first_step.id,
-                            "attached_at": now, "attached_by": user.id} for sid in ids] if cert_id else []
+        attachment_ids = [new_id("ca_") for _ in ids] if cert_id else []
+        db.executemany(_INSERT_SERIAL_SQL, [(sid, job.id, job.path_id, 0, "in_progress", now) for sid in ids])
+        db.executemany(_INSERT_ATTACHMENT_SQL, [(aid, sid, cert_id, first_step.id, now, user.id)
+                                                for aid, sid in zip(attachment_ids, ids)])
         entries = [audit.new_entry("serial_created", user.id, serial_id=sid, job_id=job.id, path_id=job.path_id,
                                    step_id=first_step.id, at=now) for sid in ids]
-        entries += [audit.new_entry("cert_attached", user.id, serial_id=row["serial"], cert_id=cert_id,
-                                    job_id=job.id, path_id=job.path_id, step_id=first_step.id, record_id=row["id"],
-                                    at=now, details={"stepName": first_step.name, "stepIndex": 0})
-                    for row in attachment_rows]
-        for start in range(0, count, 1000):
-            SerialNumber.insert_many(serial_rows[start:start + 1000]).execute()
-            if attachment_rows:
-                CertAttachment.insert_many(attachment_rows[start:start + 1000]).execute()
+        details = {"stepName": first_step.name, "stepIndex": 0}
+        entries += [audit.new_entry("cert_attached", user.id, serial_id=sid, cert_id=cert_id, job_id=job.id,
+                                    path_id=job.path_id, step_id=first_step.id, record_id=aid, at=now,
+                                    details=details)
+                    for aid, sid in zip(attachment_ids, ids)]
         audit.append(entries)
     return BatchResult(job.id, ids, cert_id, first_step.id)
 
@@ -176,7 +198,8 @@ def _next_serial_ids(prefix: str, digits: int, count: int) -> list[str]:
         taken: set[str] = set()
         for start in range(0, len(candidates), 1000):
             chunk = candidates[start:start + 1000]
-            taken.update(s.id for s in SerialNumber.select(SerialNumber.id).where(SerialNumber.id.in_(chunk)))
+            taken.update(row[0] for row in db.execute(
+                f'SELECT "id" FROM "serial" WHERE "id" IN ({", ".join("?" * len(chunk))})', chunk))
         ids += [c for c in candidates if c not in taken]
     SerialCounter.insert(prefix=prefix, last=last).on_conflict(
         conflict_target=[SerialCounter.prefix], update={SerialCounter.last: last}).execute()
