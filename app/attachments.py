@@ -158,7 +158,7 @@ def _existing(serial_id: str, cert_id: str, step_id: str) -> AttachmentRecord | 
 
 
 def _user_name(user_id: str) -> str:
-    user = User.get_or_none(User.id == user_id)
+    user = db.get_or_none(User, user_id)
     return user.name if user else user_id
 
 

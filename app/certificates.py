@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from app import audit
+from app import audit, db
 from app.clock import iso_utc, now_utc, today
 from app.db import write_transaction
 from app.errors import Invalid, NotFound
@@ -174,7 +174,7 @@ def certificate_row(fields: dict[str, Any]) -> dict[str, Any]:
 
 
 def _get(cert_id: str) -> Certificate:
-    cert = Certificate.get_or_none(Certificate.id == cert_id)
+    cert = db.get_or_none(Certificate, cert_id)
     if cert is None:
         raise NotFound(f"Certificate not found: {cert_id}")
     return cert

@@ -256,3 +256,24 @@ def to_datetime(value: Any) -> dt.datetime | None:
         except ValueError:
             return format_date_time(value, DateTimeField.formats)
     return value
+
+
+_BY_KEY: dict[type, tuple[str, tuple]] = {}
+
+
+def get_or_none(model, key: Any):
+    """``model.get_or_none(<primary key> == key)``, the same instance, without building the query each time."""
+    plan = _BY_KEY.get(model)
+    if plan is None:
+        meta = model._meta
+        fields = tuple(meta.sorted_fields)
+        columns = ", ".join('"%s"' % field.column_name for field in fields)
+        sql = f'SELECT {columns} FROM "{meta.table_name}" WHERE "{meta.primary_key.column_name}" = ?'
+        plan = _BY_KEY[model] = (sql, fields)
+    sql, fields = plan
+    row = execute(sql, (model._meta.primary_key.db_value(key),)).fetchone()
+    if row is None:
+        return None
+    instance = model(__no_default__=1, **{f.name: f.python_value(value) for f, value in zip(fields, row)})
+    instance._dirty.clear()
+    return instance

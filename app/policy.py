@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from app import audit
+from app import audit, db
 from app.db import write_transaction
 from app.errors import Invalid
 from app.models import Policy
@@ -18,7 +18,7 @@ POLICIES: dict[str, tuple[Any, str]] = {
 def get_policy(key: str) -> Any:
     """The policy's value, or its default when nobody has set it."""
     default, _ = POLICIES[key]
-    row = Policy.get_or_none(Policy.key == key)
+    row = db.get_or_none(Policy, key)
     return default if row is None else row.value
 
 

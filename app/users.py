@@ -6,7 +6,7 @@ import hmac
 import secrets
 from dataclasses import dataclass
 
-from app import audit
+from app import audit, db
 from app.db import write_transaction
 from app.errors import Forbidden, Invalid, NotFound
 from app.ids import check_id
@@ -113,7 +113,7 @@ def require_user(user_id: object, roles: tuple[str, ...] = ROLES, action: str = 
     Raises Invalid (empty or malformed id), NotFound, or Forbidden (inactive, wrong role).
     """
     check_id(user_id, "User id")
-    user = User.get_or_none(User.id == user_id)
+    user = db.get_or_none(User, user_id)
     if user is None:
         raise NotFound(f"User not found: {user_id}")
     if not user.active:
