@@ -1,0 +1,136 @@
+"""``certline``: the operator station on the default database, ``--db`` or ``CERTLINE_DB``."""
+from __future__ import annotations
+
+import argparse
+import faulthandler
+import hashlib
+import logging
+import logging.handlers
+import sys
+import traceback
+from pathlib import Path
+
+from PySide6.QtCore import QDeadlineTimer, QDir, QEventLoop, QLockFile, QStandardPaths
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from app import __version__ as app_version
+from app.db import data_dir, describe, resolve_url
+from ui import resources
+from ui.settings import APPLICATION, ORGANIZATION, StationSettings
+
+log = logging.getLogger("certline")
+_fault_log = None  # kept open for faulthandler for the life of the process
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="certline", description="Certline operator station")
+    parser.add_argument("--db", help="database: a SQLite file path or a postgresql:// URL "
+                                     "(default: CERTLINE_DB, else the file in the user data directory)")
+    parser.add_argument("--fullscreen", action="store_true", help="open full screen (a line workstation)")
+    parser.add_argument("--size", default="1280x800", help="window size WIDTHxHEIGHT when not full screen")
+    parser.add_argument("--version", action="version", version=f"certline {app_version}")
+    parser.add_argument("--self-test", action="store_true",
+                        help="check this installation (database, rules, audit chain, the station's window) "
+                             "in a temporary folder, then exit; the plant's database is not touched")
+    return parser.parse_args(argv)
+
+
+def self_test() -> int:
+    """The core's self-test, then the station built on a throwaway database. 0 when all is well."""
+    import tempfile
+
+    from app.selftest import run_self_test
+
+    ok = run_self_test(print)
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    from ui.station import StationWindow
+
+    with tempfile.TemporaryDirectory(prefix="certline-station-test-") as folder:
+        window = StationWindow(str(Path(folder) / "station.sqlite3"), StationSettings(sounds=False))
+        opened: list[str] = []
+        window.database_opened.connect(opened.append)
+        window.resize(1280, 800)
+        window.show()
+        deadline = QDeadlineTimer(10_000)
+        while not opened and not deadline.hasExpired():
+            app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
+        window.close()
+        station_ok = bool(opened)
+    print(f"station: {'ok' if station_ok else 'FAILED'}")
+    return 0 if ok and station_ok else 1
+
+
+def setup_logging() -> Path:
+    """A rotating log file and faulthandler in the data directory; never writes to a missing stderr."""
+    global _fault_log
+    folder = data_dir() / "logs"
+    folder.mkdir(parents=True, exist_ok=True)
+    handler = logging.handlers.RotatingFileHandler(folder / "certline.log", maxBytes=2_000_000, backupCount=5,
+                                                   encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+    _fault_log = open(folder / "faults.log", "a", encoding="utf-8")  # noqa: SIM115 (kept open on purpose)
+    faulthandler.enable(_fault_log)
+    return folder
+
+
+def _excepthook(kind, value, tb) -> None:
+    log.error("unhandled error:\n%s", "".join(traceback.format_exception(kind, value, tb)))
+    if QApplication.instance() is not None:
+        QMessageBox.critical(None, "Certline", f"Something went wrong and was written to the log:\n\n{value}")
+
+
+def _lock(url: str) -> QLockFile:
+    """One station per workstation and database."""
+    name = hashlib.sha256(url.encode()).hexdigest()[:16]
+    folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.TempLocation) or QDir.tempPath()
+    return QLockFile(str(Path(folder) / f"certline-station-{name}.lock"))
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    if args.self_test:
+        return self_test()
+    setup_logging()
+    sys.excepthook = _excepthook
+    QApplication.setOrganizationName(ORGANIZATION)
+    QApplication.setApplicationName(APPLICATION)
+    QGuiApplication.setDesktopFileName("certline")
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setWindowIcon(resources.icon("certline"))
+    url = resolve_url(args.db)
+    lock = _lock(url)
+    lock.setStaleLockTime(0)
+    if not lock.tryLock(100):
+        QMessageBox.warning(None, "Certline", f"The station is already open on {describe(url)} on this computer.")
+        return 1
+    from ui.station import StationWindow  # after QApplication: the window builds widgets
+
+    settings = StationSettings.load()
+    log.info("station on %s with %s", describe(url), settings)
+    window = StationWindow(url, settings)
+    if args.fullscreen:
+        window.showFullScreen()
+    else:
+        try:
+            width, height = (int(n) for n in args.size.lower().split("x"))
+        except ValueError:
+            width, height = 1280, 800
+        screen = app.primaryScreen()
+        if screen is not None:
+            available = screen.availableGeometry()
+            width, height = min(width, available.width()), min(height, available.height())
+        window.resize(width, height)
+        window.show()
+    window.activateWindow()
+    window.scan_field.setFocus()
+    status = app.exec()
+    lock.unlock()
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())

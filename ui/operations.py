@@ -1,0 +1,92 @@
+"""What the station asks of the database, run in the worker thread.
+
+Each function calls app/ and returns plain, frozen records (no model instance, no
+connection), which are safe to hand to the GUI thread. Each raises app's errors, whose
+message is what the operator reads.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from app import attachments, certificates, db, serials, users
+from app.certificates import CertificateQuery, CertificateRecord
+from app.clock import today
+from app.scan import Classified, DatabaseLookup, classify, read_scan
+from app.serials import SerialDetail
+from app.users import UserRecord
+
+PICKER_LIMIT = 200
+
+
+@dataclass(frozen=True)
+class CertificateView:
+    """A certificate as the station shows it: expiry state on the day, and why it may not be attached."""
+
+    record: CertificateRecord
+    expiry: str  # valid, expiring or expired
+    days_left: int | None
+    refusal: str | None  # the core's message, or None when it may be attached
+
+    @property
+    def id(self) -> str:
+        return self.record.id
+
+
+@dataclass(frozen=True)
+class AttachOutcome:
+    result: attachments.AttachResult
+    certificate: CertificateRecord
+    serial: SerialDetail
+
+
+def certificate_view(record: CertificateRecord, on: dt.date | None = None) -> CertificateView:
+    on = on or today()
+    days_left = (record.date_expire - on).days if record.date_expire else None
+    return CertificateView(record, record.expiry_state(on), days_left, certificates.refusal_to_attach(record, on))
+
+
+class StationLookup(DatabaseLookup):
+    def certificate(self, code: str):
+        record = super().certificate(code)
+        return certificate_view(record) if record else None
+
+
+def open_database(url: str) -> str:
+    """Open and migrate the database in this (the worker's) thread; the URL fit to show."""
+    db.open_database(url)
+    return db.describe(url)
+
+
+def close_database() -> None:
+    db.close_database()
+
+
+def read(raw: str, separator: str) -> Classified:
+    """Read and classify one scan."""
+    return classify(read_scan(raw, separator), StationLookup())
+
+
+def load_serial(serial_id: str) -> SerialDetail:
+    return serials.get_serial(serial_id)
+
+
+def attach(serial_id: str, cert_id: str, user_id: str) -> AttachOutcome:
+    """Attach at the serial's current step (the core decides the step); the serial as it is now."""
+    result = attachments.attach(serial_id, cert_id, user_id)
+    return AttachOutcome(result, certificates.get_certificate(cert_id), serials.get_serial(serial_id))
+
+
+def sign_in_users() -> list[UserRecord]:
+    return users.list_users(active_only=True)
+
+
+def check_pin(user_id: str, pin: str) -> UserRecord:
+    return users.check_pin(user_id, pin)
+
+
+def find_certificates(text: str) -> list[CertificateView]:
+    """The picker's rows: id, name or number contains ``text``; at most PICKER_LIMIT, by id."""
+    query = CertificateQuery(text=text.strip() or None)
+    on = today()
+    return [certificate_view(r, on) for r in certificates.list_certificates(query, limit=PICKER_LIMIT, on=on)]

@@ -1,0 +1,81 @@
+"""The station's preferences: one typed object, stored in QSettings ("Certline", "certline").
+
+Screens read a ``StationSettings``; tests build one directly. Values that cannot be read
+(a hand-edited file, an old version) fall back to the default rather than failing.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from typing import Literal
+
+from PySide6.QtCore import QSettings
+
+ORGANIZATION = "Certline"
+APPLICATION = "certline"
+GROUP = "station"
+Terminator = Literal["enter", "tab", "enter_or_tab"]
+TERMINATORS = ("enter", "tab", "enter_or_tab")
+
+
+@dataclass
+class StationSettings:
+    idle_sign_out_minutes: int = 15  # 0: never sign out by itself
+    scan_terminator: Terminator = "enter_or_tab"  # which key ends a scan
+    attach_on_certificate_scan: bool = False  # attach at once when a certificate is scanned
+    sounds: bool = True  # success and failure sounds, where the machine can play them
+    gs1_separator: str = ""  # printable stand-in the scanner sends for FNC1/GS, e.g. "^"; "" for none
+    result_seconds: int = 6  # how long a result stays in the banner
+
+    def __post_init__(self) -> None:
+        default = StationSettings.__dataclass_fields__
+        if not isinstance(self.idle_sign_out_minutes, int) or not 0 <= self.idle_sign_out_minutes <= 24 * 60:
+            self.idle_sign_out_minutes = default["idle_sign_out_minutes"].default
+        if self.scan_terminator not in TERMINATORS:
+            self.scan_terminator = default["scan_terminator"].default
+        if not isinstance(self.result_seconds, int) or not 1 <= self.result_seconds <= 120:
+            self.result_seconds = default["result_seconds"].default
+        if not (isinstance(self.gs1_separator, str) and (self.gs1_separator == "" or (
+                len(self.gs1_separator) == 1 and self.gs1_separator.isprintable()
+                and not self.gs1_separator.isspace()))):
+            self.gs1_separator = ""
+
+    @classmethod
+    def load(cls, store: QSettings | None = None) -> "StationSettings":
+        store = store or QSettings(ORGANIZATION, APPLICATION)
+        values = {}
+        store.beginGroup(GROUP)
+        try:
+            for option in fields(cls):
+                if not store.contains(option.name):
+                    continue
+                raw = store.value(option.name)
+                value = _convert(raw, option.default)
+                if value is not None:
+                    values[option.name] = value
+        finally:
+            store.endGroup()
+        return cls(**values)
+
+    def save(self, store: QSettings | None = None) -> None:
+        store = store or QSettings(ORGANIZATION, APPLICATION)
+        store.beginGroup(GROUP)
+        for option in fields(self):
+            store.setValue(option.name, getattr(self, option.name))
+        store.endGroup()
+        store.sync()
+
+
+def _convert(raw: object, default: object) -> object | None:
+    """``raw`` as the default's type (INI files give back text), or None when it cannot be."""
+    try:
+        if isinstance(default, bool):
+            if isinstance(raw, bool):
+                return raw
+            text = str(raw).strip().lower()
+            return {"true": True, "1": True, "yes": True, "on": True,
+                    "false": False, "0": False, "no": False, "off": False}.get(text)
+        if isinstance(default, int):
+            return int(str(raw).strip())
+        return "" if raw is None else str(raw)
+    except (TypeError, ValueError):
+        return None

@@ -1,0 +1,520 @@
+"""The station's parts: the scan field, the result banner, the serial's card, the certificate panel and lists.
+
+None of them touches the database; the station window feeds them plain records.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import time
+
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
+from PySide6.QtGui import QBrush, QColor, QKeyEvent, QPaintEvent
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QScrollArea,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.scan import GS_SYMBOL
+from app.serials import SerialDetail, StepState
+from app.users import UserRecord
+from ui.operations import CertificateView
+
+ENTER_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+TAB_KEYS = (Qt.Key.Key_Tab, Qt.Key.Key_Backtab)
+NAVIGATION = {Qt.Key.Key_Up: -1, Qt.Key.Key_Down: 1, Qt.Key.Key_PageUp: -5, Qt.Key.Key_PageDown: 5}
+# An Enter or Tab this soon after a scan ended is the scanner's second suffix character, not a person.
+SUFFIX_SECONDS = 0.08
+
+
+def restyle(widget: QWidget) -> None:
+    """Apply the style sheet again after a dynamic property that it selects on has changed."""
+    widget.style().unpolish(widget)
+    widget.style().polish(widget)
+    widget.update()
+
+
+def local_time(value: dt.datetime) -> str:
+    """A stored naive-UTC time as the workstation's local time, e.g. ``2026-11-23 14:32``."""
+    return value.replace(tzinfo=dt.timezone.utc).astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+class ScanField(QLineEdit):
+    """The one input that keeps the focus: reads a scan whole, up to its terminator.
+
+    ``scanned`` carries the text without its terminator; ``terminated_at`` is the
+    ``time.perf_counter()`` of the terminating key event. Enter (or Tab) on an empty field
+    is ``confirmed``, the key that attaches or picks. Up/Down/PageUp/PageDown move in the
+    list beside (``navigated``), Esc is ``escaped``. Tab never moves the focus away.
+    """
+
+    scanned = Signal(str)
+    confirmed = Signal()
+    navigated = Signal(int)
+    escaped = Signal()
+
+    def __init__(self, terminator: str = "enter_or_tab", parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("scanField")
+        self.setPlaceholderText("Scan here")
+        self.setMaxLength(4096)
+        self.setAttribute(Qt.WidgetAttribute.WA_InputMethodEnabled, False)
+        self.terminator = terminator
+        self.terminated_at = 0.0
+        self._ended_at = -1.0
+        self._ended_by = Qt.Key.Key_unknown
+
+    def event(self, event: QEvent) -> bool:
+        # Tab is taken here, before QWidget would move the focus to the next widget.
+        if event.type() == QEvent.Type.KeyPress and event.key() in TAB_KEYS:  # type: ignore[attr-defined]
+            if self.terminator in ("tab", "enter_or_tab"):
+                self._terminate(event)  # type: ignore[arg-type]
+            return True
+        return super().event(event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        key = event.key()
+        if key in ENTER_KEYS:
+            if self.terminator in ("enter", "enter_or_tab") or not self.text():
+                self._terminate(event)
+            return
+        if key == Qt.Key.Key_Escape:
+            self.clear()
+            self.escaped.emit()
+            return
+        if key in NAVIGATION and not event.modifiers() & Qt.KeyboardModifier.AltModifier:
+            self.navigated.emit(NAVIGATION[key])
+            return
+        text = event.text()
+        if len(text) == 1 and ord(text) < 0x20 and key not in (Qt.Key.Key_Backspace, Qt.Key.Key_Delete):
+            # A control character from the scanner: GS (FNC1) is kept, shown as ␝; others are dropped.
+            if text == "\x1d":
+                self.insert(GS_SYMBOL)
+            return
+        super().keyPressEvent(event)
+
+    def _terminate(self, event: QKeyEvent) -> None:
+        now = time.perf_counter()
+        text = self.text()
+        if not text:
+            if now - self._ended_at < SUFFIX_SECONDS and event.key() != self._ended_by:
+                return  # the second half of a two-key suffix such as "\t\r"
+            self.confirmed.emit()
+            return
+        self.terminated_at = now
+        self._ended_at = now
+        self._ended_by = event.key()
+        self.clear()
+        self.scanned.emit(text)
+
+
+class PinField(QLineEdit):
+    """The PIN entry. A key that cannot be part of a PIN is a scan arriving: ``diverted`` hands it on."""
+
+    diverted = Signal(str)
+    cancelled = Signal()
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("pinField")
+        self.setEchoMode(QLineEdit.EchoMode.Password)
+        self.setMaxLength(12)
+        self.setAttribute(Qt.WidgetAttribute.WA_InputMethodEnabled, False)
+
+    def event(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.KeyPress and event.key() in TAB_KEYS:  # type: ignore[attr-defined]
+            return True
+        return super().event(event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() == Qt.Key.Key_Escape:
+            self.clear()
+            self.cancelled.emit()
+            return
+        text = event.text()
+        if len(text) == 1 and text.isprintable() and not text.isdigit():
+            self.clear()
+            self.diverted.emit(text)
+            return
+        super().keyPressEvent(event)
+
+
+class ResultBanner(QLabel):
+    """What just happened, large and in colour; back to the prompt after a few seconds."""
+
+    STATES = ("prompt", "info", "attached", "already", "warning", "refused")
+
+    def __init__(self, seconds: int = 6, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("banner")
+        self.setWordWrap(True)
+        self.setAlignment(Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft)
+        self.setTextFormat(Qt.TextFormat.PlainText)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.setFixedHeight(86)
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(seconds * 1000)
+        self._timer.timeout.connect(self._on_timer_timeout)
+        self._prompt = ""
+        self.state = "prompt"
+        self.show_prompt("")
+
+    def set_seconds(self, seconds: int) -> None:
+        self._timer.setInterval(seconds * 1000)
+
+    def show_result(self, state: str, text: str) -> None:
+        self._set(state, text)
+        self._timer.start()
+
+    def show_prompt(self, text: str) -> None:
+        """The standing instruction; shown now unless a result is still on display."""
+        self._prompt = text
+        if not self._timer.isActive() or self.state in ("info", "prompt"):
+            self._timer.stop()
+            self._set("prompt", text)
+
+    def _on_timer_timeout(self) -> None:
+        self._set("prompt", self._prompt)
+
+    def _set(self, state: str, text: str) -> None:
+        self.state = state
+        marks = {"attached": "✔  ", "already": "●  ", "warning": "⚠  ", "refused": "✖  "}
+        self.setText(marks.get(state, "") + text)
+        self.setProperty("state", state)
+        restyle(self)
+
+
+class SerialCard(QFrame):
+    """The loaded serial: id, job, part, status, and its route as a strip of steps with their certificates.
+
+    ``painted`` reports, once per ``set_serial(..., stamp=)``, the seconds from ``stamp``
+    to the first paint that shows the serial.
+    """
+
+    painted = Signal(float)
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("card")
+        self.serial: SerialDetail | None = None
+        self._stamp: float | None = None
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(16, 12, 16, 12)
+        layout.setSpacing(8)
+        head = QHBoxLayout()
+        head.setSpacing(18)
+        self.serial_label = QLabel(objectName="serialId")
+        self.status_chip = QLabel(objectName="statusChip")
+        self.facts = QLabel(objectName="serialFacts")
+        self.facts.setWordWrap(True)
+        head.addWidget(self.serial_label)
+        head.addWidget(self.status_chip, 0, Qt.AlignmentFlag.AlignVCenter)
+        head.addWidget(self.facts, 1)
+        layout.addLayout(head)
+        self.placeholder = QLabel("Scan a serial to see its route and certificates", objectName="cardPlaceholder")
+        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.placeholder.setWordWrap(True)
+        layout.addWidget(self.placeholder, 1)
+        self.route = QScrollArea(objectName="routeArea")
+        self.route.setWidgetResizable(True)
+        self.route.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.route.setFrameShape(QFrame.Shape.NoFrame)
+        layout.addWidget(self.route, 1)
+        self.step_frames: list[QFrame] = []
+        self._current_index: int | None = None
+        # Scrolls once the new strip has its geometry; one timer, so a rebuilt strip is never touched stale.
+        self._scroll_timer = QTimer(self, singleShot=True, interval=0)
+        self._scroll_timer.timeout.connect(self._on_scroll_timer_timeout)
+        self.set_serial(None)
+
+    def set_serial(self, serial: SerialDetail | None, stamp: float | None = None) -> None:
+        self.serial = serial
+        self._stamp = stamp
+        shown = serial is not None
+        for widget in (self.serial_label, self.status_chip, self.facts, self.route):
+            widget.setVisible(shown)
+        self.placeholder.setVisible(not shown)
+        self.step_frames = []
+        if serial is None:
+            self.route.setWidget(QWidget())
+            self.update()
+            return
+        self.serial_label.setText(serial.id)
+        self.status_chip.setText(serial.status.replace("_", " ").upper())
+        self.status_chip.setProperty("status", serial.status)
+        restyle(self.status_chip)
+        current = serial.current_step
+        where = (f"at step {current.step.position + 1} of {len(serial.steps)}: {current.step.name}" if current
+                 else "completed" if serial.current_step_index == -1 else "no current step")
+        self.facts.setText(f"Job {serial.job_id} · {serial.job_name}\n"
+                           f"Part {serial.part} · {serial.path_name}, {where}")
+        strip = QWidget(objectName="routeStrip")
+        row = QHBoxLayout(strip)
+        row.setContentsMargins(0, 4, 0, 4)
+        row.setSpacing(6)
+        for index, step in enumerate(serial.steps):
+            if index:
+                arrow = QLabel("›", objectName="stepArrow")
+                arrow.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignHCenter)
+                arrow.setFixedWidth(24)
+                row.addWidget(arrow)
+            frame = self._step_frame(step, len(serial.steps))
+            self.step_frames.append(frame)
+            row.addWidget(frame, 1)
+        self.route.setWidget(strip)
+        self._current_index = serial.steps.index(current) if current is not None else None
+        if current is not None:
+            self._scroll_timer.start()
+        self.update()
+
+    def _on_scroll_timer_timeout(self) -> None:
+        """Scroll sideways, never down, so the current step stands in view with its head."""
+        if self._current_index is None or self._current_index >= len(self.step_frames):
+            return
+        frame = self.step_frames[self._current_index]
+        bar = self.route.horizontalScrollBar()
+        left, right = frame.x() - 40, frame.x() + frame.width() + 40
+        viewport = self.route.viewport().width()
+        if left < bar.value():
+            bar.setValue(left)
+        elif right > bar.value() + viewport:
+            bar.setValue(min(left, right - viewport))
+
+    @staticmethod
+    def _step_frame(step: StepState, count: int) -> QFrame:
+        frame = QFrame(objectName="step")
+        frame.setProperty("state", step.state)
+        frame.setMinimumWidth(170 if count > 5 else 200)
+        column = QVBoxLayout(frame)
+        column.setContentsMargins(8, 8, 8, 8)
+        column.setSpacing(6)
+        mark = {"passed": "✓", "current": "▶", "ahead": ""}[step.state]
+        head = QLabel(f"{mark} {step.step.position + 1}. {step.step.name}".strip(), objectName="stepHead")
+        head.setWordWrap(True)
+        column.addWidget(head)
+        missing = step.missing_kinds
+        if missing and step.state != "ahead":
+            column.addWidget(QLabel(f"needs {', '.join(missing)}", objectName="stepNeeds", wordWrap=True))
+        elif step.step.requires and step.state == "ahead":
+            column.addWidget(QLabel(f"will need {', '.join(step.step.requires)}", objectName="stepNone",
+                                    wordWrap=True))
+        for attached in step.attachments:
+            record = attached.attachment
+            text = (f"<b>{_html(record.cert_id)}</b> · {_html(attached.cert_name)}<br>"
+                    f"{_html(attached.attached_by_name)} · {local_time(record.attached_at)}")
+            label = QLabel(text, objectName="stepCert", wordWrap=True)
+            label.setTextFormat(Qt.TextFormat.RichText)
+            column.addWidget(label)
+        if not step.attachments:
+            column.addWidget(QLabel("no certificates", objectName="stepNone"))
+        column.addStretch(1)
+        return frame
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        super().paintEvent(event)
+        if self._stamp is not None:
+            elapsed = time.perf_counter() - self._stamp
+            self._stamp = None
+            self.painted.emit(elapsed)
+
+
+def _html(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def expiry_text(view: CertificateView) -> str:
+    expire = view.record.date_expire
+    if expire is None:
+        return "does not expire"
+    if view.expiry == "expired":
+        return f"EXPIRED {expire.isoformat()}"
+    if view.expiry == "expiring":
+        days = view.days_left or 0
+        return f"expires in {days} day{'s' if days != 1 else ''} ({expire.isoformat()})"
+    return f"expires {expire.isoformat()}"
+
+
+class CertificatePanel(QFrame):
+    """The chosen certificate with kind, number, expiry and status, and the Attach button."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("certPanel")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(16, 12, 16, 12)
+        layout.setSpacing(6)
+        self.placeholder = QLabel("Scan or pick a certificate", objectName="certPlaceholder")
+        self.placeholder.setWordWrap(True)
+        self.id_label = QLabel(objectName="certId")
+        self.name_label = QLabel(objectName="certName", wordWrap=True)
+        self.facts = QLabel(objectName="certFacts", wordWrap=True)
+        self.warning = QLabel(objectName="certWarning", wordWrap=True)
+        self.refusal = QLabel(objectName="certRefusal", wordWrap=True)
+        for widget in (self.placeholder, self.id_label, self.name_label, self.facts, self.warning, self.refusal):
+            layout.addWidget(widget)
+        self.attach_button = QPushButton("ATTACH   ⏎", objectName="attachButton")
+        self.attach_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.attach_button.setEnabled(False)
+        layout.addWidget(self.attach_button)
+        self.view: CertificateView | None = None
+        self.set_certificate(None)
+
+    def set_certificate(self, view: CertificateView | None) -> None:
+        self.view = view
+        self.placeholder.setVisible(view is None)
+        for widget in (self.id_label, self.name_label, self.facts):
+            widget.setVisible(view is not None)
+        self.warning.setVisible(bool(view and not view.refusal and view.expiry == "expiring"))
+        self.refusal.setVisible(bool(view and view.refusal))
+        if view is None:
+            return
+        record = view.record
+        self.id_label.setText(record.id)
+        self.name_label.setText(record.name)
+        line1 = [record.kind, f"No. {record.number}" if record.number else "no number"]
+        line1 += [f"EN 10204 {record.en10204_type}"] if record.en10204_type else []
+        line2 = [expiry_text(view), record.status.upper() if record.status != "active" else "active"]
+        self.facts.setText(" · ".join(line1) + "\n" + " · ".join(line2))
+        self.warning.setText(f"⚠ Inside its warning window: {expiry_text(view)}")
+        self.refusal.setText(f"✖ {view.refusal}" if view.refusal else "")
+
+    def set_armed(self, armed: bool, enabled: bool, busy: bool) -> None:
+        self.attach_button.setEnabled(enabled and not busy)
+        self.attach_button.setText("ATTACHING…" if busy else "ATTACH   ⏎")
+        if self.attach_button.property("armed") != armed:
+            self.attach_button.setProperty("armed", armed)
+            restyle(self.attach_button)
+
+
+class PickList(QListWidget):
+    """A list that never takes the focus: the scan field's arrows move in it, a tap picks."""
+
+    picked = Signal(object)
+
+    def __init__(self, object_name: str, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName(object_name)
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.setSelectionMode(QListWidget.SelectionMode.SingleSelection)
+        self.setVerticalScrollMode(QListWidget.ScrollMode.ScrollPerPixel)
+        self.setUniformItemSizes(False)
+        self.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.itemClicked.connect(self._on_item_clicked)
+
+    def _on_item_clicked(self, item: QListWidgetItem) -> None:
+        if item.flags() & Qt.ItemFlag.ItemIsEnabled:
+            self.picked.emit(item.data(Qt.ItemDataRole.UserRole))
+
+    def move(self, delta: int) -> None:  # type: ignore[override]
+        """Move the current row by ``delta``, over rows that cannot be chosen."""
+        rows = [r for r in range(self.count()) if self.item(r).flags() & Qt.ItemFlag.ItemIsEnabled]
+        if not rows:
+            return
+        current = self.currentRow() if self.currentItem() and self.currentItem().isSelected() else None
+        if current is None or current not in rows:
+            target = rows[0] if delta > 0 else rows[-1]
+        else:
+            index = max(0, min(len(rows) - 1, rows.index(current) + delta))
+            target = rows[index]
+        self.setCurrentRow(target)
+        self.scrollToItem(self.item(target))
+
+    def chosen(self) -> object | None:
+        item = self.currentItem()
+        if item is None or not item.isSelected() or not item.flags() & Qt.ItemFlag.ItemIsEnabled:
+            return None
+        return item.data(Qt.ItemDataRole.UserRole)
+
+    def unselect(self) -> None:
+        self.clearSelection()
+        self.setCurrentRow(-1)
+
+
+class CertificatePicker(PickList):
+    """Certificates filtered by what is typed: id, name, number; kind and expiry. Revoked and expired are
+    listed greyed and cannot be chosen; one inside its warning window is marked."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__("picker", parent)
+
+    def set_rows(self, views: list[CertificateView]) -> None:
+        self.clear()
+        for view in views:
+            record = view.record
+            number = f" · No. {record.number}" if record.number else ""
+            line2 = f"{record.kind}{number} · {expiry_text(view)}"
+            if record.status == "revoked":
+                line2 = f"REVOKED · {record.kind}{number}"
+            item = QListWidgetItem(f"{record.id} — {record.name}\n{line2}")
+            item.setData(Qt.ItemDataRole.UserRole, view)
+            if view.refusal:
+                item.setFlags(Qt.ItemFlag.NoItemFlags)
+                item.setForeground(QBrush(QColor("#7b8794")))
+                item.setToolTip(view.refusal)
+            elif view.expiry == "expiring":
+                item.setText(f"⚠ {record.id} — {record.name}\n{line2}")
+                item.setBackground(QBrush(QColor("#ffe9a8")))
+            self.addItem(item)
+
+
+class UserPicker(PickList):
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__("users", parent)
+        self.users: list[UserRecord] = []
+
+    def set_users(self, users: list[UserRecord], text: str = "") -> None:
+        self.users = users
+        self.filter(text)
+
+    def filter(self, text: str) -> None:
+        self.clear()
+        needle = text.strip().lower()
+        for user in self.users:
+            if needle and needle not in user.name.lower() and needle not in user.id.lower():
+                continue
+            item = QListWidgetItem(f"{user.name}   ({user.role}{', PIN' if user.has_pin else ''})")
+            item.setData(Qt.ItemDataRole.UserRole, user)
+            self.addItem(item)
+
+
+class History(QListWidget):
+    """This session's results, newest first, each in its colour."""
+
+    COLOURS = {"attached": ("#e3f3e6", "#14532d"), "already": ("#fff3cd", "#5c4100"),
+               "warning": ("#fff3cd", "#5c4100"), "refused": ("#fde2e1", "#8b1a1a"),
+               "info": ("#e8eef6", "#16324f")}
+    LIMIT = 500
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("history")
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.setSelectionMode(QListWidget.SelectionMode.NoSelection)
+        self.setResizeMode(QListWidget.ResizeMode.Adjust)
+        self.setTextElideMode(Qt.TextElideMode.ElideNone)
+        self.setWordWrap(True)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+
+    def add(self, state: str, text: str) -> None:
+        background, foreground = self.COLOURS.get(state, self.COLOURS["info"])
+        item = QListWidgetItem(f"{dt.datetime.now():%H:%M:%S}  {text}")
+        item.setBackground(QBrush(QColor(background)))
+        item.setForeground(QBrush(QColor(foreground)))
+        item.setData(Qt.ItemDataRole.UserRole, state)
+        self.insertItem(0, item)
+        while self.count() > self.LIMIT:
+            self.takeItem(self.count() - 1)
+
+    def entries(self) -> list[tuple[str, str]]:
+        """(state, text) newest first, for tests and screenshots."""
+        return [(self.item(i).data(Qt.ItemDataRole.UserRole), self.item(i).text()) for i in range(self.count())]
