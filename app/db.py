@@ -17,7 +17,6 @@ import platformdirs
 from peewee import (
     DatabaseError,
     DateTimeField,
-    IntegrityError,
     PostgresqlDatabase,
     SqliteDatabase,
     __exception_wrapper__,
@@ -153,11 +152,15 @@ def apply_migrations(handle) -> list[str]:
         finally:
             handle.execute_sql("SELECT pg_advisory_unlock(%s)", (WRITE_LOCK_KEY + 1,))
     _plan(runner, handle)
+    # One process migrates at a time: the write lock is taken (IMMEDIATE) before the runner reads
+    # what is pending, so a second process waits for the first instead of failing on a stale read.
+    # Foreign keys go off outside the transaction, where SqliteMigrator itself would switch them off.
+    handle.pragma("foreign_keys", 0)
     try:
-        return runner.up()
-    except IntegrityError:
-        # Another process applied the same migration between our plan and our write.
-        return runner.up()
+        with handle.atomic(lock_type="IMMEDIATE"):
+            return runner.up()
+    finally:
+        handle.pragma("foreign_keys", 1)
 
 
 def _plan(runner: Runner, handle) -> None:

@@ -9,6 +9,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -44,9 +45,11 @@ def race(url: str, user_id: str, pairs: str) -> None:
     work = json.loads(pairs)
     _say("ready")
     sys.stdin.readline()
+    began = time.time()
     created = sum(attachments.attach(serial_id, cert_id, user_id).created for serial_id, cert_id in work)
+    ended = time.time()
     db.close_database()
-    _say(json.dumps({"created": created}))
+    _say(json.dumps({"created": created, "began": began, "ended": ended}))
 
 
 def batch(url: str, count: str, cert_id: str, cache_kib: str) -> None:
