@@ -130,7 +130,8 @@ def test_a_malformed_port_gives_the_plain_message_too(address, shown, detail):
     url = f"postgresql://certline:s3cret-pw@{address}/plant"
     with pytest.raises(DatabaseUnavailable) as refused:
         db.open_database(url)
-    assert str(refused.value) == f"Cannot open the database postgresql://certline@{shown}/plant: connection is bad: {detail}"
+    assert str(refused.value) == (
+        f"Cannot open the database postgresql://certline@{shown}/plant: connection is bad: {detail}")
     assert db.database.obj is None
 
 
@@ -140,7 +141,8 @@ def test_a_password_the_driver_quotes_back_is_blanked_out():
         db.open_database("postgresql://certline:s3c%zzret@127.0.0.1:5/plant")
     message = str(refused.value)
     assert "s3c" not in message and "zzret" not in message
-    assert message == 'Cannot open the database postgresql://certline@127.0.0.1:5/plant: invalid percent-encoded token: "***"'
+    assert message == ('Cannot open the database postgresql://certline@127.0.0.1:5/plant: '
+                       'invalid percent-encoded token: "***"')
 
 
 def test_an_unopenable_sqlite_file_gives_a_plain_message(tmp_path):

@@ -42,7 +42,8 @@ def test_serials_are_numbered_on_from_the_prefix_at_the_first_step(plant):
 def test_numbering_skips_ids_that_are_already_taken(plant):
     serials.create_serials("JOB-1", 2, "admin")
     # SN-00003 and SN-00005 arrive by import, behind the counter's back.
-    SerialNumber.insert_many([{"id": sid, "job": "JOB-1", "path": "path_a"} for sid in ("SN-00003", "SN-00005")]).execute()
+    SerialNumber.insert_many([{"id": sid, "job": "JOB-1", "path": "path_a"}
+                              for sid in ("SN-00003", "SN-00005")]).execute()
 
     batch = serials.create_serials("JOB-1", 3, "admin")
 
