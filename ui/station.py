@@ -194,13 +194,14 @@ class StationWindow(QMainWindow):
         rows.setSpacing(10)
         self.card = SerialCard()
         self.card.painted.connect(self.card_painted)
-        rows.addWidget(self.card, 1)
+        rows.addWidget(self.card, 3)
         lower = QWidget()
-        lower.setFixedHeight(250)
+        lower.setMinimumHeight(228)
+        lower.setMaximumHeight(250)
         below = QHBoxLayout(lower)
         below.setContentsMargins(0, 0, 0, 0)
         below.setSpacing(12)
-        rows.addWidget(lower)
+        rows.addWidget(lower, 1)
         self.cert_panel = CertificatePanel()
         self.cert_panel.setMinimumWidth(340)
         self.cert_panel.setMaximumWidth(440)
@@ -208,15 +209,16 @@ class StationWindow(QMainWindow):
         below.addWidget(self.cert_panel, 4)
         column = QVBoxLayout()
         column.setSpacing(4)
-        column.addWidget(QLabel("Certificates: type to filter, ↑ ↓ Enter, or tap", objectName="sectionTitle"))
+        column.addWidget(QLabel("Certificates: type to filter, ↑ ↓, tap", objectName="sectionTitle"))
         self.picker = CertificatePicker()
         self.picker.picked.connect(self._on_picker_picked)
         column.addWidget(self.picker, 1)
-        below.addLayout(column, 4)
+        below.addLayout(column, 3)
         column = QVBoxLayout()
         column.setSpacing(4)
         column.addWidget(QLabel("This session", objectName="sectionTitle"))
         self.history = History()
+        self.history.setMinimumWidth(250)
         column.addWidget(self.history, 1)
         below.addLayout(column, 3)
         self.pages.addWidget(work)
@@ -249,9 +251,9 @@ class StationWindow(QMainWindow):
         self.banner.show_prompt(self._prompt())
 
     def _prompt(self) -> str:
+        if self._pin_user is not None and self.page == "pin":
+            return f"PIN for {self._pin_user.name}"
         if self.user is None:
-            if self._pin_user is not None and self.page == "pin":
-                return f"PIN for {self._pin_user.name}"
             return "Scan your badge to sign in"
         if self.serial is None:
             return "Scan a serial" + (f" for {self.certificate.id}" if self.certificate else "")
@@ -472,6 +474,7 @@ class StationWindow(QMainWindow):
             self._pin_user = user
             self.pin_prompt.setText(f"{user.name}: your PIN")
             self._show_page("pin")
+            self.banner.clear_result()
             self.pin_requested.emit(user.id)
             return
         self._complete_sign_in(user)

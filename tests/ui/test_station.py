@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QCoreApplication, QEvent, Qt
 from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QLabel, QLineEdit
+from PySide6.QtWidgets import QLineEdit
 
 from app import serials
 from app.models import AuditEntry, CertAttachment
@@ -46,7 +46,9 @@ def test_badge_serial_certificate_enter_attaches_once_at_the_current_step(signed
 
     assert signed_in.scan("SN-00001", window.serial_loaded) == ["SN-00001"]
     assert window.card.serial_label.text() == "SN-00001"
-    assert [f.property("state") for f in window.card.step_frames] == ["current", "ahead", "ahead"]
+    assert window.card.strip.texts(0) == ["▶ 1. Saw", "needs MATERIAL", "no certificates"]
+    assert window.card.strip.texts(2) == ["3. Inspect", "will need INSPECTION", "no certificates"]
+    assert window.card.strip.states() == ["current", "ahead", "ahead"]
     assert_focus_on_scan_field(window)
 
     assert signed_in.scan("cert_mat01", window.certificate_chosen) == ["cert_mat01"]
@@ -65,9 +67,10 @@ def test_badge_serial_certificate_enter_attaches_once_at_the_current_step(signed
     # The serial stays loaded, now showing the certificate at its step; the certificate clears.
     assert window.serial.id == "SN-00001" and window.certificate is None
     assert window.cert_panel.view is None and not window.cert_panel.attach_button.isEnabled()
-    texts = [label.text() for label in window.card.step_frames[0].findChildren(QLabel)]
-    assert any("cert_mat01" in t and "Olga Operator" in t for t in texts)
-    assert not any("needs MATERIAL" in t for t in texts)
+    texts = window.card.strip.texts(0)
+    assert texts[0] == "▶ 1. Saw"
+    assert texts[1] == "cert_mat01 · Mill test report 42CrMo4" and texts[2].startswith("Olga Operator · ")
+    assert "needs MATERIAL" not in texts
     assert_focus_on_scan_field(window)
 
 
@@ -99,7 +102,7 @@ def test_several_certificates_in_a_row_and_the_step_follows_the_serial(signed_in
     signed_in.enter(window.attached)
     serials.advance_serial("SN-00002", "admin")  # on another workstation
     signed_in.scan("SN-00002", window.serial_loaded)
-    assert [f.property("state") for f in window.card.step_frames] == ["passed", "current", "ahead"]
+    assert window.card.strip.states() == ["passed", "current", "ahead"]
     signed_in.scan("cert_insp01", window.certificate_chosen)
     assert signed_in.enter(window.attached) == ["SN-00002", "cert_insp01", "step_002"]
     assert sorted(a[1:3] for a in attachments("SN-00002")) == sorted(
