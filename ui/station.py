@@ -46,6 +46,7 @@ from ui.widgets import (
 from ui.worker import DatabaseWorker, Failure
 
 log = logging.getLogger(__name__)
+PIN_SECONDS = 60
 FILTER_DELAY_MS = 250  # typing pauses longer than a scanner's; the list filters after a pause
 ACTIVITY_EVENTS = frozenset({QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.TouchBegin,
                              QEvent.Type.Wheel})
@@ -79,6 +80,7 @@ class StationWindow(QMainWindow):
         self.certificate: CertificateView | None = None
         self._pin_user: UserRecord | None = None
         self._attaching = False
+        self._checking_pin = False
         self._listed_filter: str | None = None
         self._navigated = False  # the arrows moved in a list since the last character typed
         self.setWindowTitle("Certline station")
@@ -92,6 +94,9 @@ class StationWindow(QMainWindow):
         self.database.busy_changed.connect(self._on_database_busy_changed)
         self._filter_timer = QTimer(self, singleShot=True, interval=FILTER_DELAY_MS)
         self._filter_timer.timeout.connect(self._on_filter_timer_timeout)
+        # A PIN prompt left alone goes back by itself, so the station is not stuck on someone's name.
+        self._pin_timer = QTimer(self, singleShot=True, interval=PIN_SECONDS * 1000)
+        self._pin_timer.timeout.connect(self._on_pin_cancelled)
         self._idle_timer = QTimer(self, singleShot=True)
         self._idle_timer.timeout.connect(self._on_idle_timer_timeout)
         app = QApplication.instance()
@@ -475,25 +480,35 @@ class StationWindow(QMainWindow):
             self.pin_prompt.setText(f"{user.name}: your PIN")
             self._show_page("pin")
             self.banner.clear_result()
+            self._pin_timer.start()
             self.pin_requested.emit(user.id)
             return
         self._complete_sign_in(user)
 
     @Slot()
     def _on_pin_field_return_pressed(self) -> None:
-        if self._pin_user is None or self._attaching:
-            return
+        if self._pin_user is None or self._checking_pin:
+            return  # one check at a time
         pin = self.pin_field.text()
         self.pin_field.clear()
-        self.database.submit("check_pin", self._pin_user.id, pin, on_done=self._complete_sign_in,
+        self._checking_pin = True
+        self._pin_timer.start()
+        self.database.submit("check_pin", self._pin_user.id, pin, on_done=self._on_pin_checked,
                              on_failed=self._on_pin_failed)
 
+    def _on_pin_checked(self, user: UserRecord) -> None:
+        self._checking_pin = False
+        self._pin_timer.stop()
+        self._complete_sign_in(user)
+
     def _on_pin_failed(self, failure: Failure) -> None:
+        self._checking_pin = False
         self._result("refused", failure.message, "refused")
         self._keep_focus()
 
     @Slot()
     def _on_pin_cancelled(self) -> None:
+        self._pin_timer.stop()
         self._pin_user = None
         self._show_page("work" if self.user else "signin")
 
@@ -594,4 +609,5 @@ class StationWindow(QMainWindow):
             app.removeEventFilter(self)
         self._idle_timer.stop()
         self._filter_timer.stop()
+        self._pin_timer.stop()
         self.database.stop()

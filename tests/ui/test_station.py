@@ -198,6 +198,15 @@ def test_a_wrong_pin_is_refused_and_esc_goes_back(operator, qtbot):
     assert_focus_on_scan_field(window)
 
 
+def test_a_pin_prompt_left_alone_goes_back(operator, qtbot):
+    window = operator.window
+    operator.scan("B-OP1", window.pin_requested)
+    window._pin_timer.start(10)
+    qtbot.waitUntil(lambda: window.page == "signin", timeout=TIMEOUT)
+    assert window.user is None
+    assert_focus_on_scan_field(window)
+
+
 def test_a_scan_arriving_at_the_pin_prompt_goes_to_the_scan_field(operator, qtbot):
     window = operator.window
     operator.scan("B-OP1", window.pin_requested)
