@@ -40,7 +40,7 @@ class StationSettings:
             self.gs1_separator = ""
 
     @classmethod
-    def load(cls, store: QSettings | None = None) -> "StationSettings":
+    def load(cls, store: QSettings | None = None) -> StationSettings:
         store = store or QSettings(ORGANIZATION, APPLICATION)
         values = {}
         store.beginGroup(GROUP)

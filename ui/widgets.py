@@ -361,7 +361,7 @@ class RouteStrip(QWidget):
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        for index, (step, (rect, blocks, _)) in enumerate(zip(self.steps, self._columns)):
+        for index, (step, (rect, blocks, _)) in enumerate(zip(self.steps, self._columns, strict=True)):
             look = STEP_LOOKS[step.state]
             half = look.border_width / 2
             frame = QRectF(rect).adjusted(half, half, -half, -half)

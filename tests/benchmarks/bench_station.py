@@ -97,7 +97,8 @@ def wait_for(signal, timeout_ms: int = 10_000) -> list:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tests.benchmarks.bench_station", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m tests.benchmarks.bench_station",
+                                     description=__doc__.split("\n")[0])
     parser.add_argument("--db", type=Path, default=DEFAULT_DB)
     parser.add_argument("--scans", type=int, default=300)
     parser.add_argument("--warmup", type=int, default=20, help="scans before timing starts")
