@@ -72,6 +72,7 @@ WRITER = textwrap.dedent("""
     print("ready", flush=True)
     for sid in ids:
         attachments.attach(sid, "cert_mat01", "op1")
+        time.sleep(0.001)  # an attach takes well under a millisecond now; keep writing for seconds
 """)
 
 
