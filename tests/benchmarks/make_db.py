@@ -449,7 +449,7 @@ def ensure(path: FilePath, plan: Plan, force: bool = False) -> bool:
     if path.exists():
         if existing_counts(path) is None and not force:
             raise SystemExit(f"{path} exists and is not a benchmark database; remove it or pass --force")
-        print(f"{path}: counts differ, generating again", flush=True)
+        print(f"{path}: {'--force' if force else 'counts differ'}, generating again", flush=True)
         for suffix in ("", "-wal", "-shm"):
             path.with_name(path.name + suffix).unlink(missing_ok=True)
     generate(path, plan)
