@@ -55,5 +55,7 @@ def plant(database):
 
 def pytest_generate_tests(metafunc):
     # Every test that uses the database runs on both backends.
-    if "db_url" in metafunc.fixturenames:
+    # A test that names its own backends (one that exists only on PostgreSQL) keeps them.
+    own = any(mark.args and mark.args[0] == "db_url" for mark in metafunc.definition.iter_markers("parametrize"))
+    if "db_url" in metafunc.fixturenames and not own:
         metafunc.parametrize("db_url", BACKENDS, indirect=True)

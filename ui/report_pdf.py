@@ -11,6 +11,7 @@ from typing import Callable, Iterable, Sequence
 
 from PySide6.QtCore import QMarginsF, QPointF, QRectF, QSizeF, Qt
 from PySide6.QtGui import QFont, QGuiApplication, QPageLayout, QPageSize, QPainter, QPdfWriter, QTextDocument
+from PySide6.QtWidgets import QApplication
 
 MAX_PDF_ROWS = 20_000
 
@@ -28,10 +29,13 @@ class Report:
 
 
 def ensure_gui_application() -> None:
-    """QTextDocument needs a QGuiApplication; a script gets an offscreen one."""
+    """QTextDocument needs an application; a script gets an offscreen one.
+
+    A QApplication, not a bare QGuiApplication, so widgets made later in the same process still work.
+    """
     if QGuiApplication.instance() is None:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-        ensure_gui_application.app = QGuiApplication([])  # kept alive for the process
+        ensure_gui_application.app = QApplication([])  # kept alive for the process
 
 
 def _html(report: Report, cancelled: Callable[[], bool] | None) -> tuple[str, int]:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
 
 from app import db as app_db
 from app import serials
@@ -16,10 +15,6 @@ from ui.settings import StationSettings
 from ui.station import StationWindow
 
 TIMEOUT = 5000
-
-# Widgets need a QApplication. ui/report_pdf.py makes a bare QGuiApplication when there is none, and
-# tests/app/test_reports.py runs it before these tests; made here, at collection, this one comes first.
-_APP = QApplication.instance() or QApplication([])
 
 
 @pytest.fixture
