@@ -1,6 +1,8 @@
 """Identifier rules: the codes people read and scan, and the ids we generate."""
+import itertools
 import re
 import secrets
+import time
 
 from app.errors import Invalid
 
@@ -25,6 +27,16 @@ def is_id(value: str) -> bool:
     return bool(_ID.fullmatch(value))
 
 
+_counter = itertools.count(secrets.randbits(32))
+
+
 def new_id(prefix: str) -> str:
-    """A unique generated id such as ``ca_5f0c2a9b1e7d4c83``."""
-    return prefix + secrets.token_hex(8)
+    """A unique generated id such as ``ca_019ab3f2c4d1e8a3b2c7``: milliseconds, then a counter.
+
+    Time first, so new rows land at the end of the id index instead of on random pages
+    (a batch of 10,000 attachments touches a handful of pages, not thousands). The counter
+    starts at a random point in each process, so two workstations minting ids in the same
+    millisecond collide only if their 32-bit counters meet; the primary key refuses that anyway.
+    """
+    milliseconds = time.time_ns() // 1_000_000
+    return f"{prefix}{milliseconds:012x}{next(_counter) & 0xFFFFFFFF:08x}"
