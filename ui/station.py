@@ -13,6 +13,7 @@ from functools import partial
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QTabWidget,
     QApplication,
     QFrame,
     QHBoxLayout,
@@ -28,7 +29,7 @@ from PySide6.QtWidgets import (
 from app.scan import Classified
 from app.serials import SerialDetail
 from app.users import UserRecord
-from ui import resources
+from ui import office, resources
 from ui.operations import AttachOutcome, CertificateView
 from ui.settings import StationSettings
 from ui.sound import Sounds
@@ -137,10 +138,18 @@ class StationWindow(QMainWindow):
         bar.addWidget(self.sign_out_button)
         outer.addWidget(top)
 
-        body = QVBoxLayout()
+        # The station is the first tab; supervisors and administrators get their views beside it.
+        self.tabs = QTabWidget(objectName="officeTabs")
+        self.tabs.setDocumentMode(True)
+        self.tabs.tabBar().setVisible(False)
+        outer.addWidget(self.tabs, 1)
+        station_tab = QWidget(objectName="stationTab")
+        self.tabs.addTab(station_tab, "Station")
+        self.tabs.currentChanged.connect(self._on_tabs_current_changed)
+        self._office_tabs: list[QWidget] = []
+        body = QVBoxLayout(station_tab)
         body.setContentsMargins(14, 10, 14, 12)
         body.setSpacing(10)
-        outer.addLayout(body, 1)
         self.scan_field = ScanField(self.settings.scan_terminator)
         self.scan_field.scanned.connect(self._on_scan_field_scanned)
         self.scan_field.confirmed.connect(self._on_scan_field_confirmed)
@@ -529,6 +538,7 @@ class StationWindow(QMainWindow):
         self._show_page("work")
         self._restart_idle_timer()
         self._result("info", f"{'Switched to' if switched else 'Signed in:'} {user.name}")
+        self._show_office_views(user)
         self.signed_in.emit(user.id)
 
     @Slot()
@@ -549,9 +559,26 @@ class StationWindow(QMainWindow):
         self._listed_filter = None
         self._idle_timer.stop()
         self.scan_field.clear()
+        self._show_office_views(None)
         self._show_page("signin")
         self._result("info", f"{why}: {name}" if name else why)
         self.signed_out.emit(why)
+
+    def _show_office_views(self, user: UserRecord | None) -> None:
+        """The views of ``ui/office_*.py`` that the user's role may see, as tabs beside the station."""
+        for widget in self._office_tabs:
+            self.tabs.removeTab(self.tabs.indexOf(widget))
+            widget.deleteLater()
+        self._office_tabs = [view.build(self.database, user) for view in office.views_for(user)] if user else []
+        for widget, view in zip(self._office_tabs, office.views_for(user) if user else []):
+            self.tabs.addTab(widget, view.title)
+        self.tabs.tabBar().setVisible(bool(self._office_tabs))
+        self.tabs.setCurrentIndex(0)
+
+    @Slot(int)
+    def _on_tabs_current_changed(self, index: int) -> None:
+        if index == 0:
+            self._keep_focus()
 
     def _restart_idle_timer(self) -> None:
         minutes = self.settings.idle_sign_out_minutes

@@ -1,0 +1,52 @@
+"""The office views beside the station: what supervisors and administrators see, operators never.
+
+Each ``ui/office_*.py`` module registers its views with ``@office_view``; the station
+finds them here and shows those the signed-in user's role allows as tabs. A view is a
+QWidget built from the station's database worker and the user.
+"""
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from dataclasses import dataclass
+from typing import Callable
+
+from PySide6.QtWidgets import QWidget
+
+from app.users import UserRecord
+
+OFFICE_ROLES = ("supervisor", "admin")
+
+
+@dataclass(frozen=True)
+class OfficeView:
+    title: str
+    roles: tuple[str, ...]
+    order: int
+    build: Callable[..., QWidget]  # (DatabaseWorker, UserRecord) -> QWidget
+
+
+_VIEWS: list[OfficeView] = []
+
+
+def office_view(title: str, roles: tuple[str, ...] = OFFICE_ROLES, order: int = 50):
+    """Register a factory ``(database, user) -> QWidget`` as a tab for these roles."""
+    def register(factory: Callable[..., QWidget]) -> Callable[..., QWidget]:
+        _VIEWS.append(OfficeView(title, roles, order, factory))
+        return factory
+    return register
+
+
+def _load() -> None:
+    import ui
+
+    for module in pkgutil.iter_modules(ui.__path__):
+        if module.name.startswith("office_"):
+            importlib.import_module(f"ui.{module.name}")
+
+
+def views_for(user: UserRecord) -> list[OfficeView]:
+    """The views ``user`` may see, in their order; none for an operator."""
+    if not _VIEWS:
+        _load()
+    return sorted((v for v in _VIEWS if user.role in v.roles), key=lambda v: (v.order, v.title))
