@@ -29,6 +29,10 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                                      "(default: CERTLINE_DB, else the file in the user data directory)")
     parser.add_argument("--fullscreen", action="store_true", help="open full screen (a line workstation)")
     parser.add_argument("--size", default="1280x800", help="window size WIDTHxHEIGHT when not full screen")
+    parser.add_argument("--demo", action="store_true",
+                        help="fill a database that has nobody in it with the demo plant, then open it")
+    parser.add_argument("--log-level", default="INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR"),
+                        help="how much the log file records (default INFO)")
     parser.add_argument("--version", action="version", version=f"certline {app_version}")
     parser.add_argument("--self-test", action="store_true",
                         help="check this installation (database, rules, audit chain, the station's window) "
@@ -61,7 +65,7 @@ def self_test() -> int:
     return 0 if ok and station_ok else 1
 
 
-def setup_logging() -> Path:
+def setup_logging(level: str = "INFO") -> Path:
     """A rotating log file and faulthandler in the data directory; never writes to a missing stderr."""
     global _fault_log
     folder = data_dir() / "logs"
@@ -71,16 +75,60 @@ def setup_logging() -> Path:
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
     root.addHandler(handler)
-    root.setLevel(logging.INFO)
+    root.setLevel(level)
     _fault_log = open(folder / "faults.log", "a", encoding="utf-8")  # noqa: SIM115 (kept open on purpose)
     faulthandler.enable(_fault_log)
     return folder
 
 
+_open_dialogs: list[QMessageBox] = []
+
+
 def _excepthook(kind, value, tb) -> None:
+    """Log an unexpected error and say so plainly; the window stays open.
+
+    Committed work is already in the database (every attach is one transaction), so
+    nothing the operator saw confirmed is lost; the failed action simply did not happen.
+    """
     log.error("unhandled error:\n%s", "".join(traceback.format_exception(kind, value, tb)))
-    if QApplication.instance() is not None:
-        QMessageBox.critical(None, "Certline", f"Something went wrong and was written to the log:\n\n{value}")
+    if QApplication.instance() is None:
+        return
+    where = data_dir() / "logs" / "certline.log"
+    box = QMessageBox(QMessageBox.Icon.Critical, "Certline",
+                      f"Something went wrong; the details are saved in {where}.\n\n"
+                      "What was confirmed on screen is saved. Please try the last step again, "
+                      "and tell your supervisor if it happens again.")
+    box.setObjectName("crashDialog")
+    box.setModal(False)
+    box.finished.connect(lambda _=0, b=box: _open_dialogs.remove(b) if b in _open_dialogs else None)
+    _open_dialogs.append(box)  # non-modal and kept: the event loop, and the station, go on
+    box.show()
+
+
+def prepare_database(url: str, demo_requested: bool) -> bool:
+    """Open and migrate the database; first run asks how to begin. False: do not start.
+
+    Plain messages, no stack trace, for a database that cannot be opened or is too new.
+    """
+    from app import db, demo
+    from app.errors import CertlineError
+    from ui.first_run import FirstRunDialog, needs_first_run
+
+    try:
+        db.open_database(url)
+        try:
+            if needs_first_run():
+                if demo_requested:
+                    demo.fill_demo()
+                elif FirstRunDialog(describe(url)).exec() != FirstRunDialog.DialogCode.Accepted:
+                    return False
+        finally:
+            db.close_database()
+    except CertlineError as error:
+        log.error("cannot start on %s: %s", describe(url), error.message)
+        QMessageBox.critical(None, "Certline", error.message)
+        return False
+    return True
 
 
 def _lock(url: str) -> QLockFile:
@@ -94,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     if args.self_test:
         return self_test()
-    setup_logging()
+    setup_logging(args.log_level)
     sys.excepthook = _excepthook
     QApplication.setOrganizationName(ORGANIZATION)
     QApplication.setApplicationName(APPLICATION)
@@ -106,6 +154,9 @@ def main(argv: list[str] | None = None) -> int:
     lock.setStaleLockTime(0)
     if not lock.tryLock(100):
         QMessageBox.warning(None, "Certline", f"The station is already open on {describe(url)} on this computer.")
+        return 1
+    if not prepare_database(url, args.demo):
+        lock.unlock()
         return 1
     from ui.station import StationWindow  # after QApplication: the window builds widgets
 
