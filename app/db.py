@@ -131,6 +131,34 @@ def open_database(db: str | None = None, migrate: bool = True):
     return handle
 
 
+def test_connection(db: str) -> str:
+    """Try a database without touching the one in use: a line saying what is there.
+
+    Raises DatabaseUnavailable with a plain message when it cannot be reached.
+    """
+    url = resolve_url(db)
+    handle = None
+    try:
+        if not is_postgres_url(url):
+            path = FilePath(url.removeprefix("sqlite:///"))
+            if not path.parent.is_dir():
+                raise OSError(f"the folder {path.parent} does not exist")
+            if not path.exists():
+                return f"No database file at {path} yet: it will be created on the next start"
+        handle = PostgresqlDatabase(url) if is_postgres_url(url) else SqliteDatabase(url, timeout=5)
+        handle.connect()
+        tables = set(handle.get_tables())
+        if "schema_migration" not in tables:
+            return f"Connected to {describe(url)}: no Certline data yet (it will be created)"
+        applied = [row[0] for row in handle.execute_sql("SELECT name FROM schema_migration ORDER BY name")]
+        return f"Connected to {describe(url)}: Certline schema {applied[-1] if applied else 'none'}"
+    except (DatabaseError, OSError, ValueError) as error:
+        raise DatabaseUnavailable(f"Cannot open the database {describe(url)}: {_first_line(error)}") from error
+    finally:
+        if handle is not None:
+            handle.close()
+
+
 def close_database() -> None:
     handle = database.obj
     if handle is not None and not handle.is_closed():

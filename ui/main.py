@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from app import __version__ as app_version
 from app.db import data_dir, describe, resolve_url
 from ui import resources
-from ui.settings import APPLICATION, ORGANIZATION, StationSettings
+from ui.settings import APPLICATION, ORGANIZATION, InstallSettings, StationSettings
 
 log = logging.getLogger("certline")
 _fault_log = None  # kept open for faulthandler for the life of the process
@@ -157,7 +157,11 @@ def main(argv: list[str] | None = None) -> int:
     QGuiApplication.setDesktopFileName("certline")
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setWindowIcon(resources.icon("certline"))
-    url = resolve_url(args.db)
+    install = InstallSettings.load()
+    if install.documents_folder and not os.environ.get("CERTLINE_DOCUMENTS"):
+        os.environ["CERTLINE_DOCUMENTS"] = install.documents_folder
+    # --db, then CERTLINE_DB, then the administrator's setting, then the data directory.
+    url = resolve_url(args.db or os.environ.get("CERTLINE_DB") or install.database_url or None)
     lock = _lock(url)
     lock.setStaleLockTime(0)
     if not lock.tryLock(100):

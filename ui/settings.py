@@ -17,8 +17,40 @@ Terminator = Literal["enter", "tab", "enter_or_tab"]
 TERMINATORS = ("enter", "tab", "enter_or_tab")
 
 
+class _Stored:
+    """Load and save a dataclass's fields in one QSettings group; unreadable values keep their default."""
+
+    group = ""
+
+    @classmethod
+    def load(cls, store: QSettings | None = None):
+        store = store or QSettings(ORGANIZATION, APPLICATION)
+        values = {}
+        store.beginGroup(cls.group)
+        try:
+            for option in fields(cls):
+                if not store.contains(option.name):
+                    continue
+                raw = store.value(option.name)
+                value = _convert(raw, option.default)
+                if value is not None:
+                    values[option.name] = value
+        finally:
+            store.endGroup()
+        return cls(**values)
+
+    def save(self, store: QSettings | None = None) -> None:
+        store = store or QSettings(ORGANIZATION, APPLICATION)
+        store.beginGroup(self.group)
+        for option in fields(self):
+            store.setValue(option.name, getattr(self, option.name))
+        store.endGroup()
+        store.sync()
+
+
 @dataclass
-class StationSettings:
+class StationSettings(_Stored):
+    group = GROUP
     idle_sign_out_minutes: int = 15  # 0: never sign out by itself
     scan_terminator: Terminator = "enter_or_tab"  # which key ends a scan
     attach_on_certificate_scan: bool = False  # attach at once when a certificate is scanned
@@ -39,30 +71,14 @@ class StationSettings:
                 and not self.gs1_separator.isspace()))):
             self.gs1_separator = ""
 
-    @classmethod
-    def load(cls, store: QSettings | None = None) -> StationSettings:
-        store = store or QSettings(ORGANIZATION, APPLICATION)
-        values = {}
-        store.beginGroup(GROUP)
-        try:
-            for option in fields(cls):
-                if not store.contains(option.name):
-                    continue
-                raw = store.value(option.name)
-                value = _convert(raw, option.default)
-                if value is not None:
-                    values[option.name] = value
-        finally:
-            store.endGroup()
-        return cls(**values)
+@dataclass
+class InstallSettings(_Stored):
+    """Where this workstation keeps its data; set by an administrator, read at start-up."""
 
-    def save(self, store: QSettings | None = None) -> None:
-        store = store or QSettings(ORGANIZATION, APPLICATION)
-        store.beginGroup(GROUP)
-        for option in fields(self):
-            store.setValue(option.name, getattr(self, option.name))
-        store.endGroup()
-        store.sync()
+    group = "install"
+    database_url: str = ""  # SQLite file or postgresql:// URL; "" for the default in the data directory
+    documents_folder: str = ""  # a shared folder for documents; "" for documents/ in the data directory
+    language: str = "en"  # the only translation shipped so far
 
 
 def _convert(raw: object, default: object) -> object | None:

@@ -1,0 +1,79 @@
+"""The administrator's settings tab: saved to QSettings, tested connections, the plant-wide approval rule."""
+import pytest
+from PySide6.QtCore import QSettings
+
+from app import policy
+from app import db as app_db
+from app.models import AuditEntry
+from ui.settings import InstallSettings, StationSettings
+
+TIMEOUT = 5000
+
+
+@pytest.fixture
+def settings_store(tmp_path):
+    QSettings.setPath(QSettings.Format.NativeFormat, QSettings.Scope.UserScope, str(tmp_path / "settings"))
+    yield tmp_path / "settings"
+
+
+def settings_tab(window):
+    titles = [window.tabs.tabText(i) for i in range(window.tabs.count())]
+    return window.tabs.widget(titles.index("Settings")) if "Settings" in titles else None
+
+
+def test_only_an_administrator_gets_the_settings(settings_store, operator):
+    operator.sign_in("B-SUP1", "4321")
+    assert settings_tab(operator.window) is None
+    operator.sign_in("B-ADM", None)
+    assert settings_tab(operator.window) is not None
+
+
+def test_saved_settings_come_back_at_the_next_start(settings_store, qtbot, operator, tmp_path):
+    operator.sign_in("B-ADM", None)
+    view = settings_tab(operator.window)
+    view.idle_box.setValue(7)
+    view.terminator_box.setCurrentIndex(view.terminator_box.findData("tab"))
+    view.attach_on_scan.setChecked(True)
+    view.sounds_box.setChecked(False)
+    qtbot.keyClicks(view.database_field, str(tmp_path / "plant.sqlite3"))
+    qtbot.keyClicks(view.documents_field, str(tmp_path / "shared-docs"))
+    with qtbot.waitSignal(view.saved, timeout=TIMEOUT):
+        view.save_button.click()
+    station = StationSettings.load()
+    assert (station.idle_sign_out_minutes, station.scan_terminator, station.attach_on_certificate_scan,
+            station.sounds) == (7, "tab", True, False)
+    install = InstallSettings.load()
+    assert install.database_url == str(tmp_path / "plant.sqlite3")
+    assert install.documents_folder == str(tmp_path / "shared-docs")
+
+
+def test_test_connection_says_what_is_there_or_why_not(settings_store, qtbot, operator, station_db):
+    operator.sign_in("B-ADM", None)
+    view = settings_tab(operator.window)
+    view.database_field.setText(station_db)
+    with qtbot.waitSignal(view.connection_tested, timeout=TIMEOUT) as ok:
+        view.test_button.click()
+    assert ok.args[0] is True and "Certline schema" in view.connection_label.text()
+    view.database_field.setText("postgresql://nobody@127.0.0.1:1/none")
+    with qtbot.waitSignal(view.connection_tested, timeout=TIMEOUT) as bad:
+        view.test_button.click()
+    assert bad.args[0] is False
+    assert view.connection_label.text().startswith("Cannot open the database postgresql://nobody@127.0.0.1:1/none")
+
+
+def test_the_approval_rule_is_set_in_the_database_with_a_reason(settings_store, qtbot, operator, station_db):
+    operator.sign_in("B-ADM", None)
+    view = settings_tab(operator.window)
+    qtbot.waitUntil(view.approved_box.isEnabled, timeout=TIMEOUT)
+    assert not view.approved_box.isChecked()
+    with qtbot.waitSignal(view.policy_changed, timeout=TIMEOUT):
+        view.change_policy(True, "Customer audit finding 7")
+    assert view.approved_box.isChecked()
+    operator.window.shutdown()
+    app_db.open_database(station_db)
+    try:
+        assert policy.get_policy("require_approved") is True
+        entry = AuditEntry.get(AuditEntry.type == "policy_changed")
+        assert (entry.user_id, entry.reason) == ("admin", "Customer audit finding 7")
+    finally:
+        app_db.close_database()
