@@ -129,3 +129,10 @@ def check_pin(user_id: str, pin: str) -> UserRecord:
     if user is None or not user.active or not pin_matches(user.pin_hash, pin):
         raise Forbidden("Wrong user or PIN")
     return UserRecord.of(user)
+
+
+def record_login(user_id: str) -> None:
+    """A ``user_login`` entry: who signed in at which workstation, and when."""
+    with write_transaction():
+        user = require_user(user_id, action="sign in")
+        audit.record("user_login", user.id, details={"name": user.name, "role": user.role})

@@ -81,6 +81,10 @@ def sign_in_users() -> list[UserRecord]:
     return users.list_users(active_only=True)
 
 
+def record_login(user_id: str) -> None:
+    users.record_login(user_id)
+
+
 def check_pin(user_id: str, pin: str) -> UserRecord:
     return users.check_pin(user_id, pin)
 

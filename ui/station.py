@@ -538,6 +538,7 @@ class StationWindow(QMainWindow):
         self._show_page("work")
         self._restart_idle_timer()
         self._result("info", f"{'Switched to' if switched else 'Signed in:'} {user.name}")
+        self.database.submit("login", user.id, on_failed=self._on_failure)
         self._show_office_views(user)
         self.signed_in.emit(user.id)
 

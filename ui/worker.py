@@ -26,6 +26,7 @@ OPERATIONS: dict[str, Callable[..., Any]] = {
     "attach": operations.attach,
     "users": operations.sign_in_users,
     "check_pin": operations.check_pin,
+    "login": operations.record_login,
     "certificates": operations.find_certificates,
 }
 

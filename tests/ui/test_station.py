@@ -72,6 +72,8 @@ def test_badge_serial_certificate_enter_attaches_once_at_the_current_step(signed
     assert texts[1] == "cert_mat01 · Mill test report 42CrMo4" and texts[2].startswith("Olga Operator · ")
     assert "needs MATERIAL" not in texts
     assert_focus_on_scan_field(window)
+    (login,) = AuditEntry.select().where(AuditEntry.type == "user_login")
+    assert (login.user_id, login.workstation) == ("op1", "test-station")
 
 
 def test_the_same_again_writes_nothing_and_says_already_attached(signed_in):
