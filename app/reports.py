@@ -12,6 +12,7 @@ from typing import Any, Iterator, Sequence
 
 from peewee import JOIN, Tuple, fn
 
+from app.attachments import AttachmentRecord
 from app.certificates import get_certificate
 from app.clock import iso_utc
 from app.errors import Invalid, NotFound
@@ -34,22 +35,16 @@ class Page:
 # --- a certificate's attachments ---------------------------------------------------------------
 
 @dataclass(frozen=True)
-class AttachmentRow:
-    id: str
-    serial_id: str
-    cert_id: str
-    step_id: str
-    attached_at: dt.datetime
-    attached_by: str
+class AttachmentRow(AttachmentRecord):
+    """The seed's attachment record, and what the view shows beside it."""
+
     job_id: str
     step_name: str
     attached_by_name: str
 
     def to_json(self) -> dict[str, Any]:
-        """The seed record first, then what the view shows beside it."""
-        return {"id": self.id, "serialId": self.serial_id, "certId": self.cert_id, "stepId": self.step_id,
-                "attachedAt": iso_utc(self.attached_at), "attachedBy": self.attached_by, "jobId": self.job_id,
-                "stepName": self.step_name, "attachedByName": self.attached_by_name}
+        return super().to_json() | {"jobId": self.job_id, "stepName": self.step_name,
+                                    "attachedByName": self.attached_by_name}
 
 
 ATTACHMENT_SORTS = ("attached_at", "serial", "job", "step", "attached_by")

@@ -32,11 +32,15 @@ def wait_for(signal: SignalInstance, timeout_ms: int = 10_000) -> list:
         loop.quit()
 
     signal.connect(on_signal)
-    QTimer.singleShot(timeout_ms, loop.quit)
-    loop.exec()
+    timer = QTimer(singleShot=True, interval=timeout_ms)
+    timer.timeout.connect(loop.quit)
+    timer.start()
+    if not got:
+        loop.exec()
+    timer.stop()
     signal.disconnect(on_signal)
     if not got:
-        raise TimeoutError(f"no signal within {timeout_ms} ms")
+        raise TimeoutError(f"no {signal} within {timeout_ms} ms")
     return list(got[0])
 
 

@@ -27,9 +27,11 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtCore import QEventLoop, Qt, QTimer  # noqa: E402
+from PySide6.QtCore import Qt  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from ui.screenshots import wait_for  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
 DEFAULT_DB = REPO / "bench-data" / "bench.sqlite3"
@@ -73,27 +75,6 @@ def warm(path: Path) -> float:
                 while handle.read(16 * 1024 * 1024):
                     pass
     return time.perf_counter() - started
-
-
-def wait_for(signal, timeout_ms: int = 10_000) -> list:
-    loop = QEventLoop()
-    got: list = []
-
-    def on_signal(*args):
-        got.append(args)
-        loop.quit()
-
-    signal.connect(on_signal)
-    timer = QTimer(singleShot=True, interval=timeout_ms)
-    timer.timeout.connect(loop.quit)
-    timer.start()
-    if not got:
-        loop.exec()
-    timer.stop()
-    signal.disconnect(on_signal)
-    if not got:
-        raise TimeoutError(f"no {signal} within {timeout_ms} ms")
-    return list(got[0])
 
 
 def main(argv: list[str] | None = None) -> int:
