@@ -1,0 +1,529 @@
+"""The Certificates office view: list (filtered and sorted in the database, paged), expiring soon,
+create, edit, revoke, delete, and the chosen certificate's documents.
+
+Operations run in the database worker (registered into ``ui.worker.OPERATIONS`` here); they
+call app/ and return plain records. A value the core refuses comes back as a ``Rejection``
+naming the field, so the form can show it beside that field.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+from typing import Any, Callable
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QMessageBox,
+    QPushButton,
+    QSpinBox,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app import certificates, documents, reports
+from app.certificates import SORTABLE_FIELDS, CertificateQuery, CertificateRecord, DeletePlan
+from app.certificates import CERT_KINDS, REVIEW_STATUSES
+from app.clock import today
+from app.errors import Invalid
+from app.users import UserRecord
+from ui import worker
+from ui.certificate_form import CertificateForm, Rejection, ask_reason
+from ui.documents_panel import DocumentsPanel
+from ui.office import office_view
+from ui.worker import DatabaseWorker, Failure
+
+PAGE_SIZE = 200
+EXPIRING_DAYS = 30
+
+# --- operations (worker thread) -----------------------------------------------------------------
+
+
+def _rejecting(function: Callable[..., Any]) -> Callable[..., Any]:
+    """The core's Invalid naming a field comes back as a Rejection instead of a Failure."""
+    def run(*args: Any) -> Any:
+        try:
+            return function(*args)
+        except Invalid as error:
+            if getattr(error, "field", None):
+                return Rejection(error.message, error.field)
+            raise
+    return run
+
+
+def cert_page(query: CertificateQuery, offset: int, limit: int) -> tuple[list[CertificateRecord], int | None]:
+    """A page of the list, and the count of all matches with the first page (None after)."""
+    rows = certificates.list_certificates(query, limit=limit, offset=offset)
+    total = certificates.count_certificates(query) if offset == 0 else None
+    return rows, total
+
+
+def cert_expiring(days: int = EXPIRING_DAYS) -> list[CertificateRecord]:
+    query = CertificateQuery(status="active", expires_within_days=days, sort="date_expire")
+    return certificates.list_certificates(query, limit=100)
+
+
+def cert_history(cert_id: str) -> list[reports.AuditRow]:
+    rows: list[reports.AuditRow] = []
+    after = None
+    while True:
+        page = reports.audit_page(reports.AuditQuery(cert_id=cert_id), after=after)
+        rows.extend(page.rows)
+        if page.last or len(rows) >= 1000:
+            return rows
+        after = page.after
+
+
+def _signature(cert_id: str) -> dict | None:
+    page = reports.audit_page(reports.AuditQuery(cert_id=cert_id, type="cert_approved"), limit=1)
+    return dict(page.rows[0].details) if page.rows else None
+
+
+def doc_state(cert_id: str) -> tuple[CertificateRecord, list[documents.DocumentRecord], dict | None]:
+    record = certificates.get_certificate(cert_id)
+    signature = _signature(cert_id) if record.review_status == "approved" else None
+    return record, documents.list_documents(cert_id), signature
+
+
+OPERATIONS: dict[str, Callable[..., Any]] = {
+    "cert_page": cert_page,
+    "cert_expiring": cert_expiring,
+    "cert_get": certificates.get_certificate,
+    "cert_create": _rejecting(certificates.create_certificate),
+    "cert_update": _rejecting(certificates.update_certificate),
+    "cert_revoke": certificates.revoke_certificate,
+    "cert_delete": certificates.delete_certificate,
+    "cert_history": cert_history,
+    "doc_state": doc_state,
+    "doc_add": documents.add_document,
+    "doc_remove": documents.remove_document,
+    "cert_approve": documents.approve_certificate,
+}
+worker.OPERATIONS.update(OPERATIONS)
+
+# --- the list model -----------------------------------------------------------------------------
+
+COLUMNS = (("id", "Id"), ("name", "Name"), ("kind", "Kind"), ("number", "Number"),
+           ("date_release", "Released"), ("date_expire", "Expires"), ("status", "Status"),
+           ("review_status", "Review"))
+COLOURS = {"expired": QColor("#f8d7da"), "expiring": QColor("#fff3cd"), "revoked": QColor("#e0e0e0")}
+
+
+def state_of(record: CertificateRecord, on: dt.date) -> str:
+    """``revoked``, ``expired``, ``expiring`` or ``valid``: what the row's colour says."""
+    return "revoked" if record.status == "revoked" else record.expiry_state(on)
+
+
+class CertificateListModel(QAbstractTableModel):
+    """Certificates matching a query, fetched page by page from the worker as the view scrolls."""
+
+    loaded = Signal(int)  # rows now loaded
+    failed = Signal(str)
+
+    def __init__(self, database: DatabaseWorker, parent=None):
+        super().__init__(parent)
+        self.database = database
+        self.query = CertificateQuery()
+        self.rows: list[CertificateRecord] = []
+        self.total = 0
+        self._exhausted = True
+        self._loading = False
+        self._generation = 0
+        self._on = today()
+
+    # queries
+
+    def set_query(self, query: CertificateQuery) -> None:
+        """Start again with ``query``; answers to an older query are dropped."""
+        self.query = query
+        self._generation += 1
+        self._on = today()
+        self.beginResetModel()
+        # Loading already, so that a view asking for more during the reset does not fetch the page twice.
+        self.rows, self.total, self._exhausted, self._loading = [], 0, False, True
+        self.endResetModel()
+        self._fetch()
+
+    def _fetch(self) -> None:
+        self._loading = True
+        generation = self._generation
+        self.database.submit("cert_page", self.query, len(self.rows), PAGE_SIZE,
+                             on_done=lambda result: self._on_page(generation, result),
+                             on_failed=lambda failure: self._on_failed(generation, failure))
+
+    def _on_page(self, generation: int, result: tuple[list[CertificateRecord], int | None]) -> None:
+        if generation != self._generation:
+            return
+        rows, total = result
+        self._loading = False
+        if total is not None:
+            self.total = total
+        self._exhausted = len(rows) < PAGE_SIZE
+        if rows:
+            self.beginInsertRows(QModelIndex(), len(self.rows), len(self.rows) + len(rows) - 1)
+            self.rows.extend(rows)
+            self.endInsertRows()
+        self.loaded.emit(len(self.rows))
+
+    def _on_failed(self, generation: int, failure: Failure) -> None:
+        if generation == self._generation:
+            self._loading = False
+            self._exhausted = True
+            self.failed.emit(failure.message)
+
+    def replace_record(self, record: CertificateRecord) -> None:
+        for row, old in enumerate(self.rows):
+            if old.id == record.id:
+                self.rows[row] = record
+                self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
+                return
+
+    # Qt's model interface
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: N802
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: N802
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def canFetchMore(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> bool:  # noqa: N802
+        return not parent.isValid() and not self._exhausted and not self._loading
+
+    def fetchMore(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> None:  # noqa: N802
+        if self.canFetchMore(parent):
+            self._fetch()
+
+    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal \
+                and 0 <= section < len(COLUMNS):
+            return COLUMNS[section][1]
+        return None
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or index.row() >= len(self.rows) or index.column() >= len(COLUMNS):
+            return None
+        record = self.rows[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            value = getattr(record, COLUMNS[index.column()][0])
+            if value is None:
+                return ""
+            return value.isoformat() if isinstance(value, dt.date) else str(value)
+        if role == Qt.ItemDataRole.BackgroundRole:
+            colour = COLOURS.get(state_of(record, self._on))
+            return QBrush(colour) if colour else None
+        if role == Qt.ItemDataRole.ToolTipRole:
+            state = state_of(record, self._on)
+            return {"expired": f"Expired on {record.date_expire}", "revoked": "Revoked",
+                    "expiring": f"Expires on {record.date_expire}"}.get(state)
+        if role == Qt.ItemDataRole.UserRole:
+            return record
+        return None
+
+    def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """Sorted by the database: the query again with another order."""
+        if 0 <= column < len(COLUMNS) and COLUMNS[column][0] in SORTABLE_FIELDS:
+            self.set_query(replace(self.query, sort=COLUMNS[column][0],
+                                   descending=order == Qt.SortOrder.DescendingOrder))
+
+
+# --- the view -----------------------------------------------------------------------------------
+
+
+class CertificatesView(QWidget):
+    """Supervisors' and administrators' certificate register."""
+
+    form_opened = Signal(object)  # CertificateForm
+    revoked = Signal(object)
+    deleted = Signal(object)  # DeletePlan
+    refused = Signal(str)
+    expiring_loaded = Signal(list)
+
+    def __init__(self, database: DatabaseWorker, user: UserRecord, parent: QWidget | None = None):
+        super().__init__(parent, objectName="certificatesView")
+        self.database, self.user = database, user
+        self.form: CertificateForm | None = None
+        self.ask_reason: Callable[[QWidget, str, str], str | None] = ask_reason
+        self.confirm: Callable[[QWidget, str, str], bool] = _confirm
+
+        self.search = QLineEdit(objectName="certificateSearch", placeholderText="Id, name or number contains…")
+        self.search.setClearButtonEnabled(True)
+        self.kind = _choice("kindFilter", "Any kind", CERT_KINDS)
+        self.status = _choice("statusFilter", "Any status", ("active", "revoked"))
+        self.review = _choice("reviewFilter", "Any review", REVIEW_STATUSES)
+        self.within = QCheckBox("Expires within", objectName="withinFilter")
+        self.within_days = QSpinBox(objectName="withinDays", minimum=1, maximum=3650, value=EXPIRING_DAYS,
+                                    suffix=" days")
+        self.expired = QCheckBox("Expired", objectName="expiredFilter")
+        filters = QHBoxLayout()
+        filters.addWidget(self.search, 2)
+        for widget in (self.kind, self.status, self.review, self.within, self.within_days, self.expired):
+            filters.addWidget(widget)
+
+        self.model = CertificateListModel(database, self)
+        self.table = QTableView(objectName="certificateTable")
+        self.table.setModel(self.model)
+        self.table.setSortingEnabled(True)
+        self.table.horizontalHeader().setSortIndicator(0, Qt.SortOrder.AscendingOrder)
+        self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QTableView.SelectionMode.SingleSelection)
+        self.table.verticalHeader().hide()
+        self.table.doubleClicked.connect(lambda _index: self.edit_selected())
+        self.table.selectionModel().selectionChanged.connect(self._on_table_selection_changed)
+        self.count = QLabel(objectName="certificateCount")
+
+        self.expiring = QListWidget(objectName="expiringList")
+        self.expiring.setMaximumHeight(130)
+        self.expiring.itemClicked.connect(self._on_expiring_clicked)
+
+        self.new_button = QPushButton("New…", objectName="newCertificate", clicked=self.create)
+        self.edit_button = QPushButton("Edit…", objectName="editCertificate", clicked=self.edit_selected)
+        self.revoke_button = QPushButton("Revoke…", objectName="revokeCertificate", clicked=self.revoke_selected)
+        self.delete_button = QPushButton("Delete…", objectName="deleteCertificate", clicked=self.delete_selected)
+        actions = QHBoxLayout()
+        for button in (self.new_button, self.edit_button, self.revoke_button, self.delete_button):
+            actions.addWidget(button)
+        actions.addStretch(1)
+        self.message = QLabel(objectName="certificatesMessage")
+        self.message.setWordWrap(True)
+        self.details = QLabel(objectName="certificateDetails")
+        self.details.setWordWrap(True)
+        self.documents = DocumentsPanel(database, user)
+        self.documents.changed.connect(self._on_record_changed)
+
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addLayout(filters)
+        left_layout.addWidget(self.table, 1)
+        left_layout.addWidget(self.count)
+        left_layout.addWidget(QLabel(f"<b>Expiring in the next {EXPIRING_DAYS} days</b>"))
+        left_layout.addWidget(self.expiring)
+        right = QWidget()
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(0, 0, 0, 0)
+        right_layout.addLayout(actions)
+        right_layout.addWidget(self.message)
+        right_layout.addWidget(self.details)
+        right_layout.addWidget(self.documents, 1)
+        splitter = QSplitter()
+        splitter.addWidget(left)
+        splitter.addWidget(right)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        layout = QVBoxLayout(self)
+        layout.addWidget(splitter)
+
+        self.model.loaded.connect(self._on_model_loaded)
+        self.model.failed.connect(lambda message: self._say(message, error=True))
+        self.search.textChanged.connect(self.apply_filters)
+        for box in (self.kind, self.status, self.review):
+            box.currentIndexChanged.connect(self.apply_filters)
+        for check in (self.within, self.expired):
+            check.toggled.connect(self.apply_filters)
+        self.within_days.valueChanged.connect(lambda _value: self.within.isChecked() and self.apply_filters())
+        self._update_buttons()
+        QTimer.singleShot(0, self.reload)
+
+    # --- list ----------------------------------------------------------------------------------
+
+    def current_query(self) -> CertificateQuery:
+        return CertificateQuery(
+            text=self.search.text().strip() or None, kind=self.kind.currentData(), status=self.status.currentData(),
+            review_status=self.review.currentData(),
+            expires_within_days=self.within_days.value() if self.within.isChecked() else None,
+            expired=True if self.expired.isChecked() else None,
+            sort=self.model.query.sort, descending=self.model.query.descending)
+
+    def apply_filters(self, *_: object) -> None:
+        self.model.set_query(self.current_query())
+
+    def reload(self) -> None:
+        self.apply_filters()
+        self.database.submit("cert_expiring", EXPIRING_DAYS, on_done=self._on_expiring, on_failed=None)
+
+    def _on_model_loaded(self, loaded: int) -> None:
+        self.count.setText(f"{self.model.total} certificates" + (f", {loaded} shown" if loaded < self.model.total
+                                                                  else ""))
+
+    def _on_expiring(self, records: list[CertificateRecord]) -> None:
+        self.expiring.clear()
+        on = today()
+        for record in records:
+            days = (record.date_expire - on).days if record.date_expire else 0
+            item = QListWidgetItem(f"{record.date_expire}  ({days} d)  {record.id} — {record.name}")
+            item.setData(Qt.ItemDataRole.UserRole, record)
+            item.setBackground(QBrush(COLOURS["expiring"]))
+            self.expiring.addItem(item)
+        if not records:
+            self.expiring.addItem("Nothing expires in the next 30 days")
+        self.expiring_loaded.emit(records)
+
+    def _on_expiring_clicked(self, item: QListWidgetItem) -> None:
+        record = item.data(Qt.ItemDataRole.UserRole)
+        if record is not None:
+            self.search.setText(record.id)
+
+    def selected(self) -> CertificateRecord | None:
+        rows = self.table.selectionModel().selectedRows()
+        return self.model.rows[rows[0].row()] if rows else None
+
+    def select_id(self, cert_id: str) -> bool:
+        for row, record in enumerate(self.model.rows):
+            if record.id == cert_id:
+                self.table.selectRow(row)
+                return True
+        return False
+
+    def _on_table_selection_changed(self, *_: object) -> None:
+        self._show(self.selected())
+
+    def _show(self, record: CertificateRecord | None) -> None:
+        if record is None:
+            self.details.clear()
+        else:
+            expiry = record.date_expire.isoformat() if record.date_expire else "never"
+            self.details.setText(
+                f"<b>{record.id}</b> — {record.name}<br>{record.kind}"
+                + (f", EN 10204 {record.en10204_type}" if record.en10204_type else "")
+                + (f", heat/lot {record.heat_lot}" if record.heat_lot else "")
+                + f"<br>status {record.status}, expires {expiry} ({state_of(record, today())})")
+        if self.documents.record is None or record is None or self.documents.record.id != (record.id):
+            self.documents.show_certificate(record)
+        self._update_buttons()
+
+    def _on_record_changed(self, record: CertificateRecord) -> None:
+        self.model.replace_record(record)
+        if self.selected() is not None and self.selected().id == record.id:  # type: ignore[union-attr]
+            self._show(record)
+
+    def _update_buttons(self) -> None:
+        record = self.selected()
+        self.edit_button.setEnabled(record is not None)
+        self.revoke_button.setEnabled(record is not None and record.status == "active")
+        self.delete_button.setEnabled(record is not None)
+
+    def _say(self, text: str, error: bool = False) -> None:
+        self.message.setText(text)
+        self.message.setStyleSheet("color: #b00020;" if error else "color: #1b5e20;")
+        if error:
+            self.refused.emit(text)
+
+    # --- create, edit --------------------------------------------------------------------------
+
+    def create(self) -> None:
+        self._open_form(None)
+
+    def edit_selected(self) -> None:
+        record = self.selected()
+        if record is not None:
+            self._open_form(record)
+
+    def _open_form(self, record: CertificateRecord | None) -> None:
+        self.form = CertificateForm(self.database, self.user, record, self)
+        self.form.saved.connect(self._on_form_saved)
+        self.form.resize(620, 720)
+        self.form.open()
+        self.form_opened.emit(self.form)
+
+    def _on_form_saved(self, record: CertificateRecord) -> None:
+        self._say(f"Saved {record.id}")
+        self.reload_keeping(record.id)
+
+    def reload_keeping(self, cert_id: str) -> None:
+        """Reload the list and select ``cert_id`` again once it is there."""
+        def select(_loaded: int) -> None:
+            self.model.loaded.disconnect(select)
+            self.select_id(cert_id)
+        self.model.loaded.connect(select)
+        self.reload()
+
+    # --- revoke, delete ------------------------------------------------------------------------
+
+    def revoke_selected(self) -> None:
+        record = self.selected()
+        if record is None:
+            return
+        reason = self.ask_reason(self, "Revoke certificate",
+                                 f"Why revoke {record.id}? Existing attachments stay; no new ones.")
+        if reason is None:
+            return
+        if not reason.strip():
+            self._say("A reason is required to revoke a certificate", error=True)
+            return
+        self.database.submit("cert_revoke", record.id, self.user.id, reason,
+                             on_done=self._on_revoked, on_failed=self._on_failed)
+
+    def _on_revoked(self, record: CertificateRecord) -> None:
+        self._say(f"Revoked {record.id}")
+        self.revoked.emit(record)
+        self.reload_keeping(record.id)
+
+    def delete_selected(self) -> None:
+        record = self.selected()
+        if record is None:
+            return
+        reason = self.ask_reason(self, "Delete certificate", f"Why delete {record.id}?")
+        if reason is None:
+            return
+        # First without force: the core refuses (attachments) or lists the documents that would go.
+        self.database.submit("cert_delete", record.id, self.user.id, reason, False,
+                             on_done=lambda plan: self._on_delete_planned(plan, reason), on_failed=self._on_failed)
+
+    def _on_delete_planned(self, plan: DeletePlan, reason: str) -> None:
+        if plan.deleted:
+            self._on_deleted(plan)
+            return
+        names = "\n".join(f"• {d['file_name']} ({d['content_type']}, {d['size']} bytes)" for d in plan.documents)
+        if not self.confirm(self, "Delete certificate and documents",
+                            f"Deleting {plan.certificate.id} also deletes its documents:\n{names}\n\nDelete?"):
+            self._say("Nothing deleted")
+            return
+        self.database.submit("cert_delete", plan.certificate.id, self.user.id, reason, True,
+                             on_done=self._on_deleted, on_failed=self._on_failed)
+
+    def _on_deleted(self, plan: DeletePlan) -> None:
+        gone = f" and {len(plan.documents)} document(s)" if plan.documents else ""
+        self._say(f"Deleted {plan.certificate.id}{gone}")
+        self.deleted.emit(plan)
+        self.documents.show_certificate(None)
+        self.reload()
+
+    def _on_failed(self, failure: Failure) -> None:
+        self._say(failure.message, error=True)
+
+
+def _choice(name: str, anything: str, values: tuple[str, ...]) -> QComboBox:
+    box = QComboBox(objectName=name)
+    box.addItem(anything, None)
+    for value in values:
+        box.addItem(value, value)
+    return box
+
+
+def _confirm(parent: QWidget, title: str, text: str) -> bool:
+    answer = QMessageBox.question(parent, title, text,
+                                  QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                                  QMessageBox.StandardButton.No)
+    return answer == QMessageBox.StandardButton.Yes
+
+
+@office_view("Certificates", order=10)
+def build(database: DatabaseWorker, user: UserRecord) -> QWidget:
+    return CertificatesView(database, user)
