@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPlainTextEdit,
+    QScrollArea,
     QTableWidget,
     QTableWidgetItem,
     QTabWidget,
@@ -111,8 +112,11 @@ class CertificateForm(QDialog):
         self.general_error.setWordWrap(True)
         self.general_error.hide()
 
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(fields)
         self.tabs = QTabWidget()
-        self.tabs.addTab(fields, "Certificate")
+        self.tabs.addTab(scroll, "Certificate")
         self.history = QTableWidget(0, 7, objectName="certificateHistory")
         self.history.setHorizontalHeaderLabels(["When (UTC)", "Event", "User", "Field", "Old", "New", "Reason"])
         self.history.horizontalHeader().setStretchLastSection(True)

@@ -13,7 +13,7 @@ from PySide6.QtCore import QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QFileDialog,
-    QHBoxLayout,
+    QGridLayout,
     QInputDialog,
     QLabel,
     QLineEdit,
@@ -83,19 +83,20 @@ class DocumentsPanel(QWidget):
         self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QTableWidget.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().hide()
         self.table.doubleClicked.connect(self.open_selected)
-        self.hint = QLabel("Drop PDF, JPEG, PNG, DOC or DOCX files here (at most 10 MB each)")
+        self.hint = QLabel("Drop PDF, JPEG, PNG, DOC or DOCX files here (10 MB at most)")
         self.hint.setStyleSheet("color: #555;")
+        self.hint.setWordWrap(True)
         self.message = QLabel(objectName="documentsMessage")
         self.message.setWordWrap(True)
         self.add_button = QPushButton("Add…", objectName="addDocument", clicked=self.add_from_dialog)
         self.open_button = QPushButton("Open", objectName="openDocument", clicked=self.open_selected)
         self.remove_button = QPushButton("Remove…", objectName="removeDocument", clicked=self.remove_selected)
         self.approve_button = QPushButton("Approve…", objectName="approveCertificate", clicked=self.approve)
-        buttons = QHBoxLayout()
-        for button in (self.add_button, self.open_button, self.remove_button, self.approve_button):
-            buttons.addWidget(button)
-        buttons.addStretch(1)
+        buttons = QGridLayout()
+        for n, button in enumerate((self.add_button, self.open_button, self.remove_button, self.approve_button)):
+            buttons.addWidget(button, n // 2, n % 2)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.title)

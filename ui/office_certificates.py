@@ -16,6 +16,7 @@ from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
+    QGridLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -267,13 +268,22 @@ class CertificatesView(QWidget):
         self.status = _choice("statusFilter", "Any status", ("active", "revoked"))
         self.review = _choice("reviewFilter", "Any review", REVIEW_STATUSES)
         self.within = QCheckBox("Expires within", objectName="withinFilter")
+        self.within.setMinimumWidth(self.within.sizeHint().width())
         self.within_days = QSpinBox(objectName="withinDays", minimum=1, maximum=3650, value=EXPIRING_DAYS,
                                     suffix=" days")
         self.expired = QCheckBox("Expired", objectName="expiredFilter")
-        filters = QHBoxLayout()
-        filters.addWidget(self.search, 2)
-        for widget in (self.kind, self.status, self.review, self.within, self.within_days, self.expired):
-            filters.addWidget(widget)
+        self.expired.setMinimumWidth(self.expired.sizeHint().width())
+        filters = QVBoxLayout()
+        first, second = QHBoxLayout(), QHBoxLayout()
+        first.addWidget(self.search, 1)
+        first.addWidget(self.expired)
+        for widget in (self.kind, self.status, self.review):
+            second.addWidget(widget)
+        second.addStretch(1)
+        second.addWidget(self.within)
+        second.addWidget(self.within_days)
+        filters.addLayout(first)
+        filters.addLayout(second)
 
         self.model = CertificateListModel(database, self)
         self.table = QTableView(objectName="certificateTable")
@@ -296,10 +306,9 @@ class CertificatesView(QWidget):
         self.edit_button = QPushButton("Edit…", objectName="editCertificate", clicked=self.edit_selected)
         self.revoke_button = QPushButton("Revoke…", objectName="revokeCertificate", clicked=self.revoke_selected)
         self.delete_button = QPushButton("Delete…", objectName="deleteCertificate", clicked=self.delete_selected)
-        actions = QHBoxLayout()
-        for button in (self.new_button, self.edit_button, self.revoke_button, self.delete_button):
-            actions.addWidget(button)
-        actions.addStretch(1)
+        actions = QGridLayout()
+        for n, button in enumerate((self.new_button, self.edit_button, self.revoke_button, self.delete_button)):
+            actions.addWidget(button, n // 2, n % 2)
         self.message = QLabel(objectName="certificatesMessage")
         self.message.setWordWrap(True)
         self.details = QLabel(objectName="certificateDetails")
@@ -327,6 +336,7 @@ class CertificatesView(QWidget):
         splitter.addWidget(right)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
+        splitter.setSizes([720, 560])
         layout = QVBoxLayout(self)
         layout.addWidget(splitter)
 
@@ -438,7 +448,7 @@ class CertificatesView(QWidget):
     def _open_form(self, record: CertificateRecord | None) -> None:
         self.form = CertificateForm(self.database, self.user, record, self)
         self.form.saved.connect(self._on_form_saved)
-        self.form.resize(620, 720)
+        self.form.resize(640, 760)
         self.form.open()
         self.form_opened.emit(self.form)
 
@@ -511,6 +521,7 @@ class CertificatesView(QWidget):
 
 def _choice(name: str, anything: str, values: tuple[str, ...]) -> QComboBox:
     box = QComboBox(objectName=name)
+    box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
     box.addItem(anything, None)
     for value in values:
         box.addItem(value, value)
