@@ -458,10 +458,17 @@ class AttachmentsView(QWidget):
                               "to a serial.")
         else:
             self.stack.setCurrentWidget(self.table)
+            fit_columns(self.table)
         self.listed.emit(rows)
 
     def _on_table_row_activated(self, row: int) -> None:
         open_serial(self, self.model.row_at(row).serial_id)
+
+
+def fit_columns(table: QTableView) -> None:
+    """Columns as wide as what the loaded rows show (the last one stretches)."""
+    for column in range(table.model().columnCount() - 1):
+        table.resizeColumnToContents(column)
 
 
 def _style_table(table: QTableView) -> None:
@@ -546,6 +553,8 @@ class SerialView(QWidget):
                 item.addChild(child)
             self.steps.addTopLevelItem(item)
         self.steps.expandAll()
+        for column in range(3):
+            self.steps.resizeColumnToContents(column)
         self.audit.setRowCount(len(report.audit))
         for row, entry in enumerate(report.audit):
             detail = ", ".join(filter(None, [entry.cert_id and f"cert {entry.cert_id}",
@@ -680,12 +689,14 @@ class CoverageView(QWidget):
         self.checked.emit(count.covered, count.total)
 
     def _on_lacking_loaded(self, rows: int) -> None:
+        fit_columns(self.lacking_table)
         self.lacking_label.setText(f"Serials lacking it: {self._lacking_total():,}" if self.spec else "")
 
     def _on_gaps_loaded(self, rows: int) -> None:
+        fit_columns(self.gap_table)
         more = "+" if self.gap_model.canFetchMore(QModelIndex()) else ""
-        self.gap_label.setText(f"Route rules: {rows:,}{more} passed steps whose required certificate kinds "
-                               "are missing" if rows else "Route rules: every passed step holds its required kinds")
+        self.gap_label.setText(f"Route rules: {rows:,}{more} passed steps lack a required kind" if rows
+                               else "Route rules: every passed step holds its required kinds")
 
     def _lacking_total(self) -> int | None:
         count = getattr(self, "_count", None)
@@ -741,7 +752,7 @@ class AuditView(QWidget):
         self.verify_button.clicked.connect(self.verify)
         self.model = PagedModel(database, "office_audit_page", (), AUDIT_COLUMNS, start=False,
                                 role_hook=self._role)
-        self.model.page_loaded.connect(self.listed)
+        self.model.page_loaded.connect(self._on_model_page_loaded)
         self.table = RowTable("auditTable")
         _style_table(self.table)
         self.table.setModel(self.model)
@@ -792,6 +803,11 @@ class AuditView(QWidget):
         super().showEvent(event)
         if self.verify_result is None:
             self.verify()
+
+    def _on_model_page_loaded(self, rows: int) -> None:
+        if rows <= self.model.rowCount() and rows <= 200:
+            fit_columns(self.table)
+        self.listed.emit(rows)
 
     def _on_types(self, types: list[str]) -> None:
         for name in types:

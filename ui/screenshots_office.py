@@ -1,0 +1,119 @@
+"""Screenshots of the supervisor's views on the demo plant, from the real window.
+
+    python -m ui.screenshots_office resources/screenshots/            # 1280x800
+
+Builds the demo plant (app/demo.py) in a throwaway SQLite file, signs a supervisor in
+with badge and PIN through the scan field, fills each office view as a person would and
+saves ``QWidget.grab()`` of the window as ``office_*.png``.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from PySide6.QtCore import Qt  # noqa: E402
+from PySide6.QtTest import QTest  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from ui.screenshots import scan, settle, wait_for  # noqa: E402
+
+
+def pick_examples() -> dict[str, str]:
+    """The material certificate attached most often, a job, a serial that certificate reached."""
+    from app import certificates, reports, routes
+
+    material = [c for c in certificates.list_certificates() if c.kind == "MATERIAL"]
+    cert = max(material, key=lambda c: reports.count_attachments(reports.AttachmentQuery(c.id)))
+    first = reports.attachment_page(reports.AttachmentQuery(cert.id), limit=1).rows[0]
+
+    def lacking(job_id: str, kind: str) -> int:
+        count = reports.coverage_count(reports.CoverageSpec(job_id=job_id, kind=kind))
+        missing = count.total - count.covered
+        return missing if missing < count.total else 0  # some lacking, not all: a telling picture
+
+    job, kind = max(((j.id, k) for j in routes.list_jobs() for k in ("MATERIAL", "PROCESS", "INSPECTION")),
+                    key=lambda pair: lacking(*pair))
+    return {"cert": cert.number or cert.id, "cert_id": cert.id, "job": job, "kind": kind, "serial": first.serial_id}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m ui.screenshots_office")
+    parser.add_argument("folder", nargs="?", default="resources/screenshots")
+    parser.add_argument("--size", default="1280x800")
+    args = parser.parse_args(argv)
+    width, height = (int(n) for n in args.size.lower().split("x"))
+    out = Path(args.folder)
+    out.mkdir(parents=True, exist_ok=True)
+
+    from app import db
+    from app.demo import fill_demo
+    from ui.office_audit import AttachmentsView, AuditView, CoverageView, SerialView
+    from ui.settings import StationSettings
+    from ui.station import StationWindow
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    with tempfile.TemporaryDirectory() as folder:
+        url = str(Path(folder) / "office.sqlite3")
+        db.open_database(url)
+        fill_demo()
+        examples = pick_examples()
+        db.close_database()
+
+        window = StationWindow(url, StationSettings(sounds=False, result_seconds=60))
+        window.resize(width, height)
+        window.show()
+        window.activateWindow()
+        wait_for(window.users_loaded)
+        settle()
+        scan(window, "B-SUP1", window.pin_requested)
+        QTest.keyClicks(window.pin_field, "1111")
+        QTest.keyClick(window.pin_field, Qt.Key.Key_Return)
+        wait_for(window.signed_in)
+        settle()
+
+        def tab(cls):
+            view = next(window.tabs.widget(i) for i in range(window.tabs.count())
+                        if isinstance(window.tabs.widget(i), cls))
+            window.tabs.setCurrentWidget(view)
+            return view
+
+        def shot(name: str) -> None:
+            settle(300)
+            path = out / f"office_{name}.png"
+            window.grab().save(str(path))
+            print(path)
+
+        view = tab(AttachmentsView)
+        view.cert_field.setText(examples["cert"])
+        QTest.keyClick(view.cert_field, Qt.Key.Key_Return)
+        wait_for(view.listed)
+        shot("attachments")
+
+        serial = tab(SerialView)
+        serial.show_serial(examples["serial"])
+        wait_for(serial.serial_loaded)
+        shot("serial")
+
+        coverage = tab(CoverageView)
+        settle()
+        coverage.job.setCurrentIndex(max(0, coverage.job.findData(examples["job"])))
+        coverage.kind.setCurrentIndex(coverage.kind.findData(examples["kind"]))
+        coverage.check()
+        wait_for(coverage.checked)
+        shot("coverage")
+
+        trail = tab(AuditView)
+        wait_for(trail.verified)
+        shot("audit")
+        window.shutdown() if hasattr(window, "shutdown") else window.close()
+        app.processEvents()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
