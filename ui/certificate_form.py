@@ -12,7 +12,8 @@ import json
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from PySide6.QtCore import Signal
+import shiboken6
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -50,6 +51,17 @@ LABELS = {
     "date_release": "Release date", "date_expire": "Expiry date", "validity": "Validity",
     "validity_unit": "Validity unit", "warning": "Warning days", "note": "Note", "data": "Data (JSON)",
 }
+
+
+def submit_for(owner: QObject, database: DatabaseWorker, operation: str, *args: Any,
+               on_done: Callable[[Any], None] | None = None,
+               on_failed: Callable[[Failure], None] | None = None) -> int:
+    """``database.submit`` whose answers are dropped once ``owner`` is gone (a tab closed on signing out)."""
+    def alive(callback: Callable[[Any], None] | None) -> Callable[[Any], None] | None:
+        if callback is None:
+            return None
+        return lambda result: callback(result) if shiboken6.isValid(owner) else None
+    return database.submit(operation, *args, on_done=alive(on_done), on_failed=alive(on_failed))
 
 
 def ask_reason(parent: QWidget, title: str, prompt: str) -> str | None:
@@ -238,7 +250,7 @@ class CertificateForm(QDialog):
         if values is None:
             return
         if self.record is None:
-            self.database.submit("cert_create", values, self.user.id, on_done=self._on_saved,
+            submit_for(self, self.database, "cert_create", values, self.user.id, on_done=self._on_saved,
                                  on_failed=self._on_failed)
             return
         changes = {name: values[name] for name in EDITABLE_FIELDS if values[name] != _stored(self.record, name)}
@@ -249,7 +261,7 @@ class CertificateForm(QDialog):
                                  f"Why change {', '.join(LABELS[n] for n in changes)} of {self.record.id}?")
         if reason is None:
             return
-        self.database.submit("cert_update", self.record.id, changes, self.user.id, reason,
+        submit_for(self, self.database, "cert_update", self.record.id, changes, self.user.id, reason,
                              on_done=self._on_saved, on_failed=self._on_failed)
 
     def _on_saved(self, result: Any) -> None:
@@ -267,7 +279,7 @@ class CertificateForm(QDialog):
 
     def load_history(self) -> None:
         if self.record is not None:
-            self.database.submit("cert_history", self.record.id, on_done=self._on_history,
+            submit_for(self, self.database, "cert_history", self.record.id, on_done=self._on_history,
                                  on_failed=self._on_failed)
 
     def _on_history(self, rows: list[AuditRow]) -> None:

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 from app.certificates import CertificateRecord
 from app.documents import DocumentRecord
 from app.users import UserRecord
-from ui.certificate_form import ask_reason
+from ui.certificate_form import ask_reason, submit_for
 from ui.worker import DatabaseWorker, Failure
 
 
@@ -123,7 +123,8 @@ class DocumentsPanel(QWidget):
 
     def refresh(self) -> None:
         if self.record is not None:
-            self.database.submit("doc_state", self.record.id, on_done=self._on_state, on_failed=self._on_failed)
+            submit_for(self, self.database, "doc_state", self.record.id, on_done=self._on_state,
+                       on_failed=self._on_failed)
 
     def _on_state(self, state: Any) -> None:
         record, documents, signature = state
@@ -169,7 +170,7 @@ class DocumentsPanel(QWidget):
     def add_file(self, path: str) -> None:
         if self.record is None:
             return
-        self.database.submit("doc_add", self.record.id, path, self.user.id, on_done=self._on_added,
+        submit_for(self, self.database, "doc_add", self.record.id, path, self.user.id, on_done=self._on_added,
                              on_failed=self._on_failed)
 
     def _on_added(self, document: DocumentRecord) -> None:
@@ -221,7 +222,7 @@ class DocumentsPanel(QWidget):
         reason = self.ask_reason(self, "Remove document", f"Why remove {document.file_name}?")
         if reason is None:
             return
-        self.database.submit("doc_remove", self.record.id, document.id, self.user.id, reason,
+        submit_for(self, self.database, "doc_remove", self.record.id, document.id, self.user.id, reason,
                              on_done=self._on_removed, on_failed=self._on_failed)
 
     def _on_removed(self, document: DocumentRecord) -> None:
@@ -236,7 +237,7 @@ class DocumentsPanel(QWidget):
         pin = self.ask_pin(self, f"{self.user.name}: your PIN to approve the documents of {self.record.id}")
         if pin is None:
             return
-        self.database.submit("cert_approve", self.record.id, self.user.id, pin, on_done=self._on_approved,
+        submit_for(self, self.database, "cert_approve", self.record.id, self.user.id, pin, on_done=self._on_approved,
                              on_failed=self._on_failed)
 
     def _on_approved(self, signature: dict) -> None:
@@ -246,7 +247,8 @@ class DocumentsPanel(QWidget):
 
     def _after_change(self) -> None:
         if self.record is not None:
-            self.database.submit("cert_get", self.record.id, on_done=self.changed.emit, on_failed=self._on_failed)
+            submit_for(self, self.database, "cert_get", self.record.id, on_done=self.changed.emit,
+                       on_failed=self._on_failed)
         self.refresh()
 
 

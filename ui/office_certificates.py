@@ -39,7 +39,7 @@ from app.clock import today
 from app.errors import Invalid
 from app.users import UserRecord
 from ui import worker
-from ui.certificate_form import CertificateForm, Rejection, ask_reason
+from ui.certificate_form import CertificateForm, Rejection, ask_reason, submit_for
 from ui.documents_panel import DocumentsPanel
 from ui.office import office_view
 from ui.worker import DatabaseWorker, Failure
@@ -158,7 +158,7 @@ class CertificateListModel(QAbstractTableModel):
     def _fetch(self) -> None:
         self._loading = True
         generation = self._generation
-        self.database.submit("cert_page", self.query, len(self.rows), PAGE_SIZE,
+        submit_for(self, self.database, "cert_page", self.query, len(self.rows), PAGE_SIZE,
                              on_done=lambda result: self._on_page(generation, result),
                              on_failed=lambda failure: self._on_failed(generation, failure))
 
@@ -366,7 +366,7 @@ class CertificatesView(QWidget):
 
     def reload(self) -> None:
         self.apply_filters()
-        self.database.submit("cert_expiring", EXPIRING_DAYS, on_done=self._on_expiring, on_failed=None)
+        submit_for(self, self.database, "cert_expiring", EXPIRING_DAYS, on_done=self._on_expiring, on_failed=None)
 
     def _on_model_loaded(self, loaded: int) -> None:
         self.count.setText(f"{self.model.total} certificates" + (f", {loaded} shown" if loaded < self.model.total
@@ -477,7 +477,7 @@ class CertificatesView(QWidget):
         if not reason.strip():
             self._say("A reason is required to revoke a certificate", error=True)
             return
-        self.database.submit("cert_revoke", record.id, self.user.id, reason,
+        submit_for(self, self.database, "cert_revoke", record.id, self.user.id, reason,
                              on_done=self._on_revoked, on_failed=self._on_failed)
 
     def _on_revoked(self, record: CertificateRecord) -> None:
@@ -493,7 +493,7 @@ class CertificatesView(QWidget):
         if reason is None:
             return
         # First without force: the core refuses (attachments) or lists the documents that would go.
-        self.database.submit("cert_delete", record.id, self.user.id, reason, False,
+        submit_for(self, self.database, "cert_delete", record.id, self.user.id, reason, False,
                              on_done=lambda plan: self._on_delete_planned(plan, reason), on_failed=self._on_failed)
 
     def _on_delete_planned(self, plan: DeletePlan, reason: str) -> None:
@@ -505,7 +505,7 @@ class CertificatesView(QWidget):
                             f"Deleting {plan.certificate.id} also deletes its documents:\n{names}\n\nDelete?"):
             self._say("Nothing deleted")
             return
-        self.database.submit("cert_delete", plan.certificate.id, self.user.id, reason, True,
+        submit_for(self, self.database, "cert_delete", plan.certificate.id, self.user.id, reason, True,
                              on_done=self._on_deleted, on_failed=self._on_failed)
 
     def _on_deleted(self, plan: DeletePlan) -> None:

@@ -280,3 +280,37 @@ def test_a_refused_file_shows_the_seed_message_and_stores_nothing(qtbot, view, t
     assert view.documents.message.text() == blocker.args[0]
     assert not documents_dir.exists() or not any(documents_dir.rglob("*"))
     assert ask(qtbot, view, "doc_state", "cert_insp01")[1][1] == []
+
+
+def test_signing_out_while_the_list_loads_is_harmless(qtbot, operator, documents_dir):
+    operator.sign_in("B-SUP1", "4321")
+    window = operator.window
+    titles = [window.tabs.tabText(i) for i in range(window.tabs.count())]
+    view = window.tabs.widget(titles.index("Certificates"))
+    view.reload()
+    view.documents.show_certificate(None)
+    window.sign_out("Signed out")
+    qtbot.waitUntil(lambda: window.database.pending == 0, timeout=TIMEOUT)
+    qtbot.wait(50)
+    assert [window.tabs.tabText(i) for i in range(window.tabs.count())] == ["Station"]
+
+
+def test_a_document_is_opened_and_removed_with_a_reason(qtbot, view, tmp_path):
+    scan = tmp_path / "cal.pdf"
+    scan.write_bytes(PDF)
+    assert ask(qtbot, view, "doc_add", "cert_insp01", str(scan), "sup1")[0] == "done"
+    choose(qtbot, view, "cert_insp01")
+    panel = view.documents
+    qtbot.waitUntil(lambda: panel.table.rowCount() == 1, timeout=TIMEOUT)
+    panel.table.selectRow(0)
+    opened: list = []
+    panel.open_in_viewer = lambda path: opened.append(path) or True
+    qtbot.mouseClick(panel.open_button, Qt.MouseButton.LeftButton)
+    assert opened and opened[0].read_bytes() == PDF
+    panel.ask_reason = lambda *args: "Wrong scan"
+    with qtbot.waitSignal(panel.changed, timeout=TIMEOUT) as blocker:
+        qtbot.mouseClick(panel.remove_button, Qt.MouseButton.LeftButton)
+    assert blocker.args[0].review_status == "pending"
+    qtbot.waitUntil(lambda: panel.table.rowCount() == 0, timeout=TIMEOUT)
+    removal = next(r for r in ask(qtbot, view, "cert_history", "cert_insp01")[1] if r.type == "document_removed")
+    assert removal.reason == "Wrong scan" and removal.details["file_name"] == "cal.pdf"
