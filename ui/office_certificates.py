@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import replace
 from typing import Any, Callable
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -42,6 +42,7 @@ from ui import worker
 from ui.certificate_form import CertificateForm, Rejection, ask_reason, submit_for
 from ui.documents_panel import DocumentsPanel
 from ui.office import office_view
+from ui.paged_model import Column, PagedModel
 from ui.worker import DatabaseWorker, Failure
 
 PAGE_SIZE = 200
@@ -62,11 +63,11 @@ def _rejecting(function: Callable[..., Any]) -> Callable[..., Any]:
     return run
 
 
-def cert_page(query: CertificateQuery, offset: int, limit: int) -> tuple[list[CertificateRecord], int | None]:
-    """A page of the list, and the count of all matches with the first page (None after)."""
+def cert_page(query: CertificateQuery, after: tuple | None, limit: int) -> reports.Page:
+    """A page of the list for ui/paged_model.py; ``after`` holds how many rows came before."""
+    offset = after[0] if after else 0
     rows = certificates.list_certificates(query, limit=limit, offset=offset)
-    total = certificates.count_certificates(query) if offset == 0 else None
-    return rows, total
+    return reports.Page(rows, (offset + len(rows),) if len(rows) == limit else None)
 
 
 def cert_expiring(days: int = EXPIRING_DAYS) -> list[CertificateRecord]:
@@ -98,6 +99,7 @@ def doc_state(cert_id: str) -> tuple[CertificateRecord, list[documents.DocumentR
 
 OPERATIONS: dict[str, Callable[..., Any]] = {
     "cert_page": cert_page,
+    "cert_count": certificates.count_certificates,
     "cert_expiring": cert_expiring,
     "cert_get": certificates.get_certificate,
     "cert_create": _rejecting(certificates.create_certificate),
@@ -125,122 +127,60 @@ def state_of(record: CertificateRecord, on: dt.date) -> str:
     return "revoked" if record.status == "revoked" else record.expiry_state(on)
 
 
-class CertificateListModel(QAbstractTableModel):
-    """Certificates matching a query, fetched page by page from the worker as the view scrolls."""
+def _cell(key: str) -> Callable[[CertificateRecord], str]:
+    def text(record: CertificateRecord) -> str:
+        value = getattr(record, key)
+        if value is None:
+            return ""
+        return value.isoformat() if isinstance(value, dt.date) else str(value)
+    return text
 
-    loaded = Signal(int)  # rows now loaded
-    failed = Signal(str)
+
+class CertificateListModel(PagedModel):
+    """Certificates matching a query (ui/paged_model.py), fetched page by page as the view scrolls.
+
+    Sorting asks for the query again sorted another way: the database sorts.
+    """
 
     def __init__(self, database: DatabaseWorker, parent=None):
-        super().__init__(parent)
-        self.database = database
         self.query = CertificateQuery()
-        self.rows: list[CertificateRecord] = []
-        self.total = 0
-        self._exhausted = True
-        self._loading = False
-        self._generation = 0
         self._on = today()
-
-    # queries
+        columns = [Column(key, heading, _cell(key), sort_key=key if key in SORTABLE_FIELDS else None,
+                          tooltip=self._tooltip) for key, heading in COLUMNS]
+        super().__init__(database, "cert_page", (self.query,), columns, page_size=PAGE_SIZE,
+                         count_operation="cert_count", count_args=(self.query,), role_hook=self._colour,
+                         parent=parent, start=False)
+        self.note_sort(0, Qt.SortOrder.AscendingOrder)
+        self.sort_requested.connect(self._on_sort_requested)
 
     def set_query(self, query: CertificateQuery) -> None:
         """Start again with ``query``; answers to an older query are dropped."""
         self.query = query
-        self._generation += 1
         self._on = today()
-        self.beginResetModel()
-        # Loading already, so that a view asking for more during the reset does not fetch the page twice.
-        self.rows, self.total, self._exhausted, self._loading = [], 0, False, True
-        self.endResetModel()
-        self._fetch()
+        self._page_size = PAGE_SIZE
+        self.reset((query,), (query,))
 
-    def _fetch(self) -> None:
-        self._loading = True
-        generation = self._generation
-        submit_for(self, self.database, "cert_page", self.query, len(self.rows), PAGE_SIZE,
-                             on_done=lambda result: self._on_page(generation, result),
-                             on_failed=lambda failure: self._on_failed(generation, failure))
+    def _on_sort_requested(self, key: str, descending: bool) -> None:
+        self.set_query(replace(self.query, sort=key, descending=descending))
 
-    def _on_page(self, generation: int, result: tuple[list[CertificateRecord], int | None]) -> None:
-        if generation != self._generation:
-            return
-        rows, total = result
-        self._loading = False
-        if total is not None:
-            self.total = total
-        self._exhausted = len(rows) < PAGE_SIZE
-        if rows:
-            self.beginInsertRows(QModelIndex(), len(self.rows), len(self.rows) + len(rows) - 1)
-            self.rows.extend(rows)
-            self.endInsertRows()
-        self.loaded.emit(len(self.rows))
-
-    def _on_failed(self, generation: int, failure: Failure) -> None:
-        if generation == self._generation:
-            self._loading = False
-            self._exhausted = True
-            self.failed.emit(failure.message)
-
-    def replace_record(self, record: CertificateRecord) -> None:
-        for row, old in enumerate(self.rows):
-            if old.id == record.id:
-                self.rows[row] = record
-                self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
-                return
-
-    # Qt's model interface
-
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: N802
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: N802
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def canFetchMore(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> bool:  # noqa: N802
-        return not parent.isValid() and not self._exhausted and not self._loading
-
-    def fetchMore(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> None:  # noqa: N802
-        if self.canFetchMore(parent):
-            self._fetch()
-
-    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal \
-                and 0 <= section < len(COLUMNS):
-            return COLUMNS[section][1]
-        return None
-
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or index.row() >= len(self.rows) or index.column() >= len(COLUMNS):
-            return None
-        record = self.rows[index.row()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            value = getattr(record, COLUMNS[index.column()][0])
-            if value is None:
-                return ""
-            return value.isoformat() if isinstance(value, dt.date) else str(value)
+    def _colour(self, record: CertificateRecord, _column: Column, role: int) -> Any:
         if role == Qt.ItemDataRole.BackgroundRole:
             colour = COLOURS.get(state_of(record, self._on))
             return QBrush(colour) if colour else None
-        if role == Qt.ItemDataRole.ToolTipRole:
-            state = state_of(record, self._on)
-            return {"expired": f"Expired on {record.date_expire}", "revoked": "Revoked",
-                    "expiring": f"Expires on {record.date_expire}"}.get(state)
-        if role == Qt.ItemDataRole.UserRole:
-            return record
         return None
 
-    def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+    def _tooltip(self, record: CertificateRecord) -> str:
+        state = state_of(record, self._on)
+        return {"expired": f"Expired on {record.date_expire}", "revoked": "Revoked",
+                "expiring": f"Expires on {record.date_expire}"}.get(state, record.name)
 
-    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
-        """Sorted by the database: the query again with another order."""
-        if 0 <= column < len(COLUMNS) and COLUMNS[column][0] in SORTABLE_FIELDS:
-            self.set_query(replace(self.query, sort=COLUMNS[column][0],
-                                   descending=order == Qt.SortOrder.DescendingOrder))
+    def replace_record(self, record: CertificateRecord) -> None:
+        """Show a certificate as it is now (after a document change) without loading the list again."""
+        for row, old in enumerate(self._rows):
+            if old.id == record.id:
+                self._rows[row] = record
+                self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
+                return
 
 
 # --- the view -----------------------------------------------------------------------------------
@@ -285,7 +225,7 @@ class CertificatesView(QWidget):
         filters.addLayout(first)
         filters.addLayout(second)
 
-        self.model = CertificateListModel(database, self)
+        self.model = CertificateListModel(database)  # no parent: answers in flight keep it alive
         self.table = QTableView(objectName="certificateTable")
         self.table.setModel(self.model)
         self.table.setSortingEnabled(True)
@@ -340,7 +280,8 @@ class CertificatesView(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(splitter)
 
-        self.model.loaded.connect(self._on_model_loaded)
+        self.model.page_loaded.connect(self._on_model_loaded)
+        self.model.count_changed.connect(self._on_model_loaded)
         self.model.failed.connect(lambda message: self._say(message, error=True))
         self.search.textChanged.connect(self.apply_filters)
         for box in (self.kind, self.status, self.review):
@@ -369,8 +310,9 @@ class CertificatesView(QWidget):
         submit_for(self, self.database, "cert_expiring", EXPIRING_DAYS, on_done=self._on_expiring, on_failed=None)
 
     def _on_model_loaded(self, loaded: int) -> None:
-        self.count.setText(f"{self.model.total} certificates" + (f", {loaded} shown" if loaded < self.model.total
-                                                                  else ""))
+        total, shown = self.model.count, self.model.rowCount()
+        if total is not None:
+            self.count.setText(f"{total} certificates" + (f", {shown} shown" if shown < total else ""))
 
     def _on_expiring(self, records: list[CertificateRecord]) -> None:
         self.expiring.clear()
@@ -392,10 +334,10 @@ class CertificatesView(QWidget):
 
     def selected(self) -> CertificateRecord | None:
         rows = self.table.selectionModel().selectedRows()
-        return self.model.rows[rows[0].row()] if rows else None
+        return self.model.row_at(rows[0].row()) if rows else None
 
     def select_id(self, cert_id: str) -> bool:
-        for row, record in enumerate(self.model.rows):
+        for row, record in enumerate(self.model.rows()):
             if record.id == cert_id:
                 self.table.selectRow(row)
                 return True
@@ -459,9 +401,9 @@ class CertificatesView(QWidget):
     def reload_keeping(self, cert_id: str) -> None:
         """Reload the list and select ``cert_id`` again once it is there."""
         def select(_loaded: int) -> None:
-            self.model.loaded.disconnect(select)
+            self.model.page_loaded.disconnect(select)
             self.select_id(cert_id)
-        self.model.loaded.connect(select)
+        self.model.page_loaded.connect(select)
         self.reload()
 
     # --- revoke, delete ------------------------------------------------------------------------
