@@ -31,6 +31,7 @@ from ui.paged_model import Column, PagedModel
 from ui.worker import DatabaseWorker, Failure
 
 KINDS = ("MATERIAL", "PROCESS", "CALIBRATION", "TRAINING", "CONFORMANCE", "INSPECTION", "OTHER")
+MAX_PAGE_SIZE = 10_000  # pages grow to this while scrolling (ui.paged_model)
 NO_DATE = QDate(2000, 1, 1)  # the date edits' "any" value
 
 
@@ -326,7 +327,8 @@ class AttachmentsView(QWidget):
         self.message.setStyleSheet("font-size: 16pt; color: palette(mid);")
 
         self.model = PagedModel(database, "office_attachment_page", (), ATTACHMENT_COLUMNS, page_size=200,
-                                count_operation="office_count_attachments", start=False)
+                                count_operation="office_count_attachments", start=False,
+                                max_page_size=MAX_PAGE_SIZE)
         self.table = RowTable("attachmentsTable")
         _style_table(self.table)
         self.table.setModel(self.model)
@@ -611,7 +613,8 @@ class CoverageView(QWidget):
         self.result = QLabel(objectName="coverageResult", textFormat=Qt.TextFormat.RichText)
         database.submit("office_jobs", on_done=self._on_jobs)
 
-        self.lacking_model = PagedModel(database, "office_lacking_page", (), LACKING_COLUMNS, start=False)
+        self.lacking_model = PagedModel(database, "office_lacking_page", (), LACKING_COLUMNS, start=False,
+                                        max_page_size=MAX_PAGE_SIZE)
         self.gap_model = PagedModel(database, "office_gap_page", (), GAP_COLUMNS, start=False)
         self.lacking_table, self.gap_table = RowTable("lackingTable"), RowTable("gapTable")
         for table, model in ((self.lacking_table, self.lacking_model), (self.gap_table, self.gap_model)):
@@ -751,7 +754,7 @@ class AuditView(QWidget):
         self.verify_button = QPushButton("Verify chain", objectName="verifyButton")
         self.verify_button.clicked.connect(self.verify)
         self.model = PagedModel(database, "office_audit_page", (), AUDIT_COLUMNS, start=False,
-                                role_hook=self._role)
+                                role_hook=self._role, max_page_size=MAX_PAGE_SIZE)
         self.model.page_loaded.connect(self._on_model_page_loaded)
         self.table = RowTable("auditTable")
         _style_table(self.table)

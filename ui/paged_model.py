@@ -55,13 +55,18 @@ class PagedModel(QAbstractTableModel):
 
     def __init__(self, database: DatabaseWorker, operation: str, args: Sequence[Any], columns: Sequence[Column],
                  page_size: int = 200, count_operation: str | None = None, count_args: Sequence[Any] = (),
-                 role_hook: RoleHook | None = None, parent=None, start: bool = True):
+                 role_hook: RoleHook | None = None, parent=None, start: bool = True,
+                 max_page_size: int | None = None):
         super().__init__(parent)
         self._database = database
         self._operation = operation
         self._args = tuple(args)
         self._columns = list(columns)
         self._page_size = page_size
+        # Each further page may be twice the last, up to this, so scrolling a million rows takes
+        # a hundred round trips, not five thousand; page one stays small and quick.
+        self._max_page_size = max(page_size, max_page_size or page_size)
+        self._limit = page_size
         self._count_operation = count_operation
         self._count_args = tuple(count_args)
         self._role_hook = role_hook
@@ -104,6 +109,7 @@ class PagedModel(QAbstractTableModel):
         self._after = None
         self._more = True
         self._loading = False
+        self._limit = self._page_size
         self.count = None
         self.error = None
         self.endResetModel()
@@ -134,7 +140,7 @@ class PagedModel(QAbstractTableModel):
             return
         generation = self._generation
         self._set_loading(True)
-        self._database.submit(self._operation, *self._args, self._after, self._page_size,
+        self._database.submit(self._operation, *self._args, self._after, self._limit,
                               on_done=lambda page: self._on_page(generation, page),
                               on_failed=lambda failure: self._on_failed(generation, failure))
 
@@ -147,6 +153,7 @@ class PagedModel(QAbstractTableModel):
         if generation != self._generation:
             return  # an answer to a query that has since been replaced
         rows = list(page.rows)
+        self._limit = min(self._limit * 2, self._max_page_size)
         self._after = page.after
         self._more = page.after is not None
         if rows:

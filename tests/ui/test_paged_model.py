@@ -139,3 +139,17 @@ def test_a_failure_is_reported_and_stops_fetching(qtbot, database):
         model.reset()
     assert blocker.args == ["Certificate not found: nope"]
     assert model.rowCount() == 0 and not model.canFetchMore(QModelIndex()) and model.error
+
+
+def test_pages_grow_up_to_the_largest_size_while_scrolling(qtbot, database):
+    model = make_model(qtbot, database, total=1000, page_size=50, max_page_size=300)
+    sizes = [model.rowCount()]
+    while model.canFetchMore(QModelIndex()):
+        with qtbot.waitSignal(model.page_loaded, timeout=TIMEOUT):
+            model.fetchMore(QModelIndex())
+        sizes.append(model.rowCount())
+    assert sizes == [50, 150, 350, 650, 950, 1000]
+    assert [r.value for r in model.rows()] == list(range(1000))
+    with qtbot.waitSignal(model.page_loaded, timeout=TIMEOUT):
+        model.reset()
+    assert model.rowCount() == 50  # a new query starts small again

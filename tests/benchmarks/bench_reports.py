@@ -1,0 +1,198 @@
+"""Benchmark of issue "The supervisor's views": a certificate with 1,000,000 attachments.
+
+    python -m tests.benchmarks.make_db            # once: bench-data/bench.sqlite3 (cert_huge: 1,000,000)
+    python -m tests.benchmarks.bench_reports [--db PATH] [--cert cert_huge] [--skip-scroll]
+
+In one process, off-screen, through the same worker, operations and model as the
+Certificate attachments tab (ui/office_audit.py, ui/paged_model.py):
+
+* first page painted: from ``model.reset()`` (a new query, its count beside it) to the
+  table's viewport repainted with page one; the first (cold) run and the median of 5;
+* scrolling to the end: ``fetchMore`` until the model has every row, as a view does when
+  dragged to the bottom, then the last row painted;
+* memory: the process's resident set (VmRSS) before the model and after scrolling to the end;
+* CSV: the streamed export of every row (``office_export_csv`` in the worker), beside the
+  plain ``sqlite3`` command-line shell writing the same rows (same joins, same order) to
+  CSV in the same run; the ratio printed.
+
+Each figure is printed beside its floor; the exit status is 1 if one is missed.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("CERTLINE_WORKSTATION", "bench-reports")
+
+from PySide6.QtCore import QEventLoop, QModelIndex, QTimer  # noqa: E402
+from PySide6.QtWidgets import QApplication, QTableView  # noqa: E402
+
+from app import reports  # noqa: E402
+from tests.benchmarks.make_db import DEFAULT_PATH  # noqa: E402
+
+FIRST_PAGE_FLOOR_MS = 150.0
+SCROLL_FLOOR_S = 2.0
+RSS_FLOOR_MB = 150.0
+CSV_FLOOR_S = 10.0
+
+RAW_SQL = ("SELECT a.id, a.serial_id, a.cert_id, a.step_id, a.attached_at, a.attached_by, s.job_id, st.name, u.name "
+           "FROM cert_attachment a JOIN serial s ON s.id = a.serial_id JOIN step st ON st.id = a.step_id "
+           "JOIN user u ON u.id = a.attached_by WHERE a.cert_id = '{cert}' "
+           "ORDER BY a.attached_at, a.serial_id, a.step_id;")
+
+
+def rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def wait(signal, timeout_ms: int = 120_000) -> list:
+    loop = QEventLoop()
+    got: list = []
+
+    def on_signal(*args):
+        got.append(args)
+        loop.quit()
+
+    signal.connect(on_signal)
+    timer = QTimer(singleShot=True, interval=timeout_ms)
+    timer.timeout.connect(loop.quit)
+    timer.start()
+    loop.exec()
+    timer.stop()
+    signal.disconnect(on_signal)
+    if not got:
+        raise TimeoutError(f"no signal within {timeout_ms} ms")
+    return list(got[0])
+
+
+def call(database, operation: str, *args, timeout_ms: int = 300_000):
+    """Submit to the worker and run the event loop until it answers."""
+    loop = QEventLoop()
+    box: dict = {}
+
+    def done(result):
+        box["result"] = result
+        loop.quit()
+
+    def failed(failure):
+        box["failure"] = failure
+        loop.quit()
+
+    database.submit(operation, *args, on_done=done, on_failed=failed)
+    QTimer.singleShot(timeout_ms, loop.quit)
+    loop.exec()
+    if "failure" in box:
+        raise RuntimeError(box["failure"].message)
+    return box["result"]
+
+
+def verdict(ok: bool) -> str:
+    return "ok" if ok else "MISSED"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tests.benchmarks.bench_reports")
+    parser.add_argument("--db", default=str(DEFAULT_PATH))
+    parser.add_argument("--cert", default="cert_huge")
+    parser.add_argument("--skip-scroll", action="store_true")
+    args = parser.parse_args(argv)
+    if not Path(args.db).exists():
+        print(f"{args.db} is missing: python -m tests.benchmarks.make_db", file=sys.stderr)
+        return 2
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    from ui.office_audit import ATTACHMENT_COLUMNS, MAX_PAGE_SIZE, _style_table
+    from ui.paged_model import PagedModel
+    from ui.worker import DatabaseWorker
+
+    print(f"load average {os.getloadavg()[0]:.2f}; {args.db}; certificate {args.cert}")
+    database = DatabaseWorker(args.db)
+    call(database, "open", args.db)
+    query = reports.AttachmentQuery(args.cert)
+    table = QTableView()  # as the Certificate attachments tab sets its table up
+    _style_table(table)
+    table.resize(1200, 800)
+    table.show()
+    rss_before = rss_mb()
+    model = PagedModel(database, "office_attachment_page", (query,), ATTACHMENT_COLUMNS,
+                       count_operation="office_count_attachments", count_args=(query,), start=False,
+                       max_page_size=MAX_PAGE_SIZE)
+    table.setModel(model)
+    missed = False
+
+    first_ms = []
+    for _ in range(6):
+        started = time.perf_counter()
+        model.reset()
+        wait(model.page_loaded)
+        table.viewport().repaint()
+        first_ms.append((time.perf_counter() - started) * 1000)
+        if model.count is None:
+            wait(model.count_changed)  # not timed: the next reset should not queue behind this count
+    if model.count is None:
+        wait(model.count_changed)
+    warm = statistics.median(first_ms[1:])
+    ok = first_ms[0] < FIRST_PAGE_FLOOR_MS and warm < FIRST_PAGE_FLOOR_MS
+    missed |= not ok
+    print(f"first page painted     cold {first_ms[0]:8.1f} ms, median of 5 {warm:6.1f} ms   "
+          f"floor {FIRST_PAGE_FLOOR_MS:.0f} ms   {verdict(ok)}   (count {model.count:,})")
+
+    if not args.skip_scroll:
+        started = time.perf_counter()
+        pages = 0
+        while model.canFetchMore(QModelIndex()):
+            model.fetchMore(QModelIndex())
+            wait(model.page_loaded)
+            pages += 1
+        table.scrollToBottom()
+        table.viewport().repaint()
+        scroll_s = time.perf_counter() - started
+        ok = scroll_s < SCROLL_FLOOR_S and model.rowCount() == model.count
+        missed |= not ok
+        print(f"scroll to the end      {scroll_s:8.2f} s  ({model.rowCount():,} rows, {pages:,} pages)   "
+              f"floor {SCROLL_FLOOR_S:.0f} s   {verdict(ok)}")
+        growth = rss_mb() - rss_before
+        ok = growth < RSS_FLOOR_MB
+        missed |= not ok
+        print(f"RSS growth             {growth:8.1f} MB (from {rss_before:.0f} MB)   floor {RSS_FLOOR_MB:.0f} MB   "
+              f"{verdict(ok)}")
+        model.clear()
+
+    from ui.office_audit import ExportJob
+
+    with tempfile.TemporaryDirectory() as folder:
+        target = Path(folder) / "attachments.csv"
+        started = time.perf_counter()
+        result = call(database, "office_export_csv", "attachments", {"cert_id": args.cert}, str(target), ExportJob())
+        csv_s = time.perf_counter() - started
+        raw_target = Path(folder) / "raw.csv"
+        started = time.perf_counter()
+        with open(raw_target, "w") as handle:
+            subprocess.run(["sqlite3", "-readonly", "-csv", "-header", args.db, RAW_SQL.format(cert=args.cert)],
+                           stdout=handle, check=True)
+        raw_s = time.perf_counter() - started
+        raw_rows = sum(1 for _ in open(raw_target)) - 1
+        ok = csv_s < CSV_FLOOR_S and result.rows == raw_rows
+        missed |= not ok
+        print(f"CSV export             {csv_s:8.2f} s  ({result.rows:,} rows, "
+              f"{target.stat().st_size / 2**20:.0f} MiB)   floor {CSV_FLOOR_S:.0f} s   {verdict(ok)}")
+        print(f"raw sqlite3 -csv       {raw_s:8.2f} s  ({raw_rows:,} rows, {raw_target.stat().st_size / 2**20:.0f} MiB)"
+              f"   ratio app/raw {csv_s / raw_s:.1f}x")
+    database.stop()
+    print(f"load average {os.getloadavg()[0]:.2f}")
+    app.processEvents()
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
