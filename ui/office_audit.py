@@ -32,6 +32,7 @@ from ui.worker import DatabaseWorker, Failure
 
 KINDS = ("MATERIAL", "PROCESS", "CALIBRATION", "TRAINING", "CONFORMANCE", "INSPECTION", "OTHER")
 MAX_PAGE_SIZE = 10_000  # pages grow to this while scrolling (ui.paged_model)
+CACHE_ROWS = 50_000  # rows a table holds; pages scrolled out of it are fetched again when shown
 NO_DATE = QDate(2000, 1, 1)  # the date edits' "any" value
 
 
@@ -62,7 +63,8 @@ class CoverageResult:
     count: reports.CoverageCount
 
 
-def coverage(job_id: str | None, serial_ids: tuple[str, ...], cert_code: str | None, kind: str | None) -> CoverageResult:
+def coverage(job_id: str | None, serial_ids: tuple[str, ...], cert_code: str | None,
+             kind: str | None) -> CoverageResult:
     """The spec with the certificate's code resolved to its id, and covered against total."""
     cert_id = find_certificate(cert_code).id if cert_code else None
     spec = reports.CoverageSpec(job_id=job_id or None, serial_ids=serial_ids or None, cert_id=cert_id,
@@ -328,7 +330,7 @@ class AttachmentsView(QWidget):
 
         self.model = PagedModel(database, "office_attachment_page", (), ATTACHMENT_COLUMNS, page_size=200,
                                 count_operation="office_count_attachments", start=False,
-                                max_page_size=MAX_PAGE_SIZE)
+                                max_page_size=MAX_PAGE_SIZE, cache_rows=CACHE_ROWS)
         self.table = RowTable("attachmentsTable")
         _style_table(self.table)
         self.table.setModel(self.model)
@@ -464,7 +466,9 @@ class AttachmentsView(QWidget):
         self.listed.emit(rows)
 
     def _on_table_row_activated(self, row: int) -> None:
-        open_serial(self, self.model.row_at(row).serial_id)
+        record = self.model.row_at(row)
+        if record is not None:
+            open_serial(self, record.serial_id)
 
 
 def fit_columns(table: QTableView) -> None:
@@ -614,14 +618,14 @@ class CoverageView(QWidget):
         database.submit("office_jobs", on_done=self._on_jobs)
 
         self.lacking_model = PagedModel(database, "office_lacking_page", (), LACKING_COLUMNS, start=False,
-                                        max_page_size=MAX_PAGE_SIZE)
+                                        max_page_size=MAX_PAGE_SIZE, cache_rows=CACHE_ROWS)
         self.gap_model = PagedModel(database, "office_gap_page", (), GAP_COLUMNS, start=False)
         self.lacking_table, self.gap_table = RowTable("lackingTable"), RowTable("gapTable")
         for table, model in ((self.lacking_table, self.lacking_model), (self.gap_table, self.gap_model)):
             _style_table(table)
             table.setModel(model)
             table.setColumnWidth(0, 130)
-            table.row_activated.connect(lambda row, m=model: open_serial(self, m.row_at(row).serial_id))
+            table.row_activated.connect(lambda row, m=model: self._open(m.row_at(row)))
             model.failed.connect(self._show)
         self.lacking_model.page_loaded.connect(self._on_lacking_loaded)
         self.gap_model.page_loaded.connect(self._on_gaps_loaded)
@@ -653,6 +657,10 @@ class CoverageView(QWidget):
             row.addWidget(exports)
             layout.addLayout(row)
             layout.addWidget(table, 1)
+
+    def _open(self, record) -> None:
+        if record is not None:
+            open_serial(self, record.serial_id)
 
     def _on_jobs(self, jobs) -> None:
         for job in jobs:
@@ -754,7 +762,7 @@ class AuditView(QWidget):
         self.verify_button = QPushButton("Verify chain", objectName="verifyButton")
         self.verify_button.clicked.connect(self.verify)
         self.model = PagedModel(database, "office_audit_page", (), AUDIT_COLUMNS, start=False,
-                                role_hook=self._role, max_page_size=MAX_PAGE_SIZE)
+                                role_hook=self._role, max_page_size=MAX_PAGE_SIZE, cache_rows=CACHE_ROWS)
         self.model.page_loaded.connect(self._on_model_page_loaded)
         self.table = RowTable("auditTable")
         _style_table(self.table)
@@ -830,7 +838,8 @@ class AuditView(QWidget):
         self.verified.emit(result.ok)
 
     def _on_table_row_activated(self, row: int) -> None:
-        serial_id = self.model.row_at(row).serial_id
+        record = self.model.row_at(row)
+        serial_id = record.serial_id if record is not None else None
         if serial_id:
             open_serial(self, serial_id)
 

@@ -111,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
-    from ui.office_audit import ATTACHMENT_COLUMNS, MAX_PAGE_SIZE, _style_table
+    from ui.office_audit import ATTACHMENT_COLUMNS, CACHE_ROWS, MAX_PAGE_SIZE, _style_table
     from ui.paged_model import PagedModel
     from ui.worker import DatabaseWorker
 
@@ -126,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
     rss_before = rss_mb()
     model = PagedModel(database, "office_attachment_page", (query,), ATTACHMENT_COLUMNS,
                        count_operation="office_count_attachments", count_args=(query,), start=False,
-                       max_page_size=MAX_PAGE_SIZE)
+                       max_page_size=MAX_PAGE_SIZE, cache_rows=CACHE_ROWS)
     table.setModel(model)
     missed = False
 

@@ -153,3 +153,28 @@ def test_pages_grow_up_to_the_largest_size_while_scrolling(qtbot, database):
     with qtbot.waitSignal(model.page_loaded, timeout=TIMEOUT):
         model.reset()
     assert model.rowCount() == 50  # a new query starts small again
+
+
+def test_with_a_row_cache_old_pages_are_dropped_and_fetched_again(qtbot, qtmodeltester, database):
+    model = make_model(qtbot, database, total=1000, page_size=50, cache_rows=200)
+    while model.canFetchMore(QModelIndex()):
+        with qtbot.waitSignal(model.page_loaded, timeout=TIMEOUT):
+            model.fetchMore(QModelIndex())
+    assert model.rowCount() == 1000 and len(model.rows()) == 200  # the last four pages are held
+    assert model.data(model.index(999, 0)) == "999"
+    with qtbot.waitSignal(model.dataChanged, timeout=TIMEOUT) as blocker:
+        assert model.data(model.index(10, 1)) == "…"  # dropped: a placeholder while it comes back
+        assert model.row_at(10) is None
+    assert [blocker.args[0].row(), blocker.args[1].row()] == [0, 49]
+    assert model.data(model.index(10, 1)) == "N10" and model.row_at(49).value == 49
+    assert len(model.rows()) == 200
+    qtmodeltester.check(model)
+
+
+def test_a_row_replaced_in_place(qtbot, database):
+    model = make_model(qtbot, database, total=100, page_size=10)
+    with qtbot.waitSignal(model.dataChanged, timeout=TIMEOUT):
+        model.replace_row(3, Number(3, "three"))
+    assert model.data(model.index(3, 1)) == "THREE"
+    model._rows[4] = Number(4, "four")  # the list-like view subclasses used before the row cache
+    assert [r.name for r in model._rows][3:5] == ["three", "four"] and len(model._rows) == 10
