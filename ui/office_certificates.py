@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import replace
 from typing import Any, Callable
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -150,6 +150,8 @@ class CertificateListModel(PagedModel):
         super().__init__(database, "cert_page", (self.query,), columns, page_size=PAGE_SIZE,
                          count_operation="cert_count", count_args=(self.query,), role_hook=self._colour,
                          parent=parent, start=False)
+        self._columns_by_index = columns
+        self._fresh: dict[str, CertificateRecord] = {}  # records changed since their page was loaded
         self.note_sort(0, Qt.SortOrder.AscendingOrder)
         self.sort_requested.connect(self._on_sort_requested)
 
@@ -157,7 +159,7 @@ class CertificateListModel(PagedModel):
         """Start again with ``query``; answers to an older query are dropped."""
         self.query = query
         self._on = today()
-        self._page_size = PAGE_SIZE
+        self._fresh = {}
         self.reset((query,), (query,))
 
     def _on_sort_requested(self, key: str, descending: bool) -> None:
@@ -176,11 +178,33 @@ class CertificateListModel(PagedModel):
 
     def replace_record(self, record: CertificateRecord) -> None:
         """Show a certificate as it is now (after a document change) without loading the list again."""
-        for row, old in enumerate(self._rows):
-            if old.id == record.id:
-                self._rows[row] = record
+        for row in range(self.rowCount()):
+            old = super().row_at(row)
+            if old is not None and old.id == record.id:
+                self._fresh[record.id] = record
                 self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
                 return
+
+    def row_at(self, row: int) -> Any:
+        record = super().row_at(row)
+        return self._fresh.get(record.id, record) if record is not None else None
+
+    def rows(self) -> list[Any]:
+        return [self._fresh.get(r.id, r) if r is not None else None for r in super().rows()]
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not (0 <= index.row() < self.rowCount()) or not (0 <= index.column() < len(COLUMNS)):
+            return None
+        record = self.row_at(index.row())
+        if record is None:
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._columns_by_index[index.column()].text(record)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self._tooltip(record)
+        if role == Qt.ItemDataRole.UserRole:
+            return record
+        return self._colour(record, self._columns_by_index[index.column()], role)
 
 
 # --- the view -----------------------------------------------------------------------------------
