@@ -316,3 +316,16 @@ def test_a_document_is_opened_and_removed_with_a_reason(qtbot, view, tmp_path):
     qtbot.waitUntil(lambda: panel.table.rowCount() == 0, timeout=TIMEOUT)
     removal = next(r for r in ask(qtbot, view, "cert_history", "cert_insp01")[1] if r.type == "document_removed")
     assert removal.reason == "Wrong scan" and removal.details["file_name"] == "cal.pdf"
+
+
+def test_what_expires_in_30_days_is_listed_and_found_on_a_click(qtbot, view):
+    qtbot.waitUntil(lambda: view.expiring.count() == 1 and "cert_soon" in view.expiring.item(0).text(),
+                    timeout=TIMEOUT)
+    view.within.setChecked(True)
+    qtbot.waitUntil(lambda: [r.id for r in view.model.rows()] == ["cert_soon"], timeout=TIMEOUT)
+    colour = view.model.data(view.model.index(0, 1), Qt.ItemDataRole.BackgroundRole)
+    assert colour.color().name() == "#fff3cd"  # expiring
+    view.within.setChecked(False)
+    view._on_expiring_clicked(view.expiring.item(0))
+    assert view.search.text() == "cert_soon"
+    qtbot.waitUntil(lambda: [r.id for r in view.model.rows()] == ["cert_soon"], timeout=TIMEOUT)
