@@ -13,6 +13,7 @@ import threading
 from dataclasses import dataclass
 from typing import Any, Callable
 
+import shiboken6
 from PySide6.QtCore import QDate, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QKeyEvent
 from PySide6.QtWidgets import (QButtonGroup, QComboBox, QDateEdit, QFileDialog, QFormLayout, QHBoxLayout,
@@ -156,6 +157,14 @@ def utc_bounds(since: QDateEdit, until: QDateEdit) -> tuple[dt.datetime | None, 
     return first, last
 
 
+def guarded(widget: QWidget, callback: Callable[..., None]) -> Callable[..., None]:
+    """``callback``, skipped once ``widget`` is deleted (a tab closed by signing out before the answer came)."""
+    def call(*args: Any) -> None:
+        if shiboken6.isValid(widget):
+            callback(*args)
+    return call
+
+
 def user_combo(database: DatabaseWorker, name: str) -> QComboBox:
     combo = QComboBox(objectName=name)
     combo.addItem("Any user", None)
@@ -164,7 +173,7 @@ def user_combo(database: DatabaseWorker, name: str) -> QComboBox:
         for user in found:
             combo.addItem(f"{user.name} ({user.id})", user.id)
 
-    database.submit("office_users", on_done=fill)
+    database.submit("office_users", on_done=guarded(combo, fill))
     return combo
 
 
@@ -243,7 +252,8 @@ class ExportButtons(QWidget):
         self._timer.start()
         self._set_busy(True)
         self._database.submit("office_export_csv", view, options, path, job,
-                              on_done=lambda result: self._on_done("csv", result), on_failed=self._on_failed)
+                              on_done=guarded(self, lambda result: self._on_done("csv", result)),
+                              on_failed=guarded(self, self._on_failed))
 
     def export_pdf(self, path: str) -> None:
         report = self._report()
@@ -252,7 +262,8 @@ class ExportButtons(QWidget):
         view, options = report
         self._set_busy(True)
         self._database.submit("office_export_pdf", view, options, path, f"{self._user.name} ({self._user.id})",
-                              on_done=lambda result: self._on_done("pdf", result), on_failed=self._on_failed)
+                              on_done=guarded(self, lambda result: self._on_done("pdf", result)),
+                              on_failed=guarded(self, self._on_failed))
 
     def _set_busy(self, busy: bool) -> None:
         self.csv_button.setEnabled(not busy)
@@ -409,8 +420,8 @@ class AttachmentsView(QWidget):
     def _on_cert_field_return_pressed(self) -> None:
         code = self.cert_field.text().strip()
         if code:
-            self._database.submit("office_certificate", code, on_done=self._on_certificate,
-                                  on_failed=self._on_certificate_failed)
+            self._database.submit("office_certificate", code, on_done=guarded(self, self._on_certificate),
+                                  on_failed=guarded(self, self._on_certificate_failed))
 
     def _on_certificate(self, record: CertificateRecord) -> None:
         self.certificate = record
@@ -428,7 +439,7 @@ class AttachmentsView(QWidget):
             f" &nbsp;·&nbsp; review {record.review_status}")
         self.step_filter.clear()
         self.step_filter.addItem("Any step", None)
-        self._database.submit("office_steps", record.id, on_done=self._on_steps)
+        self._database.submit("office_steps", record.id, on_done=guarded(self, self._on_steps))
         self.certificate_loaded.emit(record.id)
         self.requery()
 
@@ -526,7 +537,8 @@ class SerialView(QWidget):
         if not serial_id:
             return
         self.serial_field.setText(serial_id)
-        self._database.submit("office_serial", serial_id, on_done=self._on_serial, on_failed=self._on_failed)
+        self._database.submit("office_serial", serial_id, on_done=guarded(self, self._on_serial),
+                              on_failed=guarded(self, self._on_failed))
 
     def _on_failed(self, failure: Failure) -> None:
         self.report = None
@@ -615,7 +627,7 @@ class CoverageView(QWidget):
         self.check_button = QPushButton("Check coverage", objectName="checkCoverage")
         self.check_button.clicked.connect(self.check)
         self.result = QLabel(objectName="coverageResult", textFormat=Qt.TextFormat.RichText)
-        database.submit("office_jobs", on_done=self._on_jobs)
+        database.submit("office_jobs", on_done=guarded(self, self._on_jobs))
 
         self.lacking_model = PagedModel(database, "office_lacking_page", (), LACKING_COLUMNS, start=False,
                                         max_page_size=MAX_PAGE_SIZE, cache_rows=CACHE_ROWS)
@@ -674,7 +686,8 @@ class CoverageView(QWidget):
         job_id = self.job.currentData() if self.by_job.isChecked() else None
         serial_ids = () if self.by_job.isChecked() else self.serial_ids()
         self._database.submit("office_coverage", job_id, serial_ids, self.cert_field.text().strip() or None,
-                              self.kind.currentData(), on_done=self._on_coverage, on_failed=self._on_failed)
+                              self.kind.currentData(), on_done=guarded(self, self._on_coverage),
+                              on_failed=guarded(self, self._on_failed))
 
     def _show(self, text: str) -> None:
         self.result.setText(f"<b style='color:#b00020'>{text}</b>")
@@ -788,7 +801,7 @@ class AuditView(QWidget):
         layout.addLayout(filters)
         layout.addWidget(self.table, 1)
         layout.addLayout(bottom)
-        database.submit("office_audit_types", on_done=self._on_types)
+        database.submit("office_audit_types", on_done=guarded(self, self._on_types))
         self.requery()
 
     def _role(self, row: reports.AuditRow, column: Column, role: int) -> Any:
@@ -808,7 +821,7 @@ class AuditView(QWidget):
 
     def verify(self) -> None:
         self.verify_label.setText("Verifying the chain…")
-        self._database.submit("office_verify", on_done=self._on_verified)
+        self._database.submit("office_verify", on_done=guarded(self, self._on_verified))
 
     def showEvent(self, event) -> None:
         super().showEvent(event)

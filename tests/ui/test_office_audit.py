@@ -329,3 +329,15 @@ def test_a_cancelled_csv_export_leaves_no_file(monkeypatch, tmp_path):
     assert not target.exists() and not (tmp_path / "cancelled.csv.partial").exists()
     finished = office_audit.export_csv("attachments", {}, str(target), office_audit.ExportJob())
     assert finished == office_audit.ExportResult(str(target), 20000) and target.exists()
+
+
+def test_signing_out_while_queries_are_in_flight_is_harmless(supervisor, qtbot):
+    window = supervisor.window
+    view = office_tab(window, AttachmentsView)
+    view.load("cert_mat01")
+    office_tab(window, CoverageView).check()
+    office_tab(window, SerialView).show_serial("SN-00001")
+    window.sign_out("Signed out")
+    qtbot.waitUntil(lambda: window.database.pending == 0, timeout=TIMEOUT)
+    qtbot.wait(50)
+    assert window.tabs.count() == 1
