@@ -15,4 +15,4 @@ def today() -> dt.date:
 
 def iso_utc(value: dt.datetime) -> str:
     """``2024-01-15T10:30:00.000Z`` from a naive UTC datetime."""
-    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+    return value.isoformat(timespec="milliseconds") + "Z"

@@ -24,6 +24,8 @@ class Cancelled(Exception):
 
 
 def _cell(value: Any) -> Any:
+    if value.__class__ is str:
+        return value
     if isinstance(value, (list, tuple)):
         return "; ".join(map(str, value))
     if isinstance(value, dict):
@@ -42,13 +44,14 @@ def write_csv(rows: Iterable[Any], destination: str | os.PathLike, progress: Pro
     count = 0
     try:
         with open(partial, "w", newline="", encoding="utf-8") as handle:
-            writer = None
+            writer = csv.writer(handle)
+            plain = None  # whether every value of a row is written as it is (text, number, None)
             for row in rows:
                 record = row.to_json()
-                if writer is None:
-                    writer = csv.DictWriter(handle, fieldnames=list(record))
-                    writer.writeheader()
-                writer.writerow({key: _cell(value) for key, value in record.items()})
+                if plain is None:
+                    writer.writerow(list(record))
+                    plain = not any(isinstance(value, (list, tuple, dict)) for value in record.values())
+                writer.writerow(record.values() if plain else [_cell(value) for value in record.values()])
                 count += 1
                 if count % every == 0:
                     if cancelled and cancelled():
