@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 from app.certificates import CertificateRecord
 from app.documents import DocumentRecord
 from app.users import UserRecord
+from ui import pdf_preview
 from ui.certificate_form import ask_reason, submit_for
 from ui.worker import DatabaseWorker, Failure
 
@@ -105,6 +106,12 @@ class DocumentsPanel(QWidget):
         layout.addWidget(self.hint)
         layout.addLayout(buttons)
         layout.addWidget(self.message)
+        # Shown inline where QtPdf is installed (optional); otherwise Open uses the system viewer.
+        self.preview = pdf_preview.PdfPreview(self) if pdf_preview.available() else None
+        if self.preview is not None:
+            self.preview.setMinimumHeight(240)
+            layout.addWidget(self.preview, 2)
+            self.table.itemSelectionChanged.connect(self._on_table_selection_changed)
         self.show_certificate(None)
 
     # --- what is shown -------------------------------------------------------------------------
@@ -202,6 +209,13 @@ class DocumentsPanel(QWidget):
     def selected(self) -> DocumentRecord | None:
         rows = self.table.selectionModel().selectedRows()
         return self.documents[rows[0].row()] if rows and rows[0].row() < len(self.documents) else None
+
+    def _on_table_selection_changed(self) -> None:
+        document = self.selected()
+        if document is not None and document.content_type == "application/pdf" and document.path.exists():
+            self.preview.show_file(document.path, document.file_name)
+        else:
+            self.preview.clear()
 
     def open_selected(self, *_: object) -> None:
         document = self.selected()

@@ -329,3 +329,21 @@ def test_what_expires_in_30_days_is_listed_and_found_on_a_click(qtbot, view):
     view._on_expiring_clicked(view.expiring.item(0))
     assert view.search.text() == "cert_soon"
     qtbot.waitUntil(lambda: [r.id for r in view.model.rows()] == ["cert_soon"], timeout=TIMEOUT)
+
+
+def test_a_pdf_document_is_shown_inline_where_qtpdf_is_installed(qtbot, view, tmp_path):
+    from ui.report_pdf import Report, write_pdf
+
+    scan = tmp_path / "mill test report.pdf"
+    write_pdf(Report("Mill test report H4711", [("Heat", "H4711")], [("a", "Element")], [{"a": "C 0.42"}],
+                     "the mill", "2026-11-23"), str(scan))
+    assert ask(qtbot, view, "doc_add", "cert_mat01", str(scan), "sup1")[0] == "done"
+    choose(qtbot, view, "cert_mat01")
+    panel = view.documents
+    assert panel.preview is not None  # PySide6-Addons is in the test extra
+    qtbot.waitUntil(lambda: panel.table.rowCount() == 1, timeout=TIMEOUT)
+    panel.table.selectRow(0)
+    assert panel.preview.document.pageCount() == 1
+    assert panel.preview.caption.text() == "mill test report.pdf · 1 page(s)"
+    panel.table.clearSelection()
+    assert panel.preview.caption.text() == ""
