@@ -10,10 +10,12 @@ off-screen, scans a badge, a serial and certificates through the scan field, and
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 import tempfile
 from pathlib import Path
+from typing import Callable
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -80,8 +82,10 @@ def pick_examples() -> dict[str, str]:
     raise RuntimeError("the demo plant has no serial fit for the screenshots")
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m ui.screenshots")
+@contextlib.contextmanager
+def demo_station(prog: str, argv: list[str] | None, pick: Callable[[], dict]):
+    """The station on a fresh demo plant, shown off-screen: yields (window, examples, output folder, app)."""
+    parser = argparse.ArgumentParser(prog=prog)
     parser.add_argument("folder", nargs="?", default="resources/screenshots")
     parser.add_argument("--size", default="1280x800")
     args = parser.parse_args(argv)
@@ -99,16 +103,23 @@ def main(argv: list[str] | None = None) -> int:
         url = str(Path(folder) / "screenshots.sqlite3")
         db.open_database(url)
         fill_demo()
-        examples = pick_examples()
+        examples = pick()
         db.close_database()
-
         window = StationWindow(url, StationSettings(sounds=False, result_seconds=60))
         window.resize(width, height)
         window.show()
         window.activateWindow()
         wait_for(window.users_loaded)
         settle()
+        try:
+            yield window, examples, out, app
+        finally:
+            window.close()
+            app.processEvents()
 
+
+def main(argv: list[str] | None = None) -> int:
+    with demo_station("python -m ui.screenshots", argv, pick_examples) as (window, examples, out, app):
         def shot(name: str) -> None:
             settle()
             path = out / f"{name}.png"
@@ -133,8 +144,6 @@ def main(argv: list[str] | None = None) -> int:
         shot("refused")
         scan(window, "B-SUP1", window.pin_requested)
         shot("pin")
-        window.close()
-        app.processEvents()
     return 0
 
 

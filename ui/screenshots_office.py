@@ -8,19 +8,15 @@ saves ``QWidget.grab()`` of the window as ``office_*.png``.
 """
 from __future__ import annotations
 
-import argparse
 import os
 import sys
-import tempfile
-from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from PySide6.QtCore import Qt  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from ui.screenshots import scan, settle, wait_for  # noqa: E402
+from ui.screenshots import demo_station, scan, settle, wait_for  # noqa: E402
 
 
 def pick_examples() -> dict[str, str]:
@@ -42,34 +38,9 @@ def pick_examples() -> dict[str, str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m ui.screenshots_office")
-    parser.add_argument("folder", nargs="?", default="resources/screenshots")
-    parser.add_argument("--size", default="1280x800")
-    args = parser.parse_args(argv)
-    width, height = (int(n) for n in args.size.lower().split("x"))
-    out = Path(args.folder)
-    out.mkdir(parents=True, exist_ok=True)
-
-    from app import db
-    from app.demo import fill_demo
     from ui.office_audit import AttachmentsView, AuditView, CoverageView, SerialView
-    from ui.settings import StationSettings
-    from ui.station import StationWindow
 
-    app = QApplication.instance() or QApplication(sys.argv[:1])
-    with tempfile.TemporaryDirectory() as folder:
-        url = str(Path(folder) / "office.sqlite3")
-        db.open_database(url)
-        fill_demo()
-        examples = pick_examples()
-        db.close_database()
-
-        window = StationWindow(url, StationSettings(sounds=False, result_seconds=60))
-        window.resize(width, height)
-        window.show()
-        window.activateWindow()
-        wait_for(window.users_loaded)
-        settle()
+    with demo_station("python -m ui.screenshots_office", argv, pick_examples) as (window, examples, out, app):
         scan(window, "B-SUP1", window.pin_requested)
         QTest.keyClicks(window.pin_field, "1111")
         QTest.keyClick(window.pin_field, Qt.Key.Key_Return)
@@ -110,8 +81,6 @@ def main(argv: list[str] | None = None) -> int:
         trail = tab(AuditView)
         wait_for(trail.verified)
         shot("audit")
-        window.shutdown() if hasattr(window, "shutdown") else window.close()
-        app.processEvents()
     return 0
 
 

@@ -35,6 +35,7 @@ from PySide6.QtCore import QEventLoop, QModelIndex, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication, QTableView  # noqa: E402
 
 from app import reports  # noqa: E402
+from ui.screenshots import wait_for  # noqa: E402
 from tests.benchmarks.make_db import DEFAULT_PATH  # noqa: E402
 
 FIRST_PAGE_FLOOR_MS = 150.0
@@ -56,23 +57,7 @@ def rss_mb() -> float:
 
 
 def wait(signal, timeout_ms: int = 120_000) -> list:
-    loop = QEventLoop()
-    got: list = []
-
-    def on_signal(*args):
-        got.append(args)
-        loop.quit()
-
-    signal.connect(on_signal)
-    timer = QTimer(singleShot=True, interval=timeout_ms)
-    timer.timeout.connect(loop.quit)
-    timer.start()
-    loop.exec()
-    timer.stop()
-    signal.disconnect(on_signal)
-    if not got:
-        raise TimeoutError(f"no signal within {timeout_ms} ms")
-    return list(got[0])
+    return wait_for(signal, timeout_ms)  # a large query's page may take long
 
 
 def call(database, operation: str, *args, timeout_ms: int = 300_000):
