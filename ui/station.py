@@ -372,15 +372,19 @@ class StationWindow(QMainWindow):
         self._navigated = True
         (self.user_picker if self.page == "signin" else self.picker).move(delta)
 
+    def _clear_work(self) -> None:
+        """No serial loaded, no certificate chosen, and the screen showing neither."""
+        self.serial = None
+        self.certificate = None
+        self.card.set_serial(None)
+        self.cert_panel.set_certificate(None)
+
     @Slot()
     def _on_scan_field_escaped(self) -> None:
         """Esc clears everything: serial, certificate, filter and list choice."""
         self._filter_timer.stop()
         self._navigated = False
-        self.serial = None
-        self.certificate = None
-        self.card.set_serial(None)
-        self.cert_panel.set_certificate(None)
+        self._clear_work()
         self.picker.unselect()
         self.user_picker.unselect()
         self._reset_filters()
@@ -552,10 +556,7 @@ class StationWindow(QMainWindow):
         name = self.user.name if self.user else ""
         self.user = None
         self._pin_user = None
-        self.serial = None
-        self.certificate = None
-        self.card.set_serial(None)
-        self.cert_panel.set_certificate(None)
+        self._clear_work()
         self.picker.clear()
         self._listed_filter = None
         self._idle_timer.stop()
