@@ -94,16 +94,23 @@ def _attachment_select(query: AttachmentQuery):
     return select
 
 
+# Per sort, the key's fields as AttachmentRow names them. Each key ends in fields that make
+# it unique, so no row is skipped or repeated between pages.
+_ATTACHMENT_KEYS = {
+    "attached_at": ("attached_at", "serial_id", "step_id"),
+    "serial": ("serial_id", "step_id"),
+    "job": ("job_id", "serial_id", "step_id"),
+    "step": ("step_id", "serial_id"),
+    "attached_by": ("attached_by", "attached_at", "serial_id", "step_id"),
+}
+
+
 def _attachment_key(sort: str) -> list:
+    """The key's columns in SQL."""
     a, s = CertAttachment, SerialNumber
-    # Each key ends in columns that make it unique, so no row is skipped or repeated between pages.
-    return {
-        "attached_at": [a.attached_at, a.serial, a.step],
-        "serial": [a.serial, a.step],
-        "job": [s.job, a.serial, a.step],
-        "step": [a.step, a.serial],
-        "attached_by": [a.attached_by, a.attached_at, a.serial, a.step],
-    }[sort]
+    columns = {"attached_at": a.attached_at, "serial_id": a.serial, "step_id": a.step, "job_id": s.job,
+               "attached_by": a.attached_by}
+    return [columns[name] for name in _ATTACHMENT_KEYS[sort]]
 
 
 def _keyset(select, key: list, after: tuple | None, descending: bool, limit: int):
@@ -130,13 +137,8 @@ def attachment_page(query: AttachmentQuery, after: tuple | None = None, limit: i
 
 
 def _attachment_key_values(sort: str, row: AttachmentRow) -> tuple:
-    return {
-        "attached_at": (row.attached_at, row.serial_id, row.step_id),
-        "serial": (row.serial_id, row.step_id),
-        "job": (row.job_id, row.serial_id, row.step_id),
-        "step": (row.step_id, row.serial_id),
-        "attached_by": (row.attached_by, row.attached_at, row.serial_id, row.step_id),
-    }[sort]
+    """The key's values in a row, to start the next page after it."""
+    return tuple(getattr(row, name) for name in _ATTACHMENT_KEYS[sort])
 
 
 def _next_after(rows: list, limit: int, key_of) -> tuple | None:
