@@ -74,6 +74,15 @@ class _Worker(QObject):
             log.exception("closing the database failed")
 
 
+class _Thread(QThread):
+    def run(self) -> None:
+        # The event loop is entered from Python, so the thread keeps one Python thread state for
+        # its whole life. Under QThread's own run() each queued call made a fresh one, and with it
+        # lost threading.local: peewee then opened a new connection for every operation, and the
+        # old ones (each with its page cache) were never freed.
+        self.exec()
+
+
 class DatabaseWorker(QObject):
     """The GUI side: ``submit`` an operation; ``busy_changed`` while anything is queued or running."""
 
@@ -85,7 +94,7 @@ class DatabaseWorker(QObject):
         super().__init__(parent)
         self._tickets = 0
         self._callbacks: dict[int, tuple[Callable[[Any], None] | None, Callable[[Failure], None] | None]] = {}
-        self._thread = QThread()
+        self._thread = _Thread()
         self._thread.setObjectName("certline-database")
         self._worker = _Worker(url)
         self._worker.moveToThread(self._thread)
