@@ -313,7 +313,7 @@ def cmd_export(args, out: Output) -> None:
     options = _export_options(args)
     title, details, total = export.report_title_and_details(args.view, **options)
     if args.csv:
-        rows = export.write_csv(export.report_rows(args.view, **options), args.csv)
+        rows = export.write_csv(*export.report_table(args.view, **options), args.csv)
         written = args.csv
     else:
         # Qt draws the PDF; only this command needs it, so it is imported here and nowhere else in app/.

@@ -93,7 +93,8 @@ def export_csv(view: str, options: dict, destination: str, job: ExportJob) -> Ex
         job.rows = count
 
     try:
-        rows = export.write_csv(export.report_rows(view, **options), destination, progress, job.cancel.is_set)
+        rows = export.write_csv(*export.report_table(view, **options), destination, progress,
+                                job.cancel.is_set)
     except export.Cancelled:
         return ExportResult(destination, job.rows, cancelled=True)
     return ExportResult(destination, rows)
@@ -112,6 +113,7 @@ def export_pdf(view: str, options: dict, destination: str, generated_by: str) ->
 worker.OPERATIONS.update({
     "office_certificate": find_certificate,
     "office_attachment_page": reports.attachment_page,
+    "office_attachment_page_index": reports.attachment_page_index,
     "office_count_attachments": reports.count_attachments,
     "office_steps": reports.steps_with_attachments,
     "office_users": users.list_users,
@@ -119,8 +121,10 @@ worker.OPERATIONS.update({
     "office_serial": serial_report,
     "office_coverage": coverage,
     "office_lacking_page": reports.lacking_page,
+    "office_lacking_page_index": reports.lacking_page_index,
     "office_gap_page": reports.route_gap_page,
     "office_audit_page": reports.audit_page,
+    "office_audit_page_index": reports.audit_page_index,
     "office_audit_types": reports.audit_types,
     "office_verify": audit.verify,
     "office_export_csv": export_csv,
@@ -341,7 +345,8 @@ class AttachmentsView(QWidget):
 
         self.model = PagedModel(database, "office_attachment_page", (), ATTACHMENT_COLUMNS, page_size=200,
                                 count_operation="office_count_attachments", start=False,
-                                max_page_size=MAX_PAGE_SIZE, cache_rows=CACHE_ROWS)
+                                max_page_size=MAX_PAGE_SIZE, cache_rows=CACHE_ROWS,
+                                index_operation="office_attachment_page_index")
         self.table = RowTable("attachmentsTable")
         _style_table(self.table)
         self.table.setModel(self.model)
@@ -630,7 +635,8 @@ class CoverageView(QWidget):
         database.submit("office_jobs", on_done=guarded(self, self._on_jobs))
 
         self.lacking_model = PagedModel(database, "office_lacking_page", (), LACKING_COLUMNS, start=False,
-                                        max_page_size=MAX_PAGE_SIZE, cache_rows=CACHE_ROWS)
+                                        max_page_size=MAX_PAGE_SIZE, cache_rows=CACHE_ROWS,
+                                        index_operation="office_lacking_page_index")
         self.gap_model = PagedModel(database, "office_gap_page", (), GAP_COLUMNS, start=False)
         self.lacking_table, self.gap_table = RowTable("lackingTable"), RowTable("gapTable")
         for table, model in ((self.lacking_table, self.lacking_model), (self.gap_table, self.gap_model)):
@@ -775,7 +781,8 @@ class AuditView(QWidget):
         self.verify_button = QPushButton("Verify chain", objectName="verifyButton")
         self.verify_button.clicked.connect(self.verify)
         self.model = PagedModel(database, "office_audit_page", (), AUDIT_COLUMNS, start=False,
-                                role_hook=self._role, max_page_size=MAX_PAGE_SIZE, cache_rows=CACHE_ROWS)
+                                role_hook=self._role, max_page_size=MAX_PAGE_SIZE, cache_rows=CACHE_ROWS,
+                                index_operation="office_audit_page_index")
         self.model.page_loaded.connect(self._on_model_page_loaded)
         self.table = RowTable("auditTable")
         _style_table(self.table)

@@ -7,10 +7,19 @@ header click emits ``sort_requested`` and the owner answers with ``reset`` and a
 query. Nothing but the loaded rows is ever held.
 
     model = PagedModel(database, "attachment_page", (query,), COLUMNS,
-                       count_operation="count_attachments", count_args=(query,))
+                       count_operation="count_attachments", count_args=(query,),
+                       index_operation="attachment_page_index")
 
 The page operation is called as ``operation(*args, after=..., limit=...)`` (passed
 positionally: ``*args, after, limit``) and must return an ``app.reports.Page``.
+
+With an ``index_operation`` (``operation(*args, page_size)`` returning an
+``app.reports.PageIndex``: the count and the key each page starts after), the first
+``fetchMore`` also asks where every page starts. Once that is known, every row becomes
+reachable at once, so a scroll bar dragged to the end shows the last page straight away
+(Anki's browser: the rows are known, their contents are loaded as they are shown). Each
+page is then read by its own keyset query when it comes into view, and dropped again
+when more than ``cache_rows`` rows are held.
 """
 from __future__ import annotations
 
@@ -21,6 +30,7 @@ from typing import Any, Callable, Sequence
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 
+from app.reports import PageIndex
 from ui.worker import DatabaseWorker, Failure
 
 Index = QModelIndex | QPersistentModelIndex
@@ -54,11 +64,15 @@ class PagedModel(QAbstractTableModel):
     failed = Signal(str)  # the message to show
     sort_requested = Signal(str, bool)  # sort key, descending
     loading_changed = Signal(bool)
+    all_reachable = Signal(int)  # the page index came: every row is in rowCount, its page read when shown
+
+    WANTED_PAGES = 16  # pages asked for while scrolling past; older wishes are forgotten
 
     def __init__(self, database: DatabaseWorker, operation: str, args: Sequence[Any], columns: Sequence[Column],
                  page_size: int = 200, count_operation: str | None = None, count_args: Sequence[Any] = (),
                  role_hook: RoleHook | None = None, parent=None, start: bool = True,
-                 max_page_size: int | None = None, cache_rows: int | None = None):
+                 max_page_size: int | None = None, cache_rows: int | None = None,
+                 index_operation: str | None = None):
         super().__init__(parent)
         self._database = database
         self._operation = operation
@@ -74,12 +88,15 @@ class PagedModel(QAbstractTableModel):
         self._cache_rows = cache_rows
         self._count_operation = count_operation
         self._count_args = tuple(count_args)
+        self._index_operation = index_operation
         self._role_hook = role_hook
         self._clear_pages()
         self._after: tuple | None = None
         self._more = False
         self._loading = False
         self._generation = 0
+        self._index: PageIndex | None = None
+        self._index_asked = False
         self.count: int | None = None
         self.error: str | None = None
         self._sort_column = -1
@@ -99,7 +116,7 @@ class PagedModel(QAbstractTableModel):
 
     @property
     def complete(self) -> bool:
-        """Every row is loaded."""
+        """Every row is in ``rowCount`` (loaded, or reachable and read when shown)."""
         return not self._more and not self._loading
 
     def reset(self, args: Sequence[Any] | None = None, count_args: Sequence[Any] | None = None) -> None:
@@ -109,14 +126,8 @@ class PagedModel(QAbstractTableModel):
         if count_args is not None:
             self._count_args = tuple(count_args)
         self.beginResetModel()
-        self._generation += 1
-        self._clear_pages()
-        self._after = None
+        self._forget()
         self._more = True
-        self._loading = False
-        self._limit = self._page_size
-        self.count = None
-        self.error = None
         self.endResetModel()
         self._fetch()
         if self._count_operation is not None:
@@ -128,49 +139,54 @@ class PagedModel(QAbstractTableModel):
     def clear(self) -> None:
         """No query: an empty table that fetches nothing."""
         self.beginResetModel()
-        self._generation += 1
-        self._clear_pages()
-        self._after, self._more, self._loading, self.count, self.error = None, False, False, None, None
+        self._forget()
         self.endResetModel()
         self._set_loading(False)
+
+    def _forget(self) -> None:
+        self._generation += 1  # answers to what was asked before are dropped
+        self._clear_pages()
+        self._after, self._more, self._loading, self.count, self.error = None, False, False, None, None
+        self._limit = self._page_size
+        self._index, self._index_asked = None, False
 
     def _clear_pages(self) -> None:
         self._row_count = 0
         self._page_first: list[int] = []  # the first row of each page
         self._page_start: list[tuple | None] = []  # the key that page was fetched after
         self._page_len: list[int] = []
-        self._page_rows: list[list[Any] | None] = []  # None: dropped from the cache
-        self._cached: OrderedDict[int, None] = OrderedDict()  # cached pages, least recently used first
+        self._page_rows: list[list[Any] | None] = []  # None: not held (dropped from the cache, or never read)
+        self._cached: OrderedDict[int, None] = OrderedDict()  # held pages, least recently used first
         self._cached_rows = 0
-        self._refetching: set[int] = set()
+        self._wanted: OrderedDict[int, None] = OrderedDict()  # pages to read, most recently shown last
+        self._reading: int | None = None  # the page being read
+
+    def _page_of(self, row: int) -> int:
+        return bisect_right(self._page_first, row) - 1
 
     def row_at(self, row: int) -> Any:
-        """The record at ``row``; None while its page is out of the cache (it is being fetched again)."""
-        page = bisect_right(self._page_first, row) - 1
+        """The record at ``row``; None while its page is not held (it is being read)."""
+        page = self._page_of(row)
         rows = self._page_rows[page]
         if rows is None:
-            self._refetch(page)
+            self._want(page)
             return None
         if self._cache_rows is not None:
             self._cached.move_to_end(page)
-        return rows[row - self._page_first[page]]
+        record = rows[row - self._page_first[page]]
+        return None if record is _GONE else record
 
     def replace_row(self, row: int, record: Any) -> None:
-        """Show ``record`` at ``row`` instead (the same row, changed); ignored while its page is dropped."""
-        page = bisect_right(self._page_first, row) - 1
+        """Show ``record`` at ``row`` instead (the same row, changed); ignored while its page is not held."""
+        page = self._page_of(row)
         rows = self._page_rows[page]
         if rows is not None:
             rows[row - self._page_first[page]] = record
             self.dataChanged.emit(self.index(row, 0), self.index(row, len(self._columns) - 1))
 
-    @property
-    def _rows(self) -> "_Rows":
-        """Kept for subclasses written before the row cache: the loaded rows as a list (None where dropped)."""
-        return _Rows(self)
-
     def rows(self) -> list[Any]:
         """The rows loaded and held so far (a copy)."""
-        return [row for rows in self._page_rows if rows is not None for row in rows]
+        return [row for rows in self._page_rows if rows is not None for row in rows if row is not _GONE]
 
     def _keep(self, page: int, rows: list[Any]) -> None:
         self._page_rows[page] = rows
@@ -183,34 +199,57 @@ class PagedModel(QAbstractTableModel):
             self._cached_rows -= len(self._page_rows[oldest] or [])
             self._page_rows[oldest] = None
 
-    def _refetch(self, page: int) -> None:
-        if page in self._refetching:
-            return
-        self._refetching.add(page)
-        generation = self._generation
-        self._database.submit(self._operation, *self._args, self._page_start[page], self._page_len[page],
-                              on_done=lambda result: self._on_refetched(generation, page, result),
-                              on_failed=lambda failure: self._on_failed(generation, failure))
+    def _want(self, page: int) -> None:
+        """Read ``page`` when the worker is free. One page is read at a time, the one shown last first,
+        so a scroll bar dragged across a million rows asks for what is in view, not for every page passed."""
+        self._wanted[page] = None
+        self._wanted.move_to_end(page)
+        while len(self._wanted) > self.WANTED_PAGES:
+            self._wanted.popitem(last=False)
+        self._read_wanted()
 
-    def _on_refetched(self, generation: int, page: int, result) -> None:
+    def _read_wanted(self) -> None:
+        while self._reading is None and self._wanted:
+            page, _ = self._wanted.popitem(last=True)
+            if self._page_rows[page] is not None:
+                continue
+            self._reading = page
+            generation = self._generation
+            self._database.submit(self._operation, *self._args, self._page_start[page], self._page_len[page],
+                                  on_done=lambda result: self._on_read(generation, page, result),
+                                  on_failed=lambda failure: self._on_failed(generation, failure))
+
+    def _on_read(self, generation: int, page: int, result) -> None:
         if generation != self._generation:
             return
-        self._refetching.discard(page)
-        rows = list(result.rows)[:self._page_len[page]]
-        if len(rows) != self._page_len[page] or self._page_rows[page] is not None:
-            return  # the data changed underneath (rows are append-only, so this is rare); keep the placeholder
-        self._keep(page, rows)
-        first = self._page_first[page]
-        self.dataChanged.emit(self.index(first, 0), self.index(first + len(rows) - 1, len(self._columns) - 1))
+        self._reading = None
+        if self._page_rows[page] is None:
+            length = self._page_len[page]
+            rows = list(result.rows)[:length]
+            # Rows the listing no longer has (a serial that now holds its certificate) show empty.
+            self._keep(page, rows + [_GONE] * (length - len(rows)))
+            first = self._page_first[page]
+            self.dataChanged.emit(self.index(first, 0), self.index(first + length - 1, len(self._columns) - 1))
+        self._read_wanted()
 
     def _fetch(self) -> None:
         if self._loading or not self._more:
+            return
+        if self._index is not None:
+            self._reach_all()
             return
         generation = self._generation
         self._set_loading(True)
         self._database.submit(self._operation, *self._args, self._after, self._limit,
                               on_done=lambda page: self._on_page(generation, page),
                               on_failed=lambda failure: self._on_failed(generation, failure))
+        if self._index_operation is not None and not self._index_asked and self._row_count:
+            # Asked only once the view scrolls past page one, so typing in a filter asks for
+            # page one and the count alone, as before.
+            self._index_asked = True
+            self._database.submit(self._index_operation, *self._args, self._page_size,
+                                  on_done=lambda index: self._on_index(generation, index),
+                                  on_failed=lambda failure: self._on_failed(generation, failure))
 
     def _set_loading(self, loading: bool) -> None:
         if loading != self._loading:
@@ -227,15 +266,50 @@ class PagedModel(QAbstractTableModel):
         if rows:
             first = self._row_count
             self.beginInsertRows(QModelIndex(), first, first + len(rows) - 1)
-            self._page_first.append(first)
-            self._page_start.append(start)
-            self._page_len.append(len(rows))
-            self._page_rows.append(None)
+            self._append_page(start, len(rows))
             self._keep(len(self._page_rows) - 1, rows)
-            self._row_count += len(rows)
             self.endInsertRows()
         self._set_loading(False)
         self.page_loaded.emit(self._row_count)
+        if self._index is not None:
+            self._reach_all()
+
+    def _append_page(self, start: tuple | None, length: int) -> None:
+        self._page_first.append(self._row_count)
+        self._page_start.append(start)
+        self._page_len.append(length)
+        self._page_rows.append(None)
+        self._row_count += length
+
+    def _on_index(self, generation: int, index: PageIndex) -> None:
+        if generation != self._generation:
+            return
+        self._index = index
+        if not self._loading:  # else when the page in flight has landed
+            self._reach_all()
+
+    def _reach_all(self) -> None:
+        """Put every row the index counts in ``rowCount``; their pages are read when shown."""
+        index, loaded = self._index, self._row_count
+        if not self._more:
+            return
+        if index.total <= loaded:
+            self._more = False  # what was counted is all here
+            return
+        self.beginInsertRows(QModelIndex(), loaded, index.total - 1)
+        # The first new page runs from after the last loaded row to the next boundary of the
+        # index's pages (the loaded pages grew by doubling, so they usually end on one); the
+        # rest start where the index says.
+        page = -(-loaded // index.size)
+        head = min(page * index.size, index.total) - loaded
+        if head:
+            self._append_page(self._after, head)
+        while self._row_count < index.total:
+            self._append_page(index.after(page), min(index.size, index.total - self._row_count))
+            page += 1
+        self._more = False
+        self.endInsertRows()
+        self.all_reachable.emit(self._row_count)
 
     def _on_count(self, generation: int, total: int) -> None:
         if generation == self._generation:
@@ -246,6 +320,7 @@ class PagedModel(QAbstractTableModel):
         if generation != self._generation:
             return
         self._more = False
+        self._reading = None
         self.error = failure.message
         self._set_loading(False)
         self.failed.emit(failure.message)
@@ -269,9 +344,13 @@ class PagedModel(QAbstractTableModel):
         if not index.isValid() or not (0 <= index.row() < self._row_count) \
                 or not (0 <= index.column() < len(self._columns)):
             return None
-        row, column = self.row_at(index.row()), self._columns[index.column()]
-        if row is None:  # its page is being fetched again
+        page = self._page_of(index.row())
+        if self._page_rows[page] is None:  # being read
+            self._want(page)
             return "…" if role == Qt.ItemDataRole.DisplayRole else None
+        row, column = self.row_at(index.row()), self._columns[index.column()]
+        if row is None:  # gone from the listing since it was counted
+            return None
         if role == Qt.ItemDataRole.DisplayRole:
             return column.text(row)
         if role == Qt.ItemDataRole.ToolTipRole:
@@ -309,26 +388,4 @@ class PagedModel(QAbstractTableModel):
         self.sort_requested.emit(self._columns[column].sort_key, order == Qt.SortOrder.DescendingOrder)
 
 
-class _Rows:
-    """A list-like view of a model's rows over its pages: iterate, index, assign."""
-
-    def __init__(self, model: PagedModel):
-        self._model = model
-
-    def __len__(self) -> int:
-        return self._model._row_count
-
-    def __iter__(self):
-        for first, length, rows in zip(self._model._page_first, self._model._page_len, self._model._page_rows):
-            yield from rows if rows is not None else [None] * length
-
-    def __getitem__(self, row: int) -> Any:
-        page = bisect_right(self._model._page_first, row) - 1
-        rows = self._model._page_rows[page]
-        return None if rows is None else rows[row - self._model._page_first[page]]
-
-    def __setitem__(self, row: int, record: Any) -> None:
-        page = bisect_right(self._model._page_first, row) - 1
-        rows = self._model._page_rows[page]
-        if rows is not None:
-            rows[row - self._model._page_first[page]] = record
+_GONE = object()  # a row its page no longer has when read again

@@ -8,9 +8,13 @@ Certificate attachments tab (ui/office_audit.py, ui/paged_model.py):
 
 * first page painted: from ``model.reset()`` (a new query, its count beside it) to the
   table's viewport repainted with page one; the first (cold) run and the median of 5;
-* scrolling to the end: ``fetchMore`` until the model has every row, as a view does when
-  dragged to the bottom, then the last row painted;
-* memory: the process's resident set (VmRSS) before the model and after scrolling to the end;
+* scrolling to the end: from page one on screen, the scroll bar dragged to the bottom. The
+  view calls ``fetchMore`` when its scroll bar reaches the end of what is loaded; the model
+  then asks for page two and for where every page starts (``attachment_page_index``), and
+  puts every row in ``rowCount``; the view goes to the bottom, and the clock stops when the
+  last rows are read and painted. Timed from a fresh query (``reset``) too, page one included;
+* a drag through the whole table in 50 steps, each waiting for the rows in view to be painted;
+* memory: the process's resident set (VmRSS) before the model and after the scrolling;
 * CSV: the streamed export of every row (``office_export_csv`` in the worker), beside the
   plain ``sqlite3`` command-line shell writing the same rows (same joins, same order) to
   CSV in the same run; the ratio printed.
@@ -90,6 +94,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--db", default=str(DEFAULT_PATH))
     parser.add_argument("--cert", default="cert_huge")
     parser.add_argument("--skip-scroll", action="store_true")
+    parser.add_argument("--skip-csv", action="store_true")
     args = parser.parse_args(argv)
     if not Path(args.db).exists():
         print(f"{args.db} is missing: python -m tests.benchmarks.make_db", file=sys.stderr)
@@ -111,7 +116,8 @@ def main(argv: list[str] | None = None) -> int:
     rss_before = rss_mb()
     model = PagedModel(database, "office_attachment_page", (query,), ATTACHMENT_COLUMNS,
                        count_operation="office_count_attachments", count_args=(query,), start=False,
-                       max_page_size=MAX_PAGE_SIZE, cache_rows=CACHE_ROWS)
+                       max_page_size=MAX_PAGE_SIZE, cache_rows=CACHE_ROWS,
+                       index_operation="office_attachment_page_index")
     table.setModel(model)
     missed = False
 
@@ -133,19 +139,46 @@ def main(argv: list[str] | None = None) -> int:
           f"floor {FIRST_PAGE_FLOOR_MS:.0f} ms   {verdict(ok)}   (count {model.count:,})")
 
     if not args.skip_scroll:
+        def painted_at(row: int) -> None:
+            """Wait until the row is read (its page arrives as dataChanged), then paint the view."""
+            while model.row_at(row) is None:
+                wait(model.dataChanged)
+            table.viewport().repaint()
+
+        def scroll_to_end() -> None:
+            while model.canFetchMore(QModelIndex()):  # the view at the end of what is loaded
+                model.fetchMore(QModelIndex())
+                wait(model.all_reachable)
+            table.scrollToBottom()
+            table.viewport().repaint()  # asks for the last page
+            painted_at(model.rowCount() - 1)
+
         started = time.perf_counter()
-        pages = 0
-        while model.canFetchMore(QModelIndex()):
-            model.fetchMore(QModelIndex())
-            wait(model.page_loaded)
-            pages += 1
-        table.scrollToBottom()
-        table.viewport().repaint()
+        scroll_to_end()
         scroll_s = time.perf_counter() - started
         ok = scroll_s < SCROLL_FLOOR_S and model.rowCount() == model.count
         missed |= not ok
-        print(f"scroll to the end      {scroll_s:8.2f} s  ({model.rowCount():,} rows, {pages:,} pages)   "
+        print(f"scroll to the end      {scroll_s * 1000:8.1f} ms ({model.rowCount():,} rows)   "
               f"floor {SCROLL_FLOOR_S:.0f} s   {verdict(ok)}")
+        started = time.perf_counter()
+        model.reset()
+        wait(model.page_loaded)
+        table.viewport().repaint()
+        scroll_to_end()
+        whole_s = time.perf_counter() - started
+        ok = whole_s < SCROLL_FLOOR_S
+        missed |= not ok
+        print(f"  from a fresh query   {whole_s * 1000:8.1f} ms (page one, then the scroll)   "
+              f"floor {SCROLL_FLOOR_S:.0f} s   {verdict(ok)}")
+        started = time.perf_counter()
+        bar = table.verticalScrollBar()
+        for step in range(51):
+            bar.setValue(bar.maximum() * step // 50)
+            table.viewport().repaint()
+            painted_at(table.rowAt(0))
+        drag_s = time.perf_counter() - started
+        print(f"drag top to bottom     {drag_s * 1000:8.1f} ms in 50 steps ({drag_s * 20:.1f} ms a step), "
+              f"rows read at the last step {table.rowAt(0):,}")
         growth = rss_mb() - rss_before
         ok = growth < RSS_FLOOR_MB
         missed |= not ok
@@ -153,30 +186,36 @@ def main(argv: list[str] | None = None) -> int:
               f"{verdict(ok)}")
         model.clear()
 
+    if not args.skip_csv:
+        missed |= not bench_csv(database, args.db, args.cert)
+    database.stop()
+    print(f"load average {os.getloadavg()[0]:.2f}")
+    app.processEvents()
+    return 1 if missed else 0
+
+
+def bench_csv(database, db_path: str, cert_id: str) -> bool:
+    """The streamed export of every row beside the sqlite3 shell writing the same; True if within the floor."""
     from ui.office_audit import ExportJob
 
     with tempfile.TemporaryDirectory() as folder:
         target = Path(folder) / "attachments.csv"
         started = time.perf_counter()
-        result = call(database, "office_export_csv", "attachments", {"cert_id": args.cert}, str(target), ExportJob())
+        result = call(database, "office_export_csv", "attachments", {"cert_id": cert_id}, str(target), ExportJob())
         csv_s = time.perf_counter() - started
         raw_target = Path(folder) / "raw.csv"
         started = time.perf_counter()
         with open(raw_target, "w") as handle:
-            subprocess.run(["sqlite3", "-readonly", "-csv", "-header", args.db, RAW_SQL.format(cert=args.cert)],
+            subprocess.run(["sqlite3", "-readonly", "-csv", "-header", db_path, RAW_SQL.format(cert=cert_id)],
                            stdout=handle, check=True)
         raw_s = time.perf_counter() - started
         raw_rows = sum(1 for _ in open(raw_target)) - 1
         ok = csv_s < CSV_FLOOR_S and result.rows == raw_rows
-        missed |= not ok
         print(f"CSV export             {csv_s:8.2f} s  ({result.rows:,} rows, "
               f"{target.stat().st_size / 2**20:.0f} MiB)   floor {CSV_FLOOR_S:.0f} s   {verdict(ok)}")
         print(f"raw sqlite3 -csv       {raw_s:8.2f} s  ({raw_rows:,} rows, {raw_target.stat().st_size / 2**20:.0f} MiB)"
               f"   ratio app/raw {csv_s / raw_s:.1f}x")
-    database.stop()
-    print(f"load average {os.getloadavg()[0]:.2f}")
-    app.processEvents()
-    return 1 if missed else 0
+    return ok
 
 
 if __name__ == "__main__":

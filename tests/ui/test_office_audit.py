@@ -316,11 +316,8 @@ def test_coverage_and_audit_export(supervisor, qtbot, tmp_path):
 def test_a_cancelled_csv_export_leaves_no_file(monkeypatch, tmp_path):
     from ui import office_audit
 
-    class Row:
-        def to_json(self):
-            return {"serialId": "SN-1"}
-
-    monkeypatch.setattr(office_audit.export, "report_rows", lambda view, **options: iter([Row()] * 20000))
+    monkeypatch.setattr(office_audit.export, "report_table",
+                        lambda view, **options: (["serialId"], iter([("SN-1",)] * 20000)))
     job = office_audit.ExportJob()
     job.cancel.set()
     target = tmp_path / "cancelled.csv"

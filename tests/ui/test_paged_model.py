@@ -7,7 +7,7 @@ import pytest
 from PySide6.QtCore import QModelIndex, Qt
 
 from app.errors import NotFound
-from app.reports import Page
+from app.reports import Page, PageIndex
 from ui import worker
 from ui.paged_model import Column, PagedModel
 
@@ -33,18 +33,35 @@ def numbers_count(total: int, descending: bool) -> int:
     return total
 
 
+CALLS: list[tuple] = []  # (operation, after) as the worker ran them
+
+
+def numbers_page_logged(total: int, descending: bool, after: tuple | None, limit: int) -> Page:
+    CALLS.append(("page", after))
+    return numbers_page(total, descending, after, limit)
+
+
+def numbers_index(total: int, descending: bool, size: int) -> PageIndex:
+    """Where each page of numbers_page starts: the last value of every full page before it."""
+    CALLS.append(("index", size))
+    values = list(range(total - 1, -1, -1) if descending else range(total))
+    return PageIndex(total, size, [(values[end - 1],) for end in range(size, total, size)])
+
+
 def numbers_fail(*args) -> Page:
     raise NotFound("Certificate not found: nope")
 
 
 @pytest.fixture
 def database(qtbot, tmp_path):
-    worker.OPERATIONS.update({"test_numbers": numbers_page, "test_numbers_count": numbers_count,
-                              "test_numbers_fail": numbers_fail})
+    operations = {"test_numbers": numbers_page, "test_numbers_count": numbers_count, "test_numbers_fail": numbers_fail,
+                  "test_numbers_logged": numbers_page_logged, "test_numbers_index": numbers_index}
+    worker.OPERATIONS.update(operations)
+    CALLS.clear()
     database = worker.DatabaseWorker(str(tmp_path / "unused.sqlite3"))
     yield database
     database.stop()
-    for name in ("test_numbers", "test_numbers_count", "test_numbers_fail"):
+    for name in operations:
         worker.OPERATIONS.pop(name)
 
 
@@ -176,5 +193,107 @@ def test_a_row_replaced_in_place(qtbot, database):
     with qtbot.waitSignal(model.dataChanged, timeout=TIMEOUT):
         model.replace_row(3, Number(3, "three"))
     assert model.data(model.index(3, 1)) == "THREE"
-    model._rows[4] = Number(4, "four")  # the list-like view subclasses used before the row cache
-    assert [r.name for r in model._rows][3:5] == ["three", "four"] and len(model._rows) == 10
+
+
+def make_indexed(qtbot, database, total=100_000, page_size=50, **kwargs) -> PagedModel:
+    model = PagedModel(database, "test_numbers_logged", (total, False), COLUMNS, page_size=page_size, start=False,
+                       index_operation="test_numbers_index", **kwargs)
+    with qtbot.waitSignal(model.page_loaded, timeout=TIMEOUT):
+        model.reset()
+    return model
+
+
+def reach_all(qtbot, model: PagedModel) -> None:
+    """What a view does when its scroll bar reaches the end of page one."""
+    with qtbot.waitSignal(model.all_reachable, timeout=TIMEOUT):
+        model.fetchMore(QModelIndex())
+
+
+def test_with_a_page_index_row_count_stays_at_one_page_until_fetch_more(qtbot, database):
+    model = make_indexed(qtbot, database)
+    qtbot.wait(50)
+    assert model.rowCount() == 50 and model.canFetchMore(QModelIndex())
+    assert CALLS == [("page", None)]  # nothing asked where the pages start: a filter keystroke costs page one
+    reach_all(qtbot, model)
+    assert CALLS == [("page", None), ("page", (49,)), ("index", 50)]  # the next page first, then the index
+    assert model.rowCount() == 100_000 and not model.canFetchMore(QModelIndex()) and model.complete
+    assert len(model.rows()) == 100  # the rows are reachable, not read
+
+
+def test_the_last_page_is_read_straight_from_where_the_index_says_it_starts(qtbot, qtmodeltester, database):
+    model = make_indexed(qtbot, database)
+    reach_all(qtbot, model)
+    CALLS.clear()
+    with qtbot.waitSignal(model.dataChanged, timeout=TIMEOUT) as blocker:
+        assert model.data(model.index(99_999, 1)) == "…"
+    assert CALLS == [("page", (99_949,))]
+    assert [blocker.args[0].row(), blocker.args[1].row()] == [99_950, 99_999]
+    assert model.data(model.index(99_999, 1)) == "N99999" and model.row_at(99_950).value == 99_950
+    assert len(model.rows()) == 150
+    qtmodeltester.check(model)
+
+
+def test_dragging_across_a_million_rows_reads_what_is_in_view_one_page_at_a_time(qtbot, database):
+    model = make_indexed(qtbot, database, total=1_000_000)
+    reach_all(qtbot, model)
+    CALLS.clear()
+    for row in range(100, 1_000_000, 5_000):  # 200 places passed while the first page is being read
+        model.data(model.index(row, 0))
+    qtbot.waitUntil(lambda: model.row_at(995_100) is not None, timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: database.pending == 0, timeout=TIMEOUT)
+    # The first wish, then the sixteen shown last, newest first: not two hundred pages.
+    assert len(CALLS) == 1 + PagedModel.WANTED_PAGES
+    assert CALLS[0] == ("page", (99,)) and CALLS[1] == ("page", (995_099,))
+
+
+def test_a_row_cache_holds_the_pages_shown_last(qtbot, database):
+    model = make_indexed(qtbot, database, total=10_000, cache_rows=200)
+    reach_all(qtbot, model)
+    for row in range(0, 10_000, 50):
+        model.data(model.index(row, 0))
+        qtbot.waitUntil(lambda: model.row_at(row) is not None, timeout=TIMEOUT)
+    assert len(model.rows()) == 200
+    assert [r.value for r in model.rows()] == list(range(9_800, 10_000))
+
+
+def test_the_page_index_joins_pages_that_grew_past_its_page_size(qtbot, database):
+    model = make_indexed(qtbot, database, total=1_000, max_page_size=70)
+    reach_all(qtbot, model)  # pages of 50 and 70 rows, then the index's pages of 50 from row 150
+    assert model.rowCount() == 1_000
+    for row in range(120, 1_000):
+        model.data(model.index(row, 0))
+        qtbot.waitUntil(lambda: model.row_at(row) is not None, timeout=TIMEOUT)
+        assert model.row_at(row).value == row
+
+
+def test_rows_gone_from_the_listing_since_it_was_counted_show_empty(qtbot, database):
+    model = make_indexed(qtbot, database, total=1_000)
+    reach_all(qtbot, model)
+    model._args = (980, False)  # twenty rows left the listing (a serial that now holds its certificate)
+    with qtbot.waitSignal(model.dataChanged, timeout=TIMEOUT):
+        model.data(model.index(999, 0))
+    assert model.data(model.index(979, 0)) == "979"
+    assert model.data(model.index(999, 0)) is None and model.row_at(999) is None
+    assert model.data(model.index(999, 0)) is None  # and it is not asked for again
+    qtbot.waitUntil(lambda: database.pending == 0, timeout=TIMEOUT)
+    assert sum(1 for name, _ in CALLS if name == "page") == 3
+
+
+def test_an_index_for_a_replaced_query_is_dropped(qtbot, database):
+    model = make_indexed(qtbot, database)
+    model.fetchMore(QModelIndex())  # asks for page two and the index
+    with qtbot.waitSignal(model.page_loaded, timeout=TIMEOUT):
+        model.reset((120, False))
+    qtbot.waitUntil(lambda: database.pending == 0, timeout=TIMEOUT)
+    assert model.rowCount() == 50 and model.canFetchMore(QModelIndex())
+    reach_all(qtbot, model)
+    assert model.rowCount() == 120
+
+
+def test_when_the_index_counts_no_more_than_is_loaded_the_model_is_complete(qtbot, database):
+    model = make_indexed(qtbot, database, total=100)
+    with qtbot.waitSignal(model.page_loaded, timeout=TIMEOUT):
+        model.fetchMore(QModelIndex())  # page two ends the listing exactly; it cannot tell
+    qtbot.waitUntil(lambda: model.complete, timeout=TIMEOUT)
+    assert model.rowCount() == 100 and not model.canFetchMore(QModelIndex())
+    assert [r.value for r in model.rows()] == list(range(100))
