@@ -37,7 +37,7 @@ def _cell(value: Any) -> Any:
 def write_csv(header: Sequence[str], rows: Iterable[Sequence[Any]], destination: str | os.PathLike,
               progress: Progress | None = None, cancelled: Callable[[], bool] | None = None,
               every: int = 5000) -> int:
-    """Write the header and the rows of values as CSV, as ``csv.writer`` would; returns the row count.
+    """Write the header and the rows (sequences of values) as CSV, as ``csv.writer`` would; the row count.
 
     Raises Cancelled when ``cancelled()`` turns true; Invalid when the file cannot be written.
     """
@@ -48,16 +48,16 @@ def write_csv(header: Sequence[str], rows: Iterable[Sequence[Any]], destination:
         with open(partial, "w", newline="", encoding="utf-8") as handle:
             line = _Line()
             handle.write(line.of(header) + "\r\n")
-            separators = len(header) - 1
+            width = len(header)
             lines: list[str] = []
             for values in rows:
                 # A row of plain text needs no quoting: joined by hand it costs a third of
                 # csv.writer, which matters at a million rows. Anything else goes through csv.
                 try:
-                    text = ",".join(values)
+                    text = ",".join(values) if len(values) == width else None
                 except TypeError:
                     text = None
-                if not text or text.count(",") != separators or '"' in text or "\n" in text or "\r" in text:
+                if not text or text.count(",") != width - 1 or '"' in text or "\n" in text or "\r" in text:
                     text = line.of(values)
                 lines.append(text)
                 count += 1

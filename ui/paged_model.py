@@ -23,6 +23,7 @@ when more than ``cache_rows`` rows are held.
 """
 from __future__ import annotations
 
+import logging
 from bisect import bisect_right
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -34,6 +35,7 @@ from app.reports import PageIndex
 from ui.worker import DatabaseWorker, Failure
 
 Index = QModelIndex | QPersistentModelIndex
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -217,7 +219,7 @@ class PagedModel(QAbstractTableModel):
             generation = self._generation
             self._database.submit(self._operation, *self._args, self._page_start[page], self._page_len[page],
                                   on_done=lambda result: self._on_read(generation, page, result),
-                                  on_failed=lambda failure: self._on_failed(generation, failure))
+                                  on_failed=lambda failure: self._on_read_failed(generation, page, failure))
 
     def _on_read(self, generation: int, page: int, result) -> None:
         if generation != self._generation:
@@ -226,10 +228,22 @@ class PagedModel(QAbstractTableModel):
         if self._page_rows[page] is None:
             length = self._page_len[page]
             rows = list(result.rows)[:length]
-            # Rows the listing no longer has (a serial that now holds its certificate) show empty.
+            # The listing changed since it was counted (a lacking serial got its certificate):
+            # a short last page shows its missing rows empty; a row that moved across a page
+            # boundary may show twice until the listing is asked again.
             self._keep(page, rows + [_GONE] * (length - len(rows)))
             first = self._page_first[page]
             self.dataChanged.emit(self.index(first, 0), self.index(first + length - 1, len(self._columns) - 1))
+        self._read_wanted()
+
+    def _on_read_failed(self, generation: int, page: int, failure: Failure) -> None:
+        if generation != self._generation:
+            return
+        self._reading = None
+        # Shown empty rather than asked again at every repaint; the owner shows the message.
+        self._keep(page, [_GONE] * self._page_len[page])
+        self.error = failure.message
+        self.failed.emit(failure.message)
         self._read_wanted()
 
     def _fetch(self) -> None:
@@ -245,11 +259,11 @@ class PagedModel(QAbstractTableModel):
                               on_failed=lambda failure: self._on_failed(generation, failure))
         if self._index_operation is not None and not self._index_asked and self._row_count:
             # Asked only once the view scrolls past page one, so typing in a filter asks for
-            # page one and the count alone, as before.
+            # page one and the count alone. Without it (it failed) pages keep coming one after another.
             self._index_asked = True
             self._database.submit(self._index_operation, *self._args, self._page_size,
                                   on_done=lambda index: self._on_index(generation, index),
-                                  on_failed=lambda failure: self._on_failed(generation, failure))
+                                  on_failed=lambda failure: log.warning("page index: %s", failure.message))
 
     def _set_loading(self, loading: bool) -> None:
         if loading != self._loading:
@@ -349,7 +363,7 @@ class PagedModel(QAbstractTableModel):
             self._want(page)
             return "…" if role == Qt.ItemDataRole.DisplayRole else None
         row, column = self.row_at(index.row()), self._columns[index.column()]
-        if row is None:  # gone from the listing since it was counted
+        if row is None:  # gone from the listing since it was counted, or its page failed
             return None
         if role == Qt.ItemDataRole.DisplayRole:
             return column.text(row)

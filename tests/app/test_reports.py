@@ -93,6 +93,15 @@ def test_page_indexes_of_the_audit_trail_and_the_lacking_serials(floor):
     assert [r.serial_id for r in rows] == floor[4:] and index.total == 2
 
 
+def test_a_listing_that_shrank_between_count_and_keys_gives_an_index_of_what_the_keys_reach(floor, monkeypatch):
+    hops = reports._hops
+    monkeypatch.setattr(reports, "_hops", lambda *args: hops(*args)[:-1])  # a row left after the count
+    index = reports.attachment_page_index(reports.AttachmentQuery("cert_mat01"), 2)
+    assert (index.total, index.pages, len(index.afters)) == (4, 2, 1)
+    with pytest.raises(ValueError, match="3 pages need 2 starts, not 1"):
+        reports.PageIndex(5, 2, index.afters)
+
+
 def test_a_page_index_refuses_what_its_listing_refuses(floor):
     with pytest.raises(NotFound, match="^Certificate not found: cert_x$"):
         reports.attachment_page_index(reports.AttachmentQuery("cert_x"))

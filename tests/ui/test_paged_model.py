@@ -48,6 +48,13 @@ def numbers_index(total: int, descending: bool, size: int) -> PageIndex:
     return PageIndex(total, size, [(values[end - 1],) for end in range(size, total, size)])
 
 
+def numbers_page_failing_after(total: int, descending: bool, after: tuple | None, limit: int) -> Page:
+    """Page one, then the database went away."""
+    if after is not None and after[0] >= 200:
+        raise NotFound("Database error: disk I/O error")
+    return numbers_page_logged(total, descending, after, limit)
+
+
 def numbers_fail(*args) -> Page:
     raise NotFound("Certificate not found: nope")
 
@@ -55,7 +62,8 @@ def numbers_fail(*args) -> Page:
 @pytest.fixture
 def database(qtbot, tmp_path):
     operations = {"test_numbers": numbers_page, "test_numbers_count": numbers_count, "test_numbers_fail": numbers_fail,
-                  "test_numbers_logged": numbers_page_logged, "test_numbers_index": numbers_index}
+                  "test_numbers_logged": numbers_page_logged, "test_numbers_index": numbers_index,
+                  "test_numbers_failing_after": numbers_page_failing_after}
     worker.OPERATIONS.update(operations)
     CALLS.clear()
     database = worker.DatabaseWorker(str(tmp_path / "unused.sqlite3"))
@@ -297,3 +305,33 @@ def test_when_the_index_counts_no_more_than_is_loaded_the_model_is_complete(qtbo
     qtbot.waitUntil(lambda: model.complete, timeout=TIMEOUT)
     assert model.rowCount() == 100 and not model.canFetchMore(QModelIndex())
     assert [r.value for r in model.rows()] == list(range(100))
+
+
+def test_a_page_that_fails_is_reported_once_and_shown_empty_and_others_still_come(qtbot, database):
+    model = PagedModel(database, "test_numbers_failing_after", (1000, False), COLUMNS, page_size=50, start=False,
+                       index_operation="test_numbers_index")
+    with qtbot.waitSignal(model.page_loaded, timeout=TIMEOUT):
+        model.reset()
+    reach_all(qtbot, model)
+    with qtbot.waitSignal(model.failed, timeout=TIMEOUT) as blocker:
+        model.data(model.index(120, 0))  # page two, after row 99: still there
+        model.data(model.index(900, 0))  # after row 849: fails
+    assert blocker.args == ["Database error: disk I/O error"]
+    qtbot.waitUntil(lambda: database.pending == 0, timeout=TIMEOUT)
+    assert model.data(model.index(120, 0)) == "120"
+    assert model.data(model.index(900, 0)) is None
+    qtbot.wait(50)
+    assert database.pending == 0  # a repaint does not ask again
+
+
+def test_without_a_page_index_pages_keep_coming_one_after_another(qtbot, database):
+    model = PagedModel(database, "test_numbers_logged", (300, False), COLUMNS, page_size=50, start=False,
+                       index_operation="test_numbers_fail")
+    with qtbot.waitSignal(model.page_loaded, timeout=TIMEOUT):
+        model.reset()
+    with qtbot.assertNotEmitted(model.failed):
+        while model.canFetchMore(QModelIndex()):
+            with qtbot.waitSignal(model.page_loaded, timeout=TIMEOUT):
+                model.fetchMore(QModelIndex())
+        qtbot.waitUntil(lambda: database.pending == 0, timeout=TIMEOUT)
+    assert [r.value for r in model.rows()] == list(range(300)) and model.error is None
