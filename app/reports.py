@@ -197,15 +197,17 @@ def attachment_csv_rows(query: AttachmentQuery, page_size: int = 5000) -> Iterat
     """
     _check_sort(query)
     get_certificate(query.cert_id)
+    return iter_pages(_attachment_csv_page, query, page_size=page_size)
+
+
+def _attachment_csv_page(query: AttachmentQuery, after: tuple | None, limit: int) -> Page:
+    raw, steps, users = _attachment_raw_page(query, after, limit)
+    cert = query.cert_id
+    rows = [(id_, serial, cert, step, _iso_text(at), by, job, steps[step], users[by])
+            for id_, serial, step, at, by, job in raw]
     positions = [_RAW.index(name) for name in _ATTACHMENT_KEYS[query.sort]]
-    cert, after = query.cert_id, None
-    while True:
-        raw, steps, users = _attachment_raw_page(query, after, page_size)
-        for id_, serial, step, at, by, job in raw:
-            yield id_, serial, cert, step, _iso_text(at), by, job, steps[step], users[by]
-        if len(raw) < page_size:
-            return
-        after = tuple(raw[-1][i] for i in positions)  # as stored, so the comparison is exact
+    # The next page starts after the key as stored, so the comparison is exact.
+    return Page(rows, _next_after(raw, limit, lambda row: tuple(row[i] for i in positions)))
 
 
 def _iso_text(stored: Any) -> str:
