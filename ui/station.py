@@ -30,6 +30,7 @@ from app.scan import Classified
 from app.serials import SerialDetail
 from app.users import UserRecord
 from ui import office, resources
+from ui.card import SerialCard
 from ui.operations import AttachOutcome, CertificateView
 from ui.settings import StationSettings
 from ui.sound import Sounds
@@ -40,7 +41,6 @@ from ui.widgets import (
     PinField,
     ResultBanner,
     ScanField,
-    SerialCard,
     UserPicker,
     local_time,
 )
