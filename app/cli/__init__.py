@@ -1,0 +1,205 @@
+"""certline-cli: what scripts and administrators need, on the same rules as the station.
+
+Exit status: 0 done, 2 bad usage, 3 bad request, 4 not found, 5 internal error.
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from typing import Sequence
+
+from app import certificates, db, policy, users
+from app.cli.admin import cmd_demo, cmd_import, cmd_init, cmd_policy, cmd_backup, cmd_restore, cmd_user, cmd_verify
+from app.cli.certs import CERT_FIELDS, cmd_approve, cmd_cert, cmd_certs, cmd_doc, cmd_validate_file
+from app.cli.exports import cmd_export
+from app.cli.floor import cmd_attach, cmd_attachments, cmd_serial, cmd_serials_create
+from app.cli.output import EXIT_INTERNAL, EXIT_OK, Output, exit_code, report
+from app.errors import CertlineError
+
+log = logging.getLogger("certline.cli")
+
+
+# --- parser ---------------------------------------------------------------------------------------
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    # SUPPRESS: given after the command these override, absent they leave the top-level value.
+    common.add_argument("--db", default=argparse.SUPPRESS,
+                        help="SQLite file or postgresql:// URL (default: $CERTLINE_DB, else the data directory)")
+    common.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="print JSON records")
+    parser = argparse.ArgumentParser(prog="certline-cli", description=__doc__.splitlines()[0])
+    parser.add_argument("--db", default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--json", action="store_true", default=False, help=argparse.SUPPRESS)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(name: str, handler, help: str, **kwargs) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, parents=[common], help=help, description=help, **kwargs)
+        sub.set_defaults(handler=handler)
+        return sub
+
+    def needs_user(sub: argparse.ArgumentParser, reason: bool = False) -> None:
+        sub.add_argument("--user", required=True, help="id of the user doing this (recorded in the audit trail)")
+        if reason:
+            sub.add_argument("--reason", required=True, help="why (recorded in the audit trail)")
+
+    command("init", cmd_init, "create or migrate the database")
+    sub = command("demo", cmd_demo, "fill an empty database with a believable demo plant")
+    sub.add_argument("--seed", type=int, default=7, help=argparse.SUPPRESS)
+    sub = command("import", cmd_import, "import a plant file (JSON), all or nothing")
+    sub.add_argument("file")
+    needs_user(sub)
+    sub = command("attach", cmd_attach, "attach a certificate to a serial at its current step")
+    sub.add_argument("serial")
+    sub.add_argument("cert")
+    needs_user(sub)
+    sub.add_argument("--require-approved", action="store_true", default=None,
+                     help="refuse certificates not approved, whatever the plant policy says")
+    sub = command("attachments", cmd_attachments, "every attachment of a certificate, oldest first")
+    sub.add_argument("cert")
+    sub = command("serial", cmd_serial, "show a serial, or: serial advance|complete|scrap SERIAL --user U",
+                  usage="certline-cli serial SERIAL | serial {advance,complete,scrap} SERIAL --user USER")
+    sub.add_argument("words", nargs="+", metavar="SERIAL")
+    sub.add_argument("--user")
+    sub.add_argument("--reason", help="override reason (a step's required certificate missing) or scrap reason")
+    serials_parser = command("serials", None, "serials in bulk")
+    serials_commands = serials_parser.add_subparsers(dest="serials_command", required=True, metavar="COMMAND")
+    sub = serials_commands.add_parser("create", parents=[common], help="create serials for a job")
+    sub.set_defaults(handler=cmd_serials_create)
+    sub.add_argument("--job", required=True)
+    sub.add_argument("--count", type=int, required=True)
+    sub.add_argument("--cert", help="attach this certificate to each new serial")
+    sub.add_argument("--prefix", default="SN-", help="serial id prefix (default SN-)")
+    needs_user(sub)
+    sub = command("certs", cmd_certs, "list certificates")
+    sub.add_argument("--text", help="id, name or number contains")
+    sub.add_argument("--kind", choices=certificates.CERT_KINDS)
+    sub.add_argument("--status", choices=("active", "revoked"))
+    sub.add_argument("--review-status", choices=certificates.REVIEW_STATUSES)
+    sub.add_argument("--resource-type", choices=certificates.RESOURCE_TYPES)
+    sub.add_argument("--resource-id")
+    sub.add_argument("--expires-within", type=int, metavar="DAYS")
+    sub.add_argument("--expired", action="store_true")
+    sub.add_argument("--sort", default="id", choices=certificates.SORTABLE_FIELDS)
+    sub.add_argument("--desc", action="store_true")
+    sub.add_argument("--limit", type=int)
+    sub.add_argument("--offset", type=int, default=0)
+    cert_parser = command("cert", cmd_cert, "one certificate: show, add, update, revoke, delete")
+    cert_commands = cert_parser.add_subparsers(dest="cert_command", required=True, metavar="COMMAND")
+    for name, help in (("show", "show a certificate"), ("add", "register a certificate"),
+                       ("update", "change fields (old and new values audited)"),
+                       ("revoke", "no new attachments; existing ones stay"),
+                       ("delete", "delete one that was never attached")):
+        sub = cert_commands.add_parser(name, parents=[common], help=help, description=help)
+        sub.add_argument("id")
+        if name in ("add", "update"):
+            for field in CERT_FIELDS:
+                sub.add_argument("--" + field.replace("_", "-"), dest=field)
+            sub.add_argument("--data", help="free JSON object")
+        if name != "show":
+            needs_user(sub, reason=name in ("update", "revoke", "delete"))
+        if name == "delete":
+            sub.add_argument("--force", action="store_true", help="also delete its documents")
+    sub = cert_commands.add_parser("validate-file", parents=[common], help="pre-flight check of a document file")
+    sub.set_defaults(handler=cmd_validate_file)
+    sub.add_argument("file")
+    sub = cert_commands.add_parser("approve", parents=[common],
+                                   help="approve a certificate's documents (PIN from a prompt or CERTLINE_PIN)")
+    sub.set_defaults(handler=cmd_approve)
+    sub.add_argument("id")
+    needs_user(sub)
+    doc_parser = cert_commands.add_parser("doc", parents=[common], help="a certificate's documents")
+    doc_commands = doc_parser.add_subparsers(dest="doc_command", required=True, metavar="COMMAND")
+    doc_parser.set_defaults(handler=cmd_doc)
+    sub = doc_commands.add_parser("add", parents=[common], help="add a PDF, JPEG, PNG, DOC or DOCX (10 MB at most)")
+    sub.add_argument("cert")
+    sub.add_argument("file")
+    needs_user(sub)
+    sub = doc_commands.add_parser("list", parents=[common], help="list a certificate's documents")
+    sub.add_argument("cert")
+    sub = doc_commands.add_parser("remove", parents=[common], help="remove a document, with a reason")
+    sub.add_argument("cert")
+    sub.add_argument("doc")
+    needs_user(sub, reason=True)
+    policy_parser = command("policy", cmd_policy, "plant-wide policies every workstation obeys")
+    policy_commands = policy_parser.add_subparsers(dest="policy_command", required=True, metavar="COMMAND")
+    policy_commands.add_parser("list", parents=[common], help="show the policies")
+    sub = policy_commands.add_parser("set", parents=[common], help="change a policy (admin, with a reason)")
+    sub.add_argument("key", choices=sorted(policy.POLICIES))
+    sub.add_argument("value", help="JSON value, e.g. true")
+    needs_user(sub, reason=True)
+    user_parser = command("user", cmd_user, "users: list, add")
+    user_commands = user_parser.add_subparsers(dest="user_command", required=True, metavar="COMMAND")
+    user_commands.add_parser("list", parents=[common], help="list users")
+    sub = user_commands.add_parser("add", parents=[common], help="add a user (the first one: an admin)")
+    sub.add_argument("id")
+    sub.add_argument("--name", required=True)
+    sub.add_argument("--role", required=True, choices=users.ROLES)
+    sub.add_argument("--badge", required=True)
+    sub.add_argument("--pin", help="PIN (or CERTLINE_PIN); digits only")
+    sub.add_argument("--user", help="the admin adding them (not needed for the very first user)")
+    export_parser = command("export", cmd_export, "a supervisor's view to CSV (every row) or PDF (a report)")
+    views = export_parser.add_subparsers(dest="view", required=True, metavar="VIEW")
+
+    def view(name: str, help: str) -> argparse.ArgumentParser:
+        sub = views.add_parser(name, parents=[common], help=help, description=help)
+        target = sub.add_mutually_exclusive_group(required=True)
+        target.add_argument("--csv", metavar="FILE")
+        target.add_argument("--pdf", metavar="FILE")
+        sub.add_argument("--user", help="who generates the report (printed on it)")
+        return sub
+
+    sub = view("attachments", "every attachment of a certificate")
+    sub.add_argument("cert")
+    sub.add_argument("--text", help="serial, job, step or user contains")
+    sub.add_argument("--step", help="step id")
+    sub.add_argument("--by", help="user id who attached")
+    sub.add_argument("--since", help="UTC date or time, inclusive")
+    sub.add_argument("--until", help="UTC date or time, exclusive")
+    sub.add_argument("--sort", default="attached_at", choices=("attached_at", "serial", "job", "step",
+                                                                "attached_by"))
+    sub.add_argument("--desc", action="store_true")
+    for name, help in (("lacking", "serials of a job (or a list) that lack a certificate or kind"),
+                       ("gaps", "steps serials passed whose required certificate kinds are missing")):
+        sub = view(name, help)
+        sub.add_argument("--job")
+        sub.add_argument("--serials", help="serial ids separated by commas or spaces")
+        sub.add_argument("--serials-file", help="a file of serial ids, one a line (as scanned)")
+        if name == "lacking":
+            sub.add_argument("--cert")
+            sub.add_argument("--kind", choices=certificates.CERT_KINDS)
+    sub = view("audit", "the audit trail, newest first")
+    sub.add_argument("--type")
+    sub.add_argument("--by", help="user id")
+    sub.add_argument("--serial")
+    sub.add_argument("--cert")
+    sub.add_argument("--since")
+    sub.add_argument("--until")
+    sub = command("backup", cmd_backup, "copy the live SQLite database and the documents into a new folder")
+    sub.add_argument("dest")
+    sub = command("restore", cmd_restore, "put a backup back after checking it (stop the stations first)")
+    sub.add_argument("source")
+    command("verify", cmd_verify, "walk the audit chain and check every attachment against it")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    out = Output(args.json)
+    try:
+        code = args.handler(args, out)
+        return code if isinstance(code, int) else EXIT_OK
+    except CertlineError as error:
+        report(error.status, error.message, args.json)
+        return exit_code(error)
+    except Exception as error:  # noqa: BLE001 - the last line of defence for scripts
+        log.exception("certline-cli failed")
+        report(500, f"Internal error: {type(error).__name__}: {error}", args.json)
+        return EXIT_INTERNAL
+    finally:
+        db.close_database()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

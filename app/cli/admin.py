@@ -1,0 +1,79 @@
+"""certline-cli commands that keep the plant: database, demo, import, policy, users, backup, audit chain."""
+from __future__ import annotations
+
+import json
+import os
+
+from app import audit, backup, db, demo, plant_file, policy, users
+from app.cli.output import EXIT_BAD_REQUEST, EXIT_OK, Output
+from app.errors import Invalid
+
+def cmd_init(args, out: Output) -> None:
+    handle = db.open_database(args.db)
+    applied = db.schema_migrations(handle)
+    out.emit({"database": db.describe(db.resolve_url(args.db)), "migrations": applied},
+             lambda v: f"Database ready: {v['database']} (schema {len(applied)}: {applied[-1]})")
+
+
+def cmd_demo(args, out: Output) -> None:
+    db.open_database(args.db)
+    result = demo.fill_demo(seed=args.seed)
+    out.emit(result.to_json(), lambda v: "Demo plant created: " + ", ".join(
+        f"{n} {k}" for k, n in v["demo"].items()) + "\nSign in at the station with badge B-OP1 (operator), "
+        "B-SUP1 (supervisor, PIN 1111) or B-ADM (admin, PIN 0000).")
+
+
+def cmd_import(args, out: Output) -> None:
+    db.open_database(args.db)
+    result = plant_file.import_plant(args.file, args.user)
+    out.emit(result.to_json(), lambda v: "Imported: " + ", ".join(f"{n} {k}" for k, n in v["imported"].items()))
+
+
+def cmd_policy(args, out: Output) -> None:
+    db.open_database(args.db)
+    if args.policy_command == "set":
+        try:
+            value = json.loads(args.value)
+        except json.JSONDecodeError:
+            raise Invalid(f"Give the value as JSON (true, false, a number or a quoted text): {args.value}") from None
+        policy.set_policy(args.key, value, args.user, args.reason)
+    values = {key: policy.get_policy(key) for key in policy.POLICIES}
+    out.emit(values, lambda v: "\n".join(f"{key:<18} {json.dumps(value):<6} {policy.POLICIES[key][1]}"
+                                         for key, value in v.items()))
+
+
+def cmd_backup(args, out: Output) -> None:
+    result = backup.backup(args.dest, args.db)
+    out.emit(result.to_json(), f"Backed up to {result.folder}: schema {result.schema}, "
+                               f"{result.entries} audit entries (chain verified), {result.documents} documents")
+
+
+def cmd_restore(args, out: Output) -> None:
+    result = backup.restore(args.source, args.db)
+    out.emit(result.to_json(), f"Restored {result.folder} into {db.describe(db.resolve_url(args.db))}: "
+                               f"{result.entries} audit entries (chain verified), {result.documents} documents")
+
+
+def cmd_user(args, out: Output) -> None:
+    db.open_database(args.db)
+    if args.user_command == "list":
+        found = users.list_users()
+        out.emit([u.to_json() for u in found], lambda _: "\n".join(
+            f"{u.id:<12} {u.role:<11} {u.badge:<12} {'PIN' if u.has_pin else '   '} "
+            f"{'' if u.active else 'inactive '}{u.name}" for u in found))
+    else:
+        pin = os.environ.get("CERTLINE_PIN") if args.pin is None else args.pin
+        created = users.create_user(args.id, args.name, args.role, args.badge, pin=pin or None, by=args.user)
+        out.emit(created.to_json(), f"Created {created.role} {created.id} ({created.name}), badge {created.badge}")
+
+
+def cmd_verify(args, out: Output) -> int:
+    db.open_database(args.db)
+    result = audit.verify()
+    if result.ok:
+        text = f"Audit trail intact: {result.entries} entries, {result.attachments} attachments match"
+    else:
+        where = f" at entry {result.entry_id} (#{result.seq})" if result.entry_id else ""
+        text = f"AUDIT TRAIL BROKEN{where}: {result.problem}"
+    out.emit(result.to_json(), text)
+    return EXIT_OK if result.ok else EXIT_BAD_REQUEST

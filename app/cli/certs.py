@@ -1,0 +1,114 @@
+"""certline-cli commands on certificates: list, show, add, update, revoke, delete, documents, approval."""
+from __future__ import annotations
+
+import getpass
+import json
+import os
+from typing import Any
+
+from app import certificates, db, documents
+from app.cli.output import EXIT_BAD_REQUEST, EXIT_OK, Output
+from app.errors import Invalid
+
+CERT_FIELDS = ("name", "kind", "number", "en10204_type", "heat_lot", "resource_type", "resource_id",
+               "date_release", "date_expire", "validity", "validity_unit", "warning", "note")
+
+def _cert_line(c: certificates.CertificateRecord) -> str:
+    expire = c.date_expire.isoformat() if c.date_expire else "—"
+    state = c.expiry_state()
+    flag = "REVOKED" if c.status == "revoked" else {"expired": "EXPIRED", "expiring": "expiring"}.get(state, "")
+    return f"{c.id:<16} {c.kind:<12} {c.number or '':<14} {expire:<11} {c.review_status:<9} {flag:<8} {c.name}"
+
+
+def cmd_certs(args, out: Output) -> None:
+    db.open_database(args.db)
+    query = certificates.CertificateQuery(
+        text=args.text, kind=args.kind, status=args.status, review_status=args.review_status,
+        resource_type=args.resource_type, resource_id=args.resource_id, expires_within_days=args.expires_within,
+        expired=True if args.expired else None, sort=args.sort, descending=args.desc)
+    found = certificates.list_certificates(query, limit=args.limit, offset=args.offset)
+    total = certificates.count_certificates(query)
+    if out.as_json:
+        out.emit({"total": total, "certificates": [c.to_json() for c in found]}, "")
+        return
+    print(f"{'id':<16} {'kind':<12} {'number':<14} {'expires':<11} {'review':<9} {'':<8} name")
+    for c in found:
+        print(_cert_line(c))
+    print(f"{len(found)} of {total} certificates")
+
+
+def _cert_fields(args) -> dict[str, Any]:
+    fields = {name: getattr(args, name) for name in CERT_FIELDS if getattr(args, name) is not None}
+    if args.data is not None:
+        try:
+            fields["data"] = json.loads(args.data)
+        except json.JSONDecodeError as error:
+            raise Invalid(f"--data is not valid JSON: {error}", "data") from None
+    return fields
+
+
+def _cert_text(c: certificates.CertificateRecord) -> str:
+    j = c.to_json()
+    return "\n".join(f"{name:<14} {value}" for name, value in j.items() if value not in (None, {}, ""))
+
+
+def cmd_cert(args, out: Output) -> None:
+    db.open_database(args.db)
+    if args.cert_command == "show":
+        cert = certificates.get_certificate(args.id)
+        out.emit(cert.to_json(), lambda _: _cert_text(cert))
+    elif args.cert_command == "add":
+        cert = certificates.create_certificate({"id": args.id, **_cert_fields(args)}, args.user)
+        out.emit(cert.to_json(), f"Created certificate {cert.id}: {cert.name}")
+    elif args.cert_command == "update":
+        cert = certificates.update_certificate(args.id, _cert_fields(args), args.user, args.reason)
+        out.emit(cert.to_json(), f"Updated certificate {cert.id}")
+    elif args.cert_command == "revoke":
+        cert = certificates.revoke_certificate(args.id, args.user, args.reason)
+        out.emit(cert.to_json(), f"Revoked certificate {cert.id}; its existing attachments stay")
+    elif args.cert_command == "delete":
+        plan = certificates.delete_certificate(args.id, args.user, args.reason, force=args.force)
+        if plan.deleted:
+            text = f"Deleted certificate {args.id}" + (
+                f" and its {len(plan.documents)} document(s)" if plan.documents else "")
+        else:
+            text = "\n".join([f"Certificate {args.id} has documents that would be deleted with it:",
+                              *(f"  {d['id']}  {d['file_name']}  {d['size']} bytes" for d in plan.documents),
+                              "Nothing was deleted. Repeat with --force to delete them all."])
+        out.emit(plan.to_json(), text)
+
+
+def cmd_validate_file(args, out: Output) -> int:
+    result = documents.validate_file(args.file)
+    out.emit(result.to_json(), lambda _: f"{args.file}: valid {result.content_type}, {result.size} bytes"
+             if result.valid else "\n".join(result.errors))
+    return EXIT_OK if result.valid else EXIT_BAD_REQUEST
+
+
+def _document_line(d: documents.DocumentRecord) -> str:
+    return f"{d.id:<22} {d.content_type:<16.16} {d.size:>9}  {d.to_json()['created_at']}  {d.uploaded_by:<10} {d.file_name}"
+
+
+def cmd_doc(args, out: Output) -> None:
+    db.open_database(args.db)
+    if args.doc_command == "add":
+        added = documents.add_document(args.cert, args.file, args.user)
+        out.emit(added.to_json(), f"Added {added.file_name} ({added.content_type}, {added.size} bytes) "
+                                  f"to {args.cert} as {added.id}")
+    elif args.doc_command == "list":
+        found = documents.list_documents(args.cert)
+        out.emit([d.to_json() for d in found], lambda _: "\n".join(map(_document_line, found))
+                 or f"Certificate {args.cert} has no documents")
+    else:
+        removed = documents.remove_document(args.cert, args.doc, args.user, args.reason)
+        out.emit(removed.to_json(), f"Removed {removed.file_name} from {args.cert}")
+
+
+def cmd_approve(args, out: Output) -> None:
+    db.open_database(args.db)
+    pin = os.environ.get("CERTLINE_PIN")
+    if pin is None:
+        pin = getpass.getpass(f"PIN for {args.user}: ")
+    signature = documents.approve_certificate(args.id, args.user, pin)
+    out.emit(signature, f"Approved {args.id}: {signature['printedName']}, {signature['signedAt']}, "
+                        f"meaning: {signature['meaning']}")
