@@ -9,12 +9,11 @@ from typing import Any, Iterator
 
 from app import audit, db
 from app.certificates import get_certificate, refusal_to_attach
-from app.clock import iso_utc, now_utc, today
+from app.clock import iso_utc, now_utc
 from app.db import to_datetime, write_transaction
 from app.errors import Invalid, NotFound
 from app.ids import check_id, new_id
 from app.models import Path, SerialNumber, Step, User
-from app.policy import get_policy
 from app.users import require_user
 
 
@@ -116,7 +115,7 @@ def attach(serial_id: str, cert_id: str, user_id: str, require_approved: bool | 
     user's and the certificate's fitness. If the (serial, certificate, step) attachment
     exists it is returned unchanged and nothing is written; otherwise the attachment
     and one ``cert_attached`` audit entry are written in one transaction.
-    ``require_approved`` defaults to the plant's ``require_approved`` policy.
+    ``require_approved`` defaults to the plant's ``require_approved`` policy (``refusal_to_attach``).
     Raises NotFound, Invalid, Forbidden with the exact messages of DESIGN.md.
     """
     check_id(serial_id, "Serial id")
@@ -137,9 +136,7 @@ def attach(serial_id: str, cert_id: str, user_id: str, require_approved: bool | 
         existing = _existing(serial_id, cert_id, step_id)
         if existing:
             return AttachResult(existing, False, step_name, _user_name(existing.attached_by))
-        if require_approved is None:
-            require_approved = get_policy("require_approved")
-        refusal = refusal_to_attach(certificate, on or today(), require_approved)
+        refusal = refusal_to_attach(certificate, on, require_approved)  # reads the policy when not told
         if refusal:
             raise Invalid(refusal)
         record = AttachmentRecord(new_id("ca_"), serial_id, cert_id, step_id, now_utc(), user.id)

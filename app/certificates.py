@@ -21,6 +21,7 @@ from app.models import (
     Certificate,
     CertificateDocument,
 )
+from app.policy import get_policy
 from app.users import require_user
 
 MANAGERS = ("supervisor", "admin")
@@ -308,12 +309,21 @@ def _require_reason(reason: str | None, action: str) -> str:
     return reason
 
 
-def refusal_to_attach(cert: CertificateRecord, on: dt.date, require_approved: bool = False) -> str | None:
-    """Why ``cert`` may not be attached on day ``on``, or None when it may."""
+def refusal_to_attach(cert: CertificateRecord, on: dt.date | None = None,
+                      require_approved: bool | None = None) -> str | None:
+    """Why ``cert`` may not be attached on day ``on`` (today when not given), or None when it may.
+
+    The one rule that the attach itself, the station's list and scans and the office all ask,
+    so a screen never offers what the attach would refuse. ``require_approved`` left out means
+    the plant's policy, read here (only when the certificate passed the cheaper checks); a caller
+    asking about many certificates at once reads the policy once and passes it.
+    """
     if cert.status == "revoked":
         return f"Certificate {cert.id} is revoked, cannot attach"
-    if cert.date_expire is not None and expiry_state(cert.date_expire, cert.warning, on) == "expired":
+    if cert.date_expire is not None and expiry_state(cert.date_expire, cert.warning, on or today()) == "expired":
         return f"Certificate {cert.id} expired on {cert.date_expire.isoformat()}, cannot attach"
+    if require_approved is None and cert.review_status != "approved":
+        require_approved = get_policy("require_approved")
     if require_approved and cert.review_status != "approved":
         return (f"Certificate {cert.id} is not approved (review status {cert.review_status}); "
                 "only approved certificates may be attached")

@@ -5,7 +5,7 @@ import time
 import pytest
 from peewee import SqliteDatabase
 
-from app import attachments, audit, serials
+from app import attachments, audit, certificates, documents, policy, serials
 from app.errors import Forbidden, Invalid, NotFound
 from app.models import AuditEntry, CertAttachment, SerialNumber
 
@@ -143,3 +143,87 @@ def test_attachments_of_a_certificate_oldest_first(plant):
     with pytest.raises(NotFound, match="^Certificate not found: cert_x$"):
         attachments.attachments_of_certificate("cert_x")
     assert audit.verify().ok
+
+
+# ---- whether a certificate may be attached: one rule, asked by attach, the station and the office ----
+
+PDF = b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\ntrailer\n%%EOF\n"
+NOT_APPROVED = ("Certificate cert_mat01 is not approved (review status {}); "
+                "only approved certificates may be attached")
+
+
+@pytest.fixture
+def approved_insp01(plant, tmp_path, monkeypatch):
+    """cert_insp01 with a document a supervisor approved; the others stay pending."""
+    monkeypatch.setenv("CERTLINE_DOCUMENTS", str(tmp_path / "documents"))
+    documents.add_document_bytes("cert_insp01", PDF, "report.pdf", "sup1")
+    documents.approve_certificate("cert_insp01", "sup1", "4321")
+    return certificates.get_certificate("cert_insp01")
+
+
+def test_refusal_to_attach_reads_the_plant_policy_when_not_told(approved_insp01):
+    pending = certificates.get_certificate("cert_mat01")
+    assert pending.review_status == "pending"
+    assert certificates.refusal_to_attach(pending) is None
+    assert certificates.refusal_to_attach(approved_insp01) is None
+
+    policy.set_policy("require_approved", True, "admin", "Customer requires reviewed MTRs")
+    assert certificates.refusal_to_attach(pending) == NOT_APPROVED.format("pending")
+    assert certificates.refusal_to_attach(approved_insp01) is None
+    # Told explicitly, the caller's word stands over the policy, both ways.
+    assert certificates.refusal_to_attach(pending, require_approved=False) is None
+    policy.set_policy("require_approved", False, "admin", "Back to normal")
+    assert certificates.refusal_to_attach(pending, require_approved=True) == NOT_APPROVED.format("pending")
+
+
+def test_refusal_to_attach_keeps_its_messages_and_their_order(plant):
+    policy.set_policy("require_approved", True, "admin", "Customer requires reviewed MTRs")
+    today = dt.date.today()
+    revoked, expired = certificates.get_certificate("cert_rev"), certificates.get_certificate("cert_old")
+    # Revoked and expired say so before the approval does; both are pending too.
+    assert certificates.refusal_to_attach(revoked) == "Certificate cert_rev is revoked, cannot attach"
+    assert certificates.refusal_to_attach(expired) == (
+        f"Certificate cert_old expired on {(today - dt.timedelta(days=1)).isoformat()}, cannot attach")
+    # The day counts: the day before its expiry the certificate was still good, the policy aside.
+    assert certificates.refusal_to_attach(expired, today - dt.timedelta(days=2), require_approved=False) is None
+
+
+def test_attach_refuses_with_the_same_words_as_the_rule_and_writes_nothing(serial, approved_insp01):
+    policy.set_policy("require_approved", True, "admin", "Customer requires reviewed MTRs")
+    before = AuditEntry.select().count()
+    with pytest.raises(Invalid) as refused:
+        attachments.attach(serial, "cert_mat01", "op1")
+    assert str(refused.value) == certificates.refusal_to_attach(certificates.get_certificate("cert_mat01"))
+    assert CertAttachment.select().count() == 0 and AuditEntry.select().count() == before
+    serials.advance_serial(serial, "op1", reason="test")
+    serials.advance_serial(serial, "op1", reason="test")
+    assert attachments.attach(serial, "cert_insp01", "op1").created
+
+
+def test_a_batch_created_with_a_certificate_obeys_the_approval_policy(approved_insp01):
+    policy.set_policy("require_approved", True, "admin", "Customer requires reviewed MTRs")
+    with pytest.raises(Invalid, match=r"^Certificate cert_mat01 is not approved \(review status pending\)"):
+        serials.create_serials("JOB-1", 2, "admin", cert_id="cert_mat01")
+    assert SerialNumber.select().count() == 0 and CertAttachment.select().count() == 0
+
+
+def test_attach_reads_the_policy_at_most_once(serial, approved_insp01, database, monkeypatch):
+    serials.advance_serial(serial, "op1", reason="test")
+    serials.advance_serial(serial, "op1", reason="test")
+    statements: list[str] = []
+    real = database.execute_sql
+
+    def counting(sql, *args, **kwargs):
+        statements.append(sql)
+        return real(sql, *args, **kwargs)
+
+    monkeypatch.setattr(database, "execute_sql", counting)
+
+    def policy_reads() -> int:
+        return sum('FROM "policy"' in sql for sql in statements)
+
+    assert attachments.attach(serial, "cert_soon", "op1").created  # pending: the policy decides
+    assert policy_reads() == 1
+    statements.clear()
+    assert attachments.attach(serial, "cert_insp01", "op1").created  # approved: nothing to ask
+    assert policy_reads() == 0
