@@ -17,6 +17,7 @@ import platformdirs
 from peewee import (
     DatabaseError,
     DateTimeField,
+    OperationalError,
     PostgresqlDatabase,
     SqliteDatabase,
     __exception_wrapper__,
@@ -24,7 +25,7 @@ from peewee import (
 )
 from playhouse.migrations import Runner
 
-from app.errors import DatabaseUnavailable, SchemaTooNew
+from app.errors import DatabaseBusy, DatabaseUnavailable, SchemaTooNew
 from app.models import database
 
 APP_NAME = "certline"
@@ -34,6 +35,7 @@ MIGRATIONS_DIR = FilePath(__file__).with_name("migrations")
 # Any fixed number: every writer on PostgreSQL takes this advisory lock, which
 # serialises the audit hash chain across workstations.
 WRITE_LOCK_KEY = 0x43455254
+BUSY_MESSAGE = "The database is busy: another program has been writing for {seconds:g} s. Nothing was saved; try again."
 SQLITE_PRAGMAS = {
     "journal_mode": "wal",
     "foreign_keys": 1,
@@ -42,6 +44,7 @@ SQLITE_PRAGMAS = {
     # REPLACE deletes the row it replaces; with recursive triggers that delete meets the
     # append-only triggers too, so INSERT OR REPLACE cannot rewrite an attachment or audit entry.
     "recursive_triggers": 1,
+    # A writer waits this long for another program's write transaction; readers never wait (WAL).
     "busy_timeout": 15000,
     "cache_size": -65536,
     # Copy the WAL back into the file every 4000 pages (16 MiB) rather than SQLite's 1000:
@@ -104,7 +107,7 @@ def _make_database(url: str):
         return PostgresqlDatabase(url)
     path = FilePath(url.removeprefix("sqlite:///"))
     path.parent.mkdir(parents=True, exist_ok=True)
-    return SqliteDatabase(str(path), pragmas=SQLITE_PRAGMAS, timeout=15)
+    return SqliteDatabase(str(path), pragmas=SQLITE_PRAGMAS, timeout=SQLITE_PRAGMAS["busy_timeout"] / 1000)
 
 
 def open_database(db: str | None = None, migrate: bool = True):
@@ -184,9 +187,11 @@ def apply_migrations(handle) -> list[str]:
             return runner.up()
         finally:
             handle.execute_sql("SELECT pg_advisory_unlock(%s)", (WRITE_LOCK_KEY + 1,))
-    _plan(runner, handle)
+    if not _plan(runner, handle):
+        # Current schema: take no lock at all, so a reader never waits on another program's writer.
+        return []
     # One process migrates at a time: the write lock is taken (IMMEDIATE) before the runner reads
-    # what is pending, so a second process waits for the first instead of failing on a stale read.
+    # what is pending again, so a second process waits for the first instead of failing on a stale read.
     # Foreign keys go off outside the transaction, where SqliteMigrator itself would switch them off.
     handle.pragma("foreign_keys", 0)
     try:
@@ -196,7 +201,8 @@ def apply_migrations(handle) -> list[str]:
         handle.pragma("foreign_keys", 1)
 
 
-def _plan(runner: Runner, handle) -> None:
+def _plan(runner: Runner, handle) -> list[str]:
+    """The names of the pending migrations, after refusing a newer schema and saving a copy before an upgrade."""
     status = runner.status()
     unknown = [m.name for m in status if m.applied and m.path is None]
     if unknown:
@@ -209,6 +215,7 @@ def _plan(runner: Runner, handle) -> None:
     pending = [m for m in status if not m.applied]
     if applied and pending and isinstance(handle, SqliteDatabase):
         backup_before_migration(handle, applied[-1].name)
+    return [m.name for m in pending]
 
 
 def backup_before_migration(handle: SqliteDatabase, schema: str) -> FilePath:
@@ -243,8 +250,13 @@ def write_transaction():
     """
     handle = database.obj
     if isinstance(handle, SqliteDatabase):
-        with handle.atomic(lock_type="IMMEDIATE") as transaction:
-            yield transaction
+        try:
+            with handle.atomic(lock_type="IMMEDIATE") as transaction:
+                yield transaction
+        except OperationalError as error:
+            if "locked" in str(error) or "busy" in str(error):
+                raise DatabaseBusy(BUSY_MESSAGE.format(seconds=SQLITE_PRAGMAS["busy_timeout"] / 1000)) from error
+            raise
         return
     outermost = handle.transaction_depth() == 0
     with handle.atomic() as transaction:

@@ -35,5 +35,9 @@ class DatabaseUnavailable(CertlineError):
     status = 503
 
 
+class DatabaseBusy(DatabaseUnavailable):
+    """Another program held the write lock for longer than a writer waits; nothing was saved."""
+
+
 class SchemaTooNew(DatabaseUnavailable):
     """The database was made by a newer Certline; it is left untouched."""
