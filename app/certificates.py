@@ -84,6 +84,28 @@ def expiry_state(date_expire: dt.date | None, warning: int, on: dt.date) -> str:
     return "valid"
 
 
+def state_words(cert: CertificateRecord, on: dt.date | None = None) -> str:
+    """The certificate's state on day ``on`` as one phrase a person reads at a glance.
+
+    ``revoked``, ``expired 2026-10-19``, ``expires in 25 days`` (inside its warning window),
+    ``valid until 2028-10-22``, or ``valid`` when it never expires. Every screen and the CLI
+    say it this way, so the same certificate never reads two ways.
+    """
+    if cert.status == "revoked":
+        return "revoked"
+    expire = cert.date_expire
+    if expire is None:
+        return "valid"
+    on = on or today()
+    state = expiry_state(expire, cert.warning, on)
+    if state == "expired":
+        return f"expired {expire.isoformat()}"
+    if state == "expiring":
+        days = (expire - on).days
+        return f"expires in {days} day{'s' if days != 1 else ''}"
+    return f"valid until {expire.isoformat()}"
+
+
 def add_validity(start: dt.date, validity: int, unit: str) -> dt.date:
     """``start`` moved on by ``validity`` days, months or years (end of month clamped)."""
     if unit == "DAY":
@@ -186,13 +208,35 @@ def get_certificate(cert_id: str) -> CertificateRecord:
     return CertificateRecord.of(_get(cert_id))
 
 
-def find_by_code(code: str) -> CertificateRecord | None:
-    """The certificate whose id, or else whose issuer number, is ``code`` (a scan)."""
+AMBIGUOUS_LISTED = 5  # certificates named in the refusal of a number several share
+
+
+def resolve_certificate(code: str) -> CertificateRecord:
+    """The certificate whose id, or else whose issuer number, is ``code``: what a person scans or types.
+
+    The one place the station's scans, the office views and certline-cli turn a code into a
+    certificate. An id wins over another certificate's number. Raises NotFound
+    (``Certificate not found: {code}``), or Invalid when several certificates share the number.
+    """
     cert = Certificate.get_or_none(Certificate.id == code)
-    if cert is None:
-        matches = list(Certificate.select().where(Certificate.number == code).limit(2))
-        cert = matches[0] if len(matches) == 1 else None
-    return CertificateRecord.of(cert) if cert else None
+    if cert is not None:
+        return CertificateRecord.of(cert)
+    matches = [c.id for c in Certificate.select(Certificate.id).where(Certificate.number == code)
+               .order_by(Certificate.id).limit(AMBIGUOUS_LISTED + 1)]
+    if not matches:
+        raise NotFound(f"Certificate not found: {code}")
+    if len(matches) > 1:
+        named = ", ".join(matches[:AMBIGUOUS_LISTED]) + (", …" if len(matches) > AMBIGUOUS_LISTED else "")
+        raise Invalid(f"Number {code} belongs to several certificates ({named}); use the certificate's id")
+    return get_certificate(matches[0])
+
+
+def find_by_code(code: str) -> CertificateRecord | None:
+    """``resolve_certificate``, or None when ``code`` names no certificate or several."""
+    try:
+        return resolve_certificate(code)
+    except (NotFound, Invalid):
+        return None
 
 
 def create_certificate(fields: dict[str, Any], user_id: str) -> CertificateRecord:

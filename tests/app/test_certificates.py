@@ -432,3 +432,23 @@ def test_get_certificate_not_found(plant):
     with pytest.raises(NotFound, match="^Certificate not found: cert_x$"):
         certificates.get_certificate("cert_x")
 
+
+
+def _record(status="active", date_expire=dt.date(2024, 4, 1), warning=10):
+    return certificates.CertificateRecord(
+        id="cert_x", name="X", kind="MATERIAL", number=None, en10204_type=None, heat_lot=None, resource_type="other",
+        resource_id=None, date_release=None, date_expire=date_expire, validity=None, validity_unit=None,
+        warning=warning, note=None, data={}, status=status, review_status="pending")
+
+
+@pytest.mark.parametrize("record, on, words", [
+    (_record(), dt.date(2024, 3, 21), "valid until 2024-04-01"),
+    (_record(), dt.date(2024, 3, 22), "expires in 10 days"),
+    (_record(), dt.date(2024, 3, 31), "expires in 1 day"),
+    (_record(), dt.date(2024, 4, 1), "expired 2024-04-01"),
+    (_record(date_expire=None), dt.date(2024, 4, 1), "valid"),
+    (_record(status="revoked"), dt.date(2024, 3, 1), "revoked"),
+    (_record(status="revoked"), dt.date(2025, 3, 1), "revoked"),  # revoked says more than expired
+])
+def test_state_words_say_the_state_in_one_phrase(record, on, words):
+    assert certificates.state_words(record, on) == words
