@@ -24,7 +24,7 @@ from app.db import data_dir, write_transaction
 from app.errors import Forbidden, Invalid, NotFound
 from app.ids import new_id
 from app.models import Certificate, CertificateDocument
-from app.users import check_pin, require_user
+from app.users import Locked, check_pin, require_user
 
 PDF = "application/pdf"
 JPEG = "image/jpeg"
@@ -288,14 +288,18 @@ def approve_certificate(cert_id: str, user_id: str, pin: str) -> dict[str, Any]:
     """A supervisor approves a certificate's documents by re-entering their PIN (21 CFR 11.50).
 
     The record shows the printed name, the date and time, and the meaning. Raises NotFound,
-    Invalid (no documents, already approved), Forbidden (wrong PIN or role).
+    Invalid (no documents, already approved), Forbidden (wrong PIN or role, or locked out after too many
+    wrong PINs: the PIN is checked, and a wrong one counted, as at the station's sign-in).
     """
+    require_user(user_id, MANAGERS, "approve certificates")
+    try:
+        check_pin(user_id, pin or "", purpose="approve")  # commits the count of wrong PINs on its own
+    except Locked as locked:
+        raise Locked(f"{locked.message}. The certificate was not approved") from None
+    except Forbidden:
+        raise Forbidden("Wrong PIN: the certificate was not approved") from None
     with write_transaction():
         user = require_user(user_id, MANAGERS, "approve certificates")
-        try:
-            check_pin(user_id, pin or "")
-        except Forbidden:
-            raise Forbidden("Wrong PIN: the certificate was not approved") from None
         cert = _certificate(cert_id)
         if cert.review_status == "pending":
             raise Invalid(f"Certificate {cert_id} has no documents to approve")

@@ -60,6 +60,9 @@ class User(BaseModel):
     pin_hash = CharField(max_length=200, null=True)
     active = BooleanField(default=True)
     created_at = DateTimeField(default=now_utc)
+    # Wrong PINs in a row, and until when no PIN of this user is checked (app.users.check_pin).
+    failed_pins = IntegerField(default=0)
+    locked_until = DateTimeField(null=True)
 
 
 class Path(BaseModel):

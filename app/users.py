@@ -1,16 +1,20 @@
 """Users: who they are, what role they hold, the badge they scan and their PIN."""
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import hmac
+import math
 import secrets
 from dataclasses import dataclass
 
-from app import audit, db
+from app import audit, clock, db
+from app.clock import iso_utc
 from app.db import write_transaction
 from app.errors import Forbidden, Invalid, NotFound
 from app.ids import check_id
-from app.models import ROLES, User
+from app.models import ROLES, User, database
+from app.policy import get_policy
 
 # scrypt parameters: slow enough to make guessing a 4-digit PIN offline costly.
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1}
@@ -123,16 +127,86 @@ def require_user(user_id: object, roles: tuple[str, ...] = ROLES, action: str = 
     return user
 
 
-def check_pin(user_id: str, pin: str) -> UserRecord:
-    """The user if ``pin`` is theirs; raises Forbidden otherwise (same message either way)."""
+WRONG = "Wrong user or PIN"
+
+
+class Locked(Forbidden):
+    """Too many wrong PINs in a row: no PIN of this user is checked until the lock ends."""
+
+
+def _duration(seconds: float) -> str:
+    """``4 min 32 s``, ``5 min`` or ``32 s``; never ``0 s`` while any time is left."""
+    minutes, seconds = divmod(max(1, math.ceil(seconds)), 60)
+    hours, minutes = divmod(minutes, 60)
+    parts = [f"{hours} h"] * bool(hours) + [f"{minutes} min"] * bool(minutes) + [f"{seconds} s"] * bool(seconds)
+    return " ".join(parts)
+
+
+def _locked(user: User, now: dt.datetime) -> Locked | None:
+    if user.locked_until is None or user.locked_until <= now:
+        return None
+    wait = _duration((user.locked_until - now).total_seconds())
+    return Locked(f"Locked after {user.failed_pins} wrong PINs: try again in {wait}")
+
+
+def lock_of(user_id: str) -> Locked | None:
+    """The refusal a PIN of this user meets now, or None when their PINs are checked."""
     user = User.get_or_none(User.id == user_id)
-    if user is None or not user.active or not pin_matches(user.pin_hash, pin):
-        raise Forbidden("Wrong user or PIN")
+    return _locked(user, clock.now_utc()) if user else None
+
+
+def check_pin(user_id: str, pin: str, purpose: str = "sign_in") -> UserRecord:
+    """The user if ``pin`` is theirs; raises Forbidden otherwise (same message whatever was wrong).
+
+    Every place a PIN is asked goes through here, so one count of wrong PINs in a row guards them all:
+    after the plant's ``pin_attempts`` the user is locked for ``pin_lock_minutes`` (Locked, saying how
+    long), even the right PIN is refused meanwhile, and a right PIN starts the count again. Each
+    refusal is recorded (``sign_in_refused``, and ``user_locked`` when a lock starts) and committed
+    before the refusal is raised, so it must not run inside another transaction, whose rollback would
+    take the count back. ``purpose`` says in the audit trail what the PIN was for.
+    """
+    if database.obj.in_transaction():
+        raise RuntimeError("check_pin commits the wrong PINs it counts: call it outside a transaction")
+    user = User.get_or_none(User.id == user_id)
+    if user is None or not user.active:
+        raise Forbidden(WRONG)
+    matches = pin_matches(user.pin_hash, pin)  # the slow hash, before the write lock is taken
+    refusal: Forbidden | None = None
+    with write_transaction():
+        user = User.get_by_id(user_id)  # as it is now: another station may have counted meanwhile
+        now = clock.now_utc()
+        refusal = _locked(user, now)
+        if refusal is not None:
+            audit.record("sign_in_refused", user.id, details={"purpose": purpose, "locked": True,
+                                                               "lockedUntil": iso_utc(user.locked_until)})
+        elif matches:
+            if user.failed_pins or user.locked_until:
+                User.update(failed_pins=0, locked_until=None).where(User.id == user.id).execute()
+        else:
+            refusal = _count_wrong_pin(user, now, purpose)
+    if refusal is not None:
+        raise refusal
     return UserRecord.of(user)
 
 
-def record_login(user_id: str) -> None:
-    """A ``user_login`` entry: who signed in at which workstation, and when."""
+def _count_wrong_pin(user: User, now: dt.datetime, purpose: str) -> Forbidden:
+    # A lock that has run out starts a new count.
+    failures = (0 if user.locked_until else user.failed_pins) + 1
+    limit, minutes = get_policy("pin_attempts"), get_policy("pin_lock_minutes")
+    until = now + dt.timedelta(minutes=minutes) if failures >= limit else None
+    User.update(failed_pins=failures, locked_until=until).where(User.id == user.id).execute()
+    audit.record("sign_in_refused", user.id, details={"purpose": purpose, "wrongPins": failures})
+    if until is None:
+        return Forbidden(WRONG)
+    audit.record("user_locked", user.id, details={"wrongPins": failures, "minutes": minutes,
+                                                   "lockedUntil": iso_utc(until)})
+    user.failed_pins, user.locked_until = failures, until
+    return _locked(user, now) or Forbidden(WRONG)
+
+
+def record_login(user_id: str, method: str | None = None) -> None:
+    """A ``user_login`` entry: who signed in at which workstation, when, and how (``badge``, ``badge+PIN``…)."""
     with write_transaction():
         user = require_user(user_id, action="sign in")
-        audit.record("user_login", user.id, details={"name": user.name, "role": user.role})
+        details = {"name": user.name, "role": user.role} | ({"method": method} if method else {})
+        audit.record("user_login", user.id, details=details)

@@ -1,12 +1,14 @@
-"""Users: roles, unique badges, PINs kept only as salted slow hashes."""
+"""Users: roles, unique badges, PINs kept only as salted slow hashes, how they sign in, wrong PINs locking them."""
+import datetime as dt
 import re
 
 import pytest
 from peewee import IntegrityError
 
-from app import users
+from app import audit, clock, documents, policy, sign_in, users
+from app.db import write_transaction
 from app.errors import Forbidden, Invalid, NotFound
-from app.models import AuditEntry, User
+from app.models import AuditEntry, Certificate, User
 from tests.helpers.state import entries, row_counts
 
 
@@ -105,3 +107,211 @@ def test_list_users(plant):
     assert [u.id for u in users.list_users(active_only=True)] == ["admin", "op1", "sup1"]
     assert [(u.id, u.has_pin) for u in users.list_users()] == [
         ("admin", False), ("op1", True), ("op2", False), ("sup1", True)]
+
+
+# ---- signing in: badge, name and PIN (app/sign_in.py) ----------------------------------------------------------
+
+def logins() -> list[tuple[str, str]]:
+    return [(e.user_id, e.details.get("method")) for e in entries("user_login")]
+
+
+def test_a_picked_name_needs_the_pin(plant):
+    attempt = sign_in.begin(user_id="op1")
+    assert (attempt.user.id, attempt.badge, attempt.needs_pin, attempt.method) == ("op1", None, True, "name+PIN")
+    for pin in (None, ""):
+        with pytest.raises(Forbidden, match="^Type your PIN$"):
+            sign_in.complete("op1", None, pin)
+    with pytest.raises(Forbidden, match="^Wrong user or PIN$"):
+        sign_in.complete("op1", None, "9999")
+    assert logins() == []
+
+    assert sign_in.complete("op1", None, "1234") == users.get_user("op1")
+
+    assert logins() == [("op1", "name+PIN")]
+    assert User.get_by_id("op1").failed_pins == 0  # the right PIN started the count again
+
+
+def test_a_user_without_pin_signs_in_by_badge_only(plant):
+    assert [(c.user.id, c.by_name, c.note) for c in sign_in.choices()] == [
+        ("admin", False, "badge only"), ("op1", True, "PIN"), ("op2", False, "badge only"), ("sup1", True, "PIN")]
+    for attempt in (lambda: sign_in.begin(user_id="op2"), lambda: sign_in.complete("op2", None, "1234")):
+        with pytest.raises(Forbidden, match="^Otto Operator signs in with the badge only: scan your badge.$"):
+            attempt()
+    assert logins() == []
+
+    attempt = sign_in.begin(badge="B-OP2")
+    assert (attempt.user.id, attempt.needs_pin, attempt.method) == ("op2", False, "badge")
+    assert sign_in.complete("op2", "B-OP2", None).id == "op2"
+    # A badge with a PIN behind it asks for the PIN; another user's badge does not sign this one in.
+    assert sign_in.begin(badge="B-OP1").needs_pin
+    with pytest.raises(Forbidden, match="^Type your PIN$"):
+        sign_in.complete("op1", "B-OP1", None)
+    with pytest.raises(Forbidden, match="^Badge B-OP2 is not op1's$"):
+        sign_in.complete("op1", "B-OP2", None)
+    with pytest.raises(Forbidden, match="^Unknown badge: B-NONE$"):
+        sign_in.begin(badge="B-NONE")
+    assert logins() == [("op2", "badge")]
+
+
+def test_the_plant_may_require_badge_and_pin_of_everyone(plant):
+    policy.set_policy("require_badge_and_pin", True, "admin", "Customer audit: two factors at the line")
+
+    assert [(c.user.id, c.by_name, c.note) for c in sign_in.choices()] == [
+        ("admin", False, "no PIN yet"), ("op1", False, "badge and PIN"), ("op2", False, "no PIN yet"),
+        ("sup1", False, "badge and PIN")]
+    for user_id in ("op1", "op2"):
+        with pytest.raises(Forbidden, match="^This plant signs in with badge and PIN: scan your badge, then type "
+                                            "your PIN.$"):
+            sign_in.complete(user_id, None, "1234")
+    with pytest.raises(Forbidden, match="^Otto Operator: this plant signs in with badge and PIN, and you have no "
+                                        "PIN yet. Ask an administrator for a PIN.$"):
+        sign_in.begin(badge="B-OP2")
+    with pytest.raises(Forbidden, match="Ask an administrator for a PIN"):
+        sign_in.complete("op2", "B-OP2", None)
+    with pytest.raises(Forbidden, match="^Type your PIN$"):
+        sign_in.complete("op1", "B-OP1", None)
+    assert logins() == []
+
+    assert sign_in.begin(badge="B-OP1").method == "badge+PIN"
+    assert sign_in.complete("op1", "B-OP1", "1234").id == "op1"
+    assert logins() == [("op1", "badge+PIN")]
+
+
+@pytest.fixture
+def clock_at(monkeypatch):
+    """Drives app.clock: ``clock_at(seconds)`` puts "now" that many seconds after the start."""
+    start = clock.now_utc()
+
+    def move(seconds: float) -> dt.datetime:
+        moment = start + dt.timedelta(seconds=seconds)
+        monkeypatch.setattr(clock, "now_utc", lambda: moment)
+        return moment
+
+    move(0)
+    return move
+
+
+def test_five_wrong_pins_lock_the_user_for_five_minutes(plant, clock_at):
+    start = clock_at(0)
+    for count in range(1, 5):
+        with pytest.raises(Forbidden, match="^Wrong user or PIN$"):
+            sign_in.complete("op1", "B-OP1", "0000")
+        assert (User.get_by_id("op1").failed_pins, User.get_by_id("op1").locked_until) == (count, None)
+    with pytest.raises(users.Locked, match="^Locked after 5 wrong PINs: try again in 5 min$"):
+        sign_in.complete("op1", "B-OP1", "0000")
+
+    row = User.get_by_id("op1")
+    assert (row.failed_pins, row.locked_until) == (5, start + dt.timedelta(minutes=5))
+    refused = entries("sign_in_refused")
+    assert [(e.user_id, e.details) for e in refused] == [
+        ("op1", {"purpose": "sign_in", "wrongPins": n}) for n in range(1, 6)]
+    (locked,) = entries("user_locked")
+    assert (locked.user_id, locked.details) == ("op1", {"wrongPins": 5, "minutes": 5,
+                                                        "lockedUntil": clock.iso_utc(row.locked_until)})
+    assert locked.seq == refused[-1].seq + 1 and locked.workstation == "test-station"
+
+    # Locked: the right PIN too is refused, saying how long is left; the badge scan says so at once.
+    clock_at(88)
+    with pytest.raises(users.Locked, match="^Locked after 5 wrong PINs: try again in 3 min 32 s$"):
+        sign_in.complete("op1", "B-OP1", "1234")
+    clock_at(299.5)
+    with pytest.raises(users.Locked, match="^Locked after 5 wrong PINs: try again in 1 s$"):
+        sign_in.begin(badge="B-OP1")
+    assert entries("sign_in_refused")[-1].details == {"purpose": "sign_in", "locked": True,
+                                                      "lockedUntil": clock.iso_utc(row.locked_until)}
+    assert len(entries("sign_in_refused")) == 6 and logins() == []
+    assert (User.get_by_id("op1").failed_pins, len(entries("user_locked"))) == (5, 1)  # the lock is not extended
+    # A badge-only user is not held up by anyone else's lock.
+    assert sign_in.complete("op2", "B-OP2", None).id == "op2"
+
+    clock_at(300)  # the lock has run out
+    assert sign_in.complete("op1", "B-OP1", "1234").id == "op1"
+    assert (User.get_by_id("op1").failed_pins, User.get_by_id("op1").locked_until) == (0, None)
+    assert audit.verify().ok
+
+
+def test_a_right_pin_starts_the_count_again_and_an_ended_lock_too(plant, clock_at):
+    for _ in range(4):
+        with pytest.raises(Forbidden):
+            users.check_pin("op1", "0000")
+    users.check_pin("op1", "1234")
+    for _ in range(4):
+        with pytest.raises(Forbidden, match="^Wrong user or PIN$"):
+            users.check_pin("op1", "0000")
+    assert User.get_by_id("op1").failed_pins == 4
+    with pytest.raises(users.Locked):
+        users.check_pin("op1", "0000")
+    clock_at(301)
+    with pytest.raises(Forbidden, match="^Wrong user or PIN$"):  # one wrong PIN after the lock: one of five
+        users.check_pin("op1", "0000")
+    assert (User.get_by_id("op1").failed_pins, User.get_by_id("op1").locked_until) == (1, None)
+    assert [e.details["wrongPins"] for e in entries("sign_in_refused")] == [1, 2, 3, 4, 1, 2, 3, 4, 5, 1]
+
+
+def test_approval_pins_are_counted_and_locked_the_same(plant, clock_at):
+    for _ in range(4):
+        with pytest.raises(Forbidden, match="^Wrong PIN: the certificate was not approved$"):
+            documents.approve_certificate("cert_mat01", "sup1", "0000")
+    # The fifth wrong PIN at the station locks the approvals too: one count per user, wherever the PIN is asked.
+    with pytest.raises(users.Locked, match="^Locked after 5 wrong PINs: try again in 5 min$"):
+        sign_in.complete("sup1", "B-SUP1", "0000")
+    clock_at(30)
+    with pytest.raises(users.Locked, match="^Locked after 5 wrong PINs: try again in 4 min 30 s. The certificate "
+                                           "was not approved$"):
+        documents.approve_certificate("cert_mat01", "sup1", "4321")
+    assert [e.details.get("purpose") for e in entries("sign_in_refused")] == ["approve"] * 4 + ["sign_in", "approve"]
+    assert Certificate.get_by_id("cert_mat01").approved_by is None
+    assert (User.get_by_id("sup1").failed_pins, len(entries("user_locked"))) == (5, 1)
+    clock_at(300)
+    with pytest.raises(Invalid, match="^Certificate cert_mat01 has no documents to approve$"):
+        documents.approve_certificate("cert_mat01", "sup1", "4321")  # the PIN passes; the certificate's state rules
+    assert User.get_by_id("sup1").failed_pins == 0
+
+
+def test_pin_policies_change_the_count_and_the_lock(plant, clock_at):
+    policy.set_policy("pin_attempts", 3, "admin", "Stricter after the pen test")
+    policy.set_policy("pin_lock_minutes", 90, "admin", "Stricter after the pen test")
+    for _ in range(2):
+        with pytest.raises(Forbidden, match="^Wrong user or PIN$"):
+            users.check_pin("op1", "0000")
+    with pytest.raises(users.Locked, match="^Locked after 3 wrong PINs: try again in 1 h 30 min$"):
+        users.check_pin("op1", "0000")
+    assert entries("user_locked")[-1].details["minutes"] == 90
+
+
+def test_policies_are_for_administrators_with_a_reason_and_sane_values(plant):
+    before = row_counts()
+    refused = [
+        ("pin_attempts", 2, "admin", Invalid, "Policy pin_attempts must be from 3 to 20, got 2"),
+        ("pin_attempts", 21, "admin", Invalid, "Policy pin_attempts must be from 3 to 20, got 21"),
+        ("pin_lock_minutes", 0, "admin", Invalid, "Policy pin_lock_minutes must be from 1 to 1440, got 0"),
+        ("pin_attempts", True, "admin", Invalid, "Policy pin_attempts takes a int, got True"),
+        ("pin_attempts", 5.0, "admin", Invalid, "Policy pin_attempts takes a int, got 5.0"),
+        ("require_badge_and_pin", 1, "admin", Invalid, "Policy require_badge_and_pin takes a bool, got 1"),
+        ("require_badge_and_pin", True, "sup1", Forbidden, "User sup1 (supervisor) may not change policies"),
+        ("require_badge_and_pin", True, "op1", Forbidden, "User op1 (operator) may not change policies"),
+    ]
+    for key, value, user_id, error, message in refused:
+        with pytest.raises(error, match=f"^{re.escape(message)}$"):
+            policy.set_policy(key, value, user_id, "because")
+    with pytest.raises(Invalid, match="^A reason is required to change a policy$"):
+        policy.set_policy("pin_attempts", 4, "admin", "  ")
+    assert row_counts() == before
+    assert policy.get_policies() == {"require_approved": False, "require_badge_and_pin": False, "pin_attempts": 5,
+                                     "pin_lock_minutes": 5}
+
+    policy.set_policy("require_badge_and_pin", True, "admin", "Two factors at the line")
+    policy.set_policy("pin_attempts", 4, "admin", "Pen test finding 3")
+
+    assert policy.get_policies()["require_badge_and_pin"] is True and policy.get_policy("pin_attempts") == 4
+    assert [(e.user_id, e.reason, e.details) for e in entries("policy_changed")] == [
+        ("admin", "Two factors at the line", {"policy": "require_badge_and_pin", "old": False, "new": True}),
+        ("admin", "Pen test finding 3", {"policy": "pin_attempts", "old": 5, "new": 4})]
+
+
+def test_a_pin_check_refuses_to_run_inside_a_transaction(plant):
+    # Its count of wrong PINs must be committed even when the caller's work is rolled back.
+    with pytest.raises(RuntimeError, match="call it outside a transaction"):
+        with write_transaction():
+            users.check_pin("op1", "0000")
+    assert User.get_by_id("op1").failed_pins == 0
