@@ -5,9 +5,11 @@ it runs; what lands in the copy is one consistent moment of the database.
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
+import os
 import shutil
 import sqlite3
 from dataclasses import dataclass
@@ -16,7 +18,7 @@ from typing import Any
 
 from app import audit, db
 from app.documents import document_dir
-from app.errors import Invalid
+from app.errors import Forbidden, Invalid
 
 DATABASE_NAME = "certline.sqlite3"
 MANIFEST_NAME = "manifest.json"
@@ -49,7 +51,11 @@ def _sha256(path: FilePath) -> str:
 
 
 def _copy_documents(source: FilePath, target: FilePath) -> int:
-    """Copy content-addressed files that the target lacks; returns how many the target holds."""
+    """Copy content-addressed files that the target lacks; returns how many the target holds.
+
+    Each file is written whole under a temporary name and renamed, so a copy killed half-way
+    never leaves a damaged document under its real name.
+    """
     count = 0
     if source.exists():
         for file in source.rglob("*"):
@@ -57,9 +63,17 @@ def _copy_documents(source: FilePath, target: FilePath) -> int:
                 destination = target / file.relative_to(source)
                 if not destination.exists():
                     destination.parent.mkdir(parents=True, exist_ok=True)
-                    shutil.copy2(file, destination)
+                    temporary = destination.with_name(f".incoming-{destination.name}")
+                    shutil.copyfile(file, temporary)
+                    _fsync(temporary)
+                    os.replace(temporary, destination)
                 count += 1
     return count
+
+
+def _fsync(path: FilePath) -> None:
+    with open(path, "rb+") as handle:
+        os.fsync(handle.fileno())
 
 
 def backup(destination: str, url: str | None = None) -> BackupResult:
@@ -118,10 +132,15 @@ def _check(path: FilePath) -> int:
     return verified.entries
 
 
-def restore(source: str, url: str | None = None) -> BackupResult:
+def restore(source: str, url: str | None = None, force: bool = False) -> BackupResult:
     """Put a backup back after checking it; the database it replaces is kept beside it.
 
-    Stop every station using the database first. Raises Invalid when the backup fails a check.
+    All or nothing: the documents are restored first (they are content-addressed, so the old
+    database loses nothing by gaining them), then the checked copy is renamed over the database
+    in one step. Killed at any moment, the database is either the old one or the restored one,
+    each with its documents. Refused while another program has the database open (a station,
+    a server), unless ``force``. Raises Invalid when the backup fails a check, Forbidden when the
+    database is in use.
     """
     folder = FilePath(source)
     backup_file = folder / DATABASE_NAME
@@ -132,11 +151,72 @@ def restore(source: str, url: str | None = None) -> BackupResult:
     if _sha256(backup_file) != manifest.get("sha256"):
         raise Invalid(f"{backup_file} does not match its manifest: the backup was changed or damaged")
     entries = _check(backup_file)
+    _check_documents(backup_file, folder / "documents")
     target = _sqlite_path(db.resolve_url(url))
     target.parent.mkdir(parents=True, exist_ok=True)
-    if target.exists():
-        stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-        _sqlite_copy(target, target.with_name(f"{target.name}.before-restore.{stamp}"))
-    _sqlite_copy(backup_file, target)
-    documents = _copy_documents(folder / "documents", document_dir())
+    with _sole_user(target, force) as holder:
+        documents = _copy_documents(folder / "documents", document_dir())
+        incoming = target.with_name(f".{target.name}.restoring")
+        shutil.copyfile(backup_file, incoming)
+        _fsync(incoming)
+        if holder is not None:
+            stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+            kept = sqlite3.connect(target.with_name(f"{target.name}.before-restore.{stamp}"))
+            try:
+                holder.backup(kept)
+            finally:
+                kept.close()
+            # The old database's WAL must not outlive it: a WAL beside the restored file would be
+            # replayed into it. DELETE mode copies the WAL into the old file and removes it.
+            holder.execute("PRAGMA journal_mode=DELETE")
+        os.replace(incoming, target)
+        _fsync_dir(target.parent)
     return BackupResult(folder, manifest.get("schema", ""), entries, documents)
+
+
+def _check_documents(backup_file: FilePath, folder: FilePath) -> None:
+    """Every document the backup's records name is in the backup, whole (its bytes match its hash)."""
+    raw = sqlite3.connect(f"file:{backup_file}?mode=ro", uri=True)
+    try:
+        stored = raw.execute("SELECT DISTINCT storage_path, sha256 FROM certificate_document").fetchall()
+    finally:
+        raw.close()
+    for relative, digest in stored:
+        path = folder / relative
+        if not path.is_file() or _sha256(path) != digest:
+            raise Invalid(f"The backup's document {relative} is missing or damaged; nothing was restored")
+
+
+@contextlib.contextmanager
+def _sole_user(target: FilePath, force: bool):
+    """A connection holding SQLite's exclusive lock on ``target`` (None when there is no database yet).
+
+    In WAL mode the exclusive lock is refused while any other connection has the file open, so
+    a running station or server is found here rather than losing what it confirms later.
+    """
+    if not target.exists():
+        yield None
+        return
+    holder = sqlite3.connect(target, timeout=0 if not force else 30, isolation_level=None)
+    try:
+        holder.execute("PRAGMA locking_mode=EXCLUSIVE")
+        try:
+            holder.execute("BEGIN EXCLUSIVE")
+            holder.execute("ROLLBACK")  # the lock stays: exclusive locking mode keeps it until close
+        except sqlite3.OperationalError:
+            raise Forbidden(f"The database {target} is in use by a station, a server or another program: "
+                            "stop them first, then restore (or --force after stopping them)") from None
+        yield holder
+    finally:
+        holder.close()
+
+
+def _fsync_dir(folder: FilePath) -> None:
+    """Make a rename in ``folder`` durable (POSIX; Windows has no directory handles to sync)."""
+    if os.name != "posix":
+        return
+    handle = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(handle)
+    finally:
+        os.close(handle)

@@ -179,6 +179,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("dest")
     sub = command("restore", cmd_restore, "put a backup back after checking it (stop the stations first)")
     sub.add_argument("source")
+    sub.add_argument("--force", action="store_true",
+                     help="wait up to 30 s for stations being stopped to let go of the database")
     command("verify", cmd_verify, "walk the audit chain and check every attachment against it")
     return parser
 

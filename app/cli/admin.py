@@ -49,7 +49,7 @@ def cmd_backup(args, out: Output) -> None:
 
 
 def cmd_restore(args, out: Output) -> None:
-    result = backup.restore(args.source, args.db)
+    result = backup.restore(args.source, args.db, force=args.force)
     out.emit(result.to_json(), f"Restored {result.folder} into {db.describe(db.resolve_url(args.db))}: "
                                f"{result.entries} audit entries (chain verified), {result.documents} documents")
 
