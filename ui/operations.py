@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from app import attachments, certificates, db, serials, users
 from app.certificates import CertificateQuery, CertificateRecord
 from app.clock import today
-from app.scan import Classified, DatabaseLookup, classify, read_scan
+from app.scan import Classified, DatabaseLookup, classify, load_gs1, read_scan
 from app.serials import SerialDetail
 from app.users import UserRecord
 
@@ -55,6 +55,7 @@ class StationLookup(DatabaseLookup):
 def open_database(url: str) -> str:
     """Open and migrate the database in this (the worker's) thread; the URL fit to show."""
     db.open_database(url)
+    load_gs1()  # here, off the GUI thread, rather than on the first GS1 label scanned
     return db.describe(url)
 
 
