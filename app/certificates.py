@@ -231,29 +231,6 @@ def resolve_certificate(code: str) -> CertificateRecord:
     return get_certificate(matches[0])
 
 
-AMBIGUOUS_LISTED = 5  # certificates named in the refusal of a number several share
-
-
-def resolve_certificate(code: str) -> CertificateRecord:
-    """The certificate whose id, or else whose issuer number, is ``code``: what a person scans or types.
-
-    The one place the station's scans, the office views and certline-cli turn a code into a
-    certificate. An id wins over another certificate's number. Raises NotFound
-    (``Certificate not found: {code}``), or Invalid when several certificates share the number.
-    """
-    cert = Certificate.get_or_none(Certificate.id == code)
-    if cert is not None:
-        return CertificateRecord.of(cert)
-    matches = [c.id for c in Certificate.select(Certificate.id).where(Certificate.number == code)
-               .order_by(Certificate.id).limit(AMBIGUOUS_LISTED + 1)]
-    if not matches:
-        raise NotFound(f"Certificate not found: {code}")
-    if len(matches) > 1:
-        named = ", ".join(matches[:AMBIGUOUS_LISTED]) + (", …" if len(matches) > AMBIGUOUS_LISTED else "")
-        raise Invalid(f"Number {code} belongs to several certificates ({named}); use the certificate's id")
-    return get_certificate(matches[0])
-
-
 def find_by_code(code: str) -> CertificateRecord | None:
     """``resolve_certificate``, or None when ``code`` names no certificate or several."""
     try:
