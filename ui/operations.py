@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from app import attachments, certificates, db, serials, users
+from app import attachments, certificates, db, policy, serials, sign_in
 from app.certificates import CertificateQuery, CertificateRecord
 from app.clock import today
 from app.scan import Classified, DatabaseLookup, classify, load_gs1, read_scan
@@ -40,10 +40,13 @@ class AttachOutcome:
     serial: SerialDetail
 
 
-def certificate_view(record: CertificateRecord, on: dt.date | None = None) -> CertificateView:
+def certificate_view(record: CertificateRecord, on: dt.date | None = None,
+                     require_approved: bool | None = None) -> CertificateView:
+    """``require_approved`` left out: the plant's policy, as the attach itself will read it."""
     on = on or today()
     days_left = (record.date_expire - on).days if record.date_expire else None
-    return CertificateView(record, record.expiry_state(on), days_left, certificates.refusal_to_attach(record, on))
+    return CertificateView(record, record.expiry_state(on), days_left,
+                           certificates.refusal_to_attach(record, on, require_approved))
 
 
 class StationLookup(DatabaseLookup):
@@ -78,20 +81,24 @@ def attach(serial_id: str, cert_id: str, user_id: str) -> AttachOutcome:
     return AttachOutcome(result, certificates.get_certificate(cert_id), serials.get_serial(serial_id))
 
 
-def sign_in_users() -> list[UserRecord]:
-    return users.list_users(active_only=True)
+def sign_in_users() -> tuple[list[sign_in.Choice], bool]:
+    """The names to pick from, and whether the plant signs in with badge and PIN only."""
+    return sign_in.choices(), sign_in.badge_and_pin_required()
 
 
-def record_login(user_id: str) -> None:
-    users.record_login(user_id)
+def begin_sign_in(badge: str | None, user_id: str | None) -> sign_in.Attempt:
+    return sign_in.begin(badge=badge, user_id=user_id)
 
 
-def check_pin(user_id: str, pin: str) -> UserRecord:
-    return users.check_pin(user_id, pin)
+def sign_in_user(user_id: str, badge: str | None, pin: str | None) -> UserRecord:
+    """Checks the rule and the PIN again and records the ``user_login``."""
+    return sign_in.complete(user_id, badge, pin)
 
 
 def find_certificates(text: str) -> list[CertificateView]:
     """The picker's rows: id, name or number contains ``text``; at most PICKER_LIMIT, by id."""
     query = CertificateQuery(text=text.strip() or None)
     on = today()
-    return [certificate_view(r, on) for r in certificates.list_certificates(query, limit=PICKER_LIMIT, on=on)]
+    approved_only = policy.get_policy("require_approved")  # once for the list, not once a row
+    return [certificate_view(r, on, approved_only)
+            for r in certificates.list_certificates(query, limit=PICKER_LIMIT, on=on)]

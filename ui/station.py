@@ -8,10 +8,11 @@ database worker is still writing the previous attach. Every database call goes t
 from __future__ import annotations
 
 import logging
+import time
 from functools import partial
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QCloseEvent, QKeySequence, QResizeEvent, QShortcut
 from PySide6.QtWidgets import (
     QTabWidget,
     QApplication,
@@ -20,7 +21,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QPushButton,
-    QSizePolicy,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -28,17 +28,18 @@ from PySide6.QtWidgets import (
 
 from app.scan import Classified
 from app.serials import SerialDetail
+from app.sign_in import Attempt, Choice
 from app.users import UserRecord
 from ui import office, resources
 from ui.card import SerialCard
 from ui.operations import AttachOutcome, CertificateView
+from ui.pin_pad import PinPage
 from ui.settings import StationSettings
 from ui.sound import Sounds
 from ui.widgets import (
     CertificatePanel,
     CertificatePicker,
     History,
-    PinField,
     ResultBanner,
     ScanField,
     UserPicker,
@@ -47,7 +48,17 @@ from ui.widgets import (
 from ui.worker import DatabaseWorker, Failure
 
 log = logging.getLogger(__name__)
+# From this window size on, type and boxes grow (resources/station_large.qss, the strip's scale).
+LARGE_SCREEN = (1600, 1000)
+LARGE_SCALE = 1.4
+LOWER_HEIGHT = {False: 236, True: 320}  # the certificate panel, picker and history under the card
+PANEL_WIDTH = {False: 380, True: 540}
 PIN_SECONDS = 60
+PICK_HINT = "No badge at hand? Pick your name (type to filter, ↑ ↓ and Enter, or tap it), then type your PIN."
+BADGE_AND_PIN_HINT = "This plant signs in with badge and PIN: scan your badge, then type your PIN."
+# What the card says when a scan took the serial away: a part must never keep the previous part's serial.
+NOT_UNDERSTOOD = "No serial loaded: the last scan was not understood. Scan the part again."
+NOT_LOOKED_UP = "No serial loaded: the last scan could not be looked up. Scan the part again."
 FILTER_DELAY_MS = 250  # typing pauses longer than a scanner's; the list filters after a pause
 ACTIVITY_EVENTS = frozenset({QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.TouchBegin,
                              QEvent.Type.Wheel})
@@ -80,7 +91,10 @@ class StationWindow(QMainWindow):
         self.serial: SerialDetail | None = None
         self.certificate: CertificateView | None = None
         self._pin_user: UserRecord | None = None
+        self._pin_badge: str | None = None  # the badge that started the sign-in waiting for a PIN; None: a name
         self._attaching = False
+        self._reads_pending = 0  # scans sent to the worker and not yet answered
+        self._attach_waiting = False  # Enter came while a scan was still being read
         self._checking_pin = False
         self._listed_filter: str | None = None
         self._navigated = False  # the arrows moved in a list since the last character typed
@@ -120,9 +134,10 @@ class StationWindow(QMainWindow):
         top.setFixedHeight(54)
         bar = QHBoxLayout(top)
         bar.setContentsMargins(16, 6, 10, 6)
-        title = QLabel("Certline · Station", objectName="appTitle")
-        self.database_label = QLabel("", objectName="databaseLabel")
-        self.database_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        title = QLabel("Certline", objectName="appTitle")
+        # The name people know this workstation by; the database it works on is in the tool tip.
+        self.station_label = QLabel(self.settings.station_name, objectName="stationName")
+        self.station_label.setToolTip("Database: opening…")
         self.busy_label = QLabel("", objectName="busyLabel")
         self.user_label = QLabel("Not signed in", objectName="userLabel")
         self.sign_out_button = QPushButton("Sign out", objectName="signOutButton")
@@ -130,7 +145,8 @@ class StationWindow(QMainWindow):
         self.sign_out_button.clicked.connect(self._on_sign_out_button_clicked)
         bar.addWidget(title)
         bar.addSpacing(16)
-        bar.addWidget(self.database_label, 1)
+        bar.addWidget(self.station_label)
+        bar.addStretch(1)
         bar.addWidget(self.busy_label)
         bar.addSpacing(16)
         bar.addWidget(self.user_label)
@@ -167,39 +183,20 @@ class StationWindow(QMainWindow):
         signin = QFrame(objectName="signInPage")
         column = QVBoxLayout(signin)
         column.setContentsMargins(24, 16, 24, 16)
-        self.signin_hint = QLabel("No badge at hand? Pick your name: type to filter, ↑ ↓ and Enter, or tap it.",
-                                  objectName="smallPrompt", wordWrap=True)
+        self.signin_hint = QLabel(PICK_HINT, objectName="smallPrompt", wordWrap=True)
         column.addWidget(self.signin_hint)
         self.user_picker = UserPicker()
         self.user_picker.picked.connect(self._on_user_picker_picked)
         column.addWidget(self.user_picker, 1)
         self.pages.addWidget(signin)
 
-        # A PIN for the user who scanned or picked.
-        pin = QFrame(objectName="pinPage")
-        column = QVBoxLayout(pin)
-        column.setContentsMargins(24, 24, 24, 24)
-        self.pin_prompt = QLabel("", objectName="bigPrompt", wordWrap=True)
-        column.addWidget(self.pin_prompt)
-        column.addWidget(QLabel("Type your PIN and press Enter. Esc goes back.", objectName="smallPrompt"))
-        self.pin_field = PinField()
-        self.pin_field.returnPressed.connect(self._on_pin_field_return_pressed)
-        self.pin_field.cancelled.connect(self._on_pin_cancelled)
+        # A PIN for the user who scanned or picked, with a keypad for touch stations; the banner names them.
+        self.pin_page = PinPage("Sign in")
+        self.pin_field = self.pin_page.field
+        self.pin_page.submitted.connect(self._on_pin_field_return_pressed)
+        self.pin_page.cancelled.connect(self._on_pin_cancelled)
         self.pin_field.diverted.connect(self._on_pin_field_diverted)
-        column.addWidget(self.pin_field)
-        buttons = QHBoxLayout()
-        ok = QPushButton("Sign in")
-        cancel = QPushButton("Back")
-        for button in (ok, cancel):
-            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-            button.setMinimumWidth(200)
-            buttons.addWidget(button)
-        buttons.addStretch(1)
-        ok.clicked.connect(self._on_pin_field_return_pressed)
-        cancel.clicked.connect(self._on_pin_cancelled)
-        column.addLayout(buttons)
-        column.addStretch(1)
-        self.pages.addWidget(pin)
+        self.pages.addWidget(self.pin_page)
 
         # Signed in: the serial's card across the width; below, the certificate, its picker, the history.
         work = QWidget()
@@ -208,17 +205,14 @@ class StationWindow(QMainWindow):
         rows.setSpacing(10)
         self.card = SerialCard()
         self.card.painted.connect(self.card_painted)
-        rows.addWidget(self.card, 3)
-        lower = QWidget()
-        lower.setMinimumHeight(228)
-        lower.setMaximumHeight(250)
-        below = QHBoxLayout(lower)
+        rows.addWidget(self.card, 1)
+        # A fixed height below the card: nothing chosen, shown or refused there moves the card.
+        self.lower = QWidget(objectName="lowerRow")
+        below = QHBoxLayout(self.lower)
         below.setContentsMargins(0, 0, 0, 0)
         below.setSpacing(12)
-        rows.addWidget(lower, 1)
+        rows.addWidget(self.lower)
         self.cert_panel = CertificatePanel()
-        self.cert_panel.setMinimumWidth(340)
-        self.cert_panel.setMaximumWidth(440)
         self.cert_panel.attach_button.clicked.connect(self._on_attach_button_clicked)
         below.addWidget(self.cert_panel, 4)
         column = QVBoxLayout()
@@ -237,8 +231,25 @@ class StationWindow(QMainWindow):
         below.addLayout(column, 3)
         self.pages.addWidget(work)
         self._page_index = {"signin": 0, "pin": 1, "work": 2}
+        self._large: bool | None = None
+        self._fit_to_screen()
 
         QShortcut(QKeySequence(Qt.Key.Key_F12), self, activated=self._on_sign_out_button_clicked)
+
+    def _fit_to_screen(self) -> None:
+        """Larger type and boxes on a large screen, so the card fills it instead of floating in it."""
+        large = self.width() >= LARGE_SCREEN[0] and self.height() >= LARGE_SCREEN[1]
+        if large == self._large:
+            return
+        self._large = large
+        self.setStyleSheet(resources.stylesheet("station") + (resources.stylesheet("station_large") if large else ""))
+        self.card.set_scale(LARGE_SCALE if large else 1.0)
+        self.lower.setFixedHeight(LOWER_HEIGHT[large])
+        self.cert_panel.setFixedWidth(PANEL_WIDTH[large])
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        self._fit_to_screen()
+        super().resizeEvent(event)
 
     # ---- state shown ------------------------------------------------------------------------------------------
 
@@ -251,8 +262,7 @@ class StationWindow(QMainWindow):
         self.pages.setCurrentIndex(self._page_index[name])
         self.sign_out_button.setVisible(self.user is not None)
         if name == "pin":
-            self.pin_field.clear()
-            self.pin_field.setFocus()
+            self.pin_page.start(self._pin_user.name if self._pin_user else "")
         else:
             self.scan_field.setFocus()
         self._refresh()
@@ -266,7 +276,7 @@ class StationWindow(QMainWindow):
 
     def _prompt(self) -> str:
         if self._pin_user is not None and self.page == "pin":
-            return f"PIN for {self._pin_user.name}"
+            return "Type your PIN, then OK or Enter. Esc goes back."  # the page below names the user
         if self.user is None:
             return "Scan your badge to sign in"
         if self.serial is None:
@@ -293,6 +303,15 @@ class StationWindow(QMainWindow):
     # ---- scanning ---------------------------------------------------------------------------------------------
 
     @Slot(str)
+    def scan(self, raw: str) -> None:
+        """A whole code from another reader (a serial-port scanner): read exactly as a keyboard scan."""
+        if self.page == "pin":
+            self._on_pin_cancelled()  # as a scanned key does at the PIN prompt
+        self._navigated = False  # a code that arrived whole is a scan, never a pick from the list
+        self.scan_field.terminated_at = time.perf_counter()
+        self._on_scan_field_scanned(raw)
+
+    @Slot(str)
     def _on_scan_field_scanned(self, raw: str) -> None:
         if self._navigated:
             # Typed to filter, moved with the arrows, Enter: that is a pick from the list, not a scan.
@@ -304,19 +323,22 @@ class StationWindow(QMainWindow):
         stamp = self.scan_field.terminated_at
         self._filter_timer.stop()
         self._reset_filters()
+        self._reads_pending += 1
         self.database.submit("read", raw, self.settings.gs1_separator,
-                             on_done=partial(self._on_scan_read, stamp), on_failed=self._on_failure)
+                             on_done=partial(self._on_scan_read, stamp), on_failed=self._on_scan_failed)
 
     def _on_scan_read(self, stamp: float, classified: Classified) -> None:
+        self._reads_pending -= 1
         kind = classified.kind
-        if kind == "refused":
-            self._result("refused", classified.message or "Cannot read this code", "refused")
-            self.refused.emit(classified.message or "")
-        elif kind == "unknown":
-            self._result("refused", classified.message or "Unknown code", "refused")
-            self.unknown_code.emit(classified.message or "")
+        if kind in ("refused", "unknown"):
+            # Whatever was scanned, it was not the loaded part's serial: the next Enter must not
+            # attach to the part scanned before it.
+            self._unload(NOT_UNDERSTOOD)
+            self._result("refused", classified.message or ("Cannot read this code" if kind == "refused"
+                                                           else "Unknown code"), "refused")
+            (self.refused if kind == "refused" else self.unknown_code).emit(classified.message or "")
         elif kind == "badge":
-            self._begin_sign_in(classified.record)
+            self._begin_sign_in(classified.record, by_badge=True)
         elif self.user is None:
             self._result("refused", f"Sign in first: scan your badge (that was {kind} {classified.scan.code})",
                          "refused")
@@ -326,6 +348,23 @@ class StationWindow(QMainWindow):
             self._choose_certificate(classified.record, scanned=True)
         self._keep_focus()
         self.scan_handled.emit(kind)
+        self._after_read()
+
+    def _on_scan_failed(self, failure: Failure) -> None:
+        """The scan could not be looked up (the database failed): nobody knows what it was, so unload."""
+        self._reads_pending -= 1
+        self._unload(NOT_LOOKED_UP)
+        self._on_failure(failure)
+        self.scan_handled.emit("failed")
+        self._after_read()
+
+    def _after_read(self) -> None:
+        """An Enter that came while scans were still being read attaches now, to what they loaded (if anything)."""
+        if self._reads_pending == 0 and self._attach_waiting:
+            self._attach_waiting = False
+            if self.serial is None:
+                return  # the banner keeps what the scan said; the prompt asks for a serial
+            self._attach()
 
     def _load_serial(self, serial: SerialDetail, stamp: float | None = None) -> None:
         self.serial = serial
@@ -350,8 +389,8 @@ class StationWindow(QMainWindow):
         if view.expiry == "expiring":
             self.banner.show_result("warning", f"{view.id} is inside its warning window: expires in "
                                                f"{view.days_left} day{'s' if view.days_left != 1 else ''}")
-        if scanned and self.settings.attach_on_certificate_scan and self.serial is not None:
-            self._attach()
+        if scanned and self.settings.attach_on_certificate_scan:
+            self._attach()  # without a serial it asks for one
 
     @Slot()
     def _on_scan_field_confirmed(self) -> None:
@@ -359,7 +398,7 @@ class StationWindow(QMainWindow):
         if self.page == "signin":
             user = self.user_picker.chosen()
             if user is not None:
-                self._begin_sign_in(user)  # type: ignore[arg-type]
+                self._begin_sign_in(user, by_badge=False)  # type: ignore[arg-type]
             return
         view = self.picker.chosen()
         if view is not None:
@@ -372,18 +411,24 @@ class StationWindow(QMainWindow):
         self._navigated = True
         (self.user_picker if self.page == "signin" else self.picker).move(delta)
 
-    def _clear_work(self) -> None:
-        """No serial loaded, no certificate chosen, and the screen showing neither."""
+    def _clear_work(self, why: str | None = None) -> None:
+        """No serial loaded, no certificate chosen, and the screen showing neither (the card saying ``why``)."""
         self.serial = None
         self.certificate = None
-        self.card.set_serial(None)
+        self.card.set_serial(None, empty=why)
         self.cert_panel.set_certificate(None)
+
+    def _unload(self, why: str) -> None:
+        """Fail safe: after a scan that may have been meant for another part, nothing stays loaded."""
+        self._clear_work(why)
+        self._refresh()
 
     @Slot()
     def _on_scan_field_escaped(self) -> None:
-        """Esc clears everything: serial, certificate, filter and list choice."""
+        """Esc clears everything: serial, certificate, filter, list choice and an Enter still waiting."""
         self._filter_timer.stop()
         self._navigated = False
+        self._attach_waiting = False
         self._clear_work()
         self.picker.unselect()
         self.user_picker.unselect()
@@ -422,7 +467,7 @@ class StationWindow(QMainWindow):
 
     @Slot(object)
     def _on_user_picker_picked(self, user: UserRecord) -> None:
-        self._begin_sign_in(user)
+        self._begin_sign_in(user, by_badge=False)
         self._keep_focus()
 
     @Slot(object)
@@ -440,6 +485,10 @@ class StationWindow(QMainWindow):
     def _attach(self) -> None:
         if self._attaching or self.user is None:
             return  # one attach at a time: a second Enter while writing does nothing
+        if self._reads_pending:
+            # A scan typed before this Enter may unload the serial or change the certificate: wait for it.
+            self._attach_waiting = True
+            return
         if self.serial is None:
             self.banner.show_result("info", "Scan a serial first")
             return
@@ -484,19 +533,24 @@ class StationWindow(QMainWindow):
 
     # ---- signing in and out -----------------------------------------------------------------------------------
 
-    def _begin_sign_in(self, user: UserRecord) -> None:
+    def _begin_sign_in(self, user: UserRecord, by_badge: bool) -> None:
+        """Whether a PIN follows, or a refusal (a name that must scan, a lock), is the app's to say (app/sign_in.py)."""
         if self.user is not None and self.user.id == user.id:
             self.banner.show_result("info", f"Already signed in as {user.name}")
             return
-        if user.has_pin:
-            self._pin_user = user
-            self.pin_prompt.setText(f"{user.name}: your PIN")
-            self._show_page("pin")
-            self.banner.clear_result()
-            self._pin_timer.start()
-            self.pin_requested.emit(user.id)
+        self.database.submit("begin_sign_in", user.badge if by_badge else None, None if by_badge else user.id,
+                             on_done=self._on_sign_in_begun, on_failed=self._on_failure)
+
+    def _on_sign_in_begun(self, attempt: Attempt) -> None:
+        if not attempt.needs_pin:
+            self.database.submit("sign_in", attempt.user.id, attempt.badge, None, on_done=self._complete_sign_in,
+                                 on_failed=self._on_failure)
             return
-        self._complete_sign_in(user)
+        self._pin_user, self._pin_badge = attempt.user, attempt.badge
+        self._show_page("pin")
+        self.banner.clear_result()
+        self._pin_timer.start()
+        self.pin_requested.emit(attempt.user.id)
 
     @Slot()
     def _on_pin_field_return_pressed(self) -> None:
@@ -506,7 +560,7 @@ class StationWindow(QMainWindow):
         self.pin_field.clear()
         self._checking_pin = True
         self._pin_timer.start()
-        self.database.submit("check_pin", self._pin_user.id, pin, on_done=self._on_pin_checked,
+        self.database.submit("sign_in", self._pin_user.id, self._pin_badge, pin, on_done=self._on_pin_checked,
                              on_failed=self._on_pin_failed)
 
     def _on_pin_checked(self, user: UserRecord) -> None:
@@ -516,6 +570,7 @@ class StationWindow(QMainWindow):
 
     def _on_pin_failed(self, failure: Failure) -> None:
         self._checking_pin = False
+        self.pin_page.show_refusal(failure.message)
         self._result("refused", failure.message, "refused")
         self._keep_focus()
 
@@ -535,14 +590,15 @@ class StationWindow(QMainWindow):
         switched = self.user is not None
         self._pin_user = None
         self.user = user
-        self.certificate = None
-        self.cert_panel.set_certificate(None)
+        # A new session: nothing of the last user's part, choice or results carries over to this one.
+        self._attach_waiting = False
+        self._clear_work()
+        self.history.clear()
         self._listed_filter = None
         self._list_certificates("")
         self._show_page("work")
         self._restart_idle_timer()
         self._result("info", f"{'Switched to' if switched else 'Signed in:'} {user.name}")
-        self.database.submit("login", user.id, on_failed=self._on_failure)
         self._show_office_views(user)
         self.signed_in.emit(user.id)
 
@@ -556,6 +612,7 @@ class StationWindow(QMainWindow):
         name = self.user.name if self.user else ""
         self.user = None
         self._pin_user = None
+        self._attach_waiting = False
         self._clear_work()
         self.picker.clear()
         self._listed_filter = None
@@ -563,7 +620,10 @@ class StationWindow(QMainWindow):
         self.scan_field.clear()
         self._show_office_views(None)
         self._show_page("signin")
+        # Users and the sign-in policy may have changed meanwhile (the administrator's Settings tab).
+        self.database.submit("users", on_done=self._on_users_loaded, on_failed=self._on_failure)
         self._result("info", f"{why}: {name}" if name else why)
+        self.history.clear()  # the session is over: the next person at the station does not see its work
         self.signed_out.emit(why)
 
     def _show_office_views(self, user: UserRecord | None) -> None:
@@ -602,19 +662,21 @@ class StationWindow(QMainWindow):
     # ---- the database worker ----------------------------------------------------------------------------------
 
     def _on_database_opened(self, description: str) -> None:
-        self.database_label.setText(description)
+        self.station_label.setToolTip(f"Database: {description}")
         self.database_opened.emit(description)
 
     def _on_database_failed(self, failure: Failure) -> None:
-        self.database_label.setText("no database")
+        self.station_label.setToolTip("No database")
         self._result("refused", failure.message, "refused")
 
-    def _on_users_loaded(self, users: list[UserRecord]) -> None:
-        self.user_picker.set_users(users)
-        if not users:
+    def _on_users_loaded(self, loaded: tuple[list[Choice], bool]) -> None:
+        choices, badge_and_pin = loaded
+        self.user_picker.set_users(choices)
+        self.signin_hint.setText(BADGE_AND_PIN_HINT if badge_and_pin else PICK_HINT)
+        if not choices:
             self.signin_hint.setText("No users in this database yet: an administrator adds them "
                                      "(certline-cli init / demo).")
-        self.users_loaded.emit(len(users))
+        self.users_loaded.emit(len(choices))
 
     def _on_failure(self, failure: Failure) -> None:
         self._result("refused", failure.message, "refused")

@@ -17,12 +17,15 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QPushButton,
     QSizePolicy,
+    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
 
+from app.certificates import state_words
+from app.clock import today
 from app.scan import GS_SYMBOL
-from app.users import UserRecord
+from app.sign_in import Choice
 from ui.operations import CertificateView
 
 ENTER_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
@@ -144,34 +147,6 @@ class PinField(QLineEdit):
         super().keyPressEvent(event)
 
 
-class ElidedLabel(QLabel):
-    """One line that ends in "…" when the window is too narrow for it, instead of wrapping."""
-
-    def __init__(self, text: str = "", parent: QWidget | None = None, **kwargs):
-        super().__init__(parent, **kwargs)
-        self._full = text
-        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self.setText(text)
-
-    def setText(self, text: str) -> None:  # type: ignore[override]
-        self._full = text
-        self._elide()
-
-    def full_text(self) -> str:
-        return self._full
-
-    def _elide(self) -> None:
-        width = self.contentsRect().width()
-        shown = self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideRight, width) if width > 20 else \
-            self._full
-        super().setText(shown)
-        self.setToolTip(self._full if shown != self._full else "")
-
-    def resizeEvent(self, event) -> None:
-        super().resizeEvent(event)
-        self._elide()
-
-
 class ResultBanner(QLabel):
     """What just happened, large and in colour; back to the prompt after a few seconds."""
 
@@ -243,61 +218,84 @@ def _html(text: str) -> str:
 
 
 def expiry_text(view: CertificateView) -> str:
-    expire = view.record.date_expire
-    if expire is None:
-        return "does not expire"
+    """The certificate's state in the words every screen uses (app.certificates.state_words)."""
+    return state_words(view.record, today())
+
+
+def refused_because(view: CertificateView) -> str:
+    """The reason of a refused certificate in a few words for a list row; ``view.refusal`` says it in full."""
+    record = view.record
+    if record.status == "revoked":
+        return "REVOKED"
     if view.expiry == "expired":
-        return f"EXPIRED {expire.isoformat()}"
-    if view.expiry == "expiring":
-        days = view.days_left or 0
-        return f"expires in {days} day{'s' if days != 1 else ''} ({expire.isoformat()})"
-    return f"expires {expire.isoformat()}"
+        return expiry_text(view)
+    return f"NOT APPROVED ({record.review_status})"
 
 
 class CertificatePanel(QFrame):
-    """The chosen certificate with kind, number, expiry and status, and the Attach button."""
+    """The chosen certificate with kind, number and its state in words, and the Attach button.
+
+    Its parts keep their place and size whichever certificate is shown, or none: choosing one
+    never moves the serial's card above it.
+    """
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("certPanel")
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(16, 8, 16, 10)
+        layout.setContentsMargins(14, 8, 14, 10)
         layout.setSpacing(6)
-        self.placeholder = QLabel("Scan or pick a certificate", objectName="certPlaceholder")
-        self.placeholder.setWordWrap(True)
-        self.id_label = QLabel(objectName="certId")
-        self.name_label = ElidedLabel(objectName="certName")
+        self.top = QStackedWidget(objectName="certTop")
+        self.placeholder = QLabel("Scan or pick a certificate", objectName="certPlaceholder", wordWrap=True)
+        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        details = QWidget(objectName="certDetails")
+        column = QVBoxLayout(details)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(2)
+        self.id_label = QLabel(objectName="certId", wordWrap=True)
+        self.name_label = QLabel(objectName="certName", wordWrap=True)
         self.facts = QLabel(objectName="certFacts", wordWrap=True)
-        self.warning = QLabel(objectName="certWarning", wordWrap=True)
-        self.refusal = QLabel(objectName="certRefusal", wordWrap=True)
-        for widget in (self.placeholder, self.id_label, self.name_label, self.facts, self.warning, self.refusal):
-            layout.addWidget(widget)
+        self.state_label = QLabel(objectName="certState", wordWrap=True)
+        for label in (self.id_label, self.name_label, self.facts, self.state_label):
+            label.setTextFormat(Qt.TextFormat.PlainText)
+            column.addWidget(label)
+        column.addStretch(1)
+        self.top.addWidget(self.placeholder)
+        self.top.addWidget(details)
+        layout.addWidget(self.top, 1)
+        # The Attach button, or in its place why this certificate cannot be attached.
+        self.bottom = QStackedWidget(objectName="certBottom")
         self.attach_button = QPushButton("ATTACH   ⏎", objectName="attachButton")
         self.attach_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.attach_button.setEnabled(False)
-        layout.addWidget(self.attach_button)
+        self.refusal = QLabel(objectName="certRefusal", wordWrap=True)
+        self.refusal.setTextFormat(Qt.TextFormat.PlainText)
+        self.bottom.addWidget(self.attach_button)
+        self.bottom.addWidget(self.refusal)
+        layout.addWidget(self.bottom)
         self.view: CertificateView | None = None
         self.set_certificate(None)
 
     def set_certificate(self, view: CertificateView | None) -> None:
         self.view = view
-        self.placeholder.setVisible(view is None)
-        for widget in (self.id_label, self.name_label, self.facts):
-            widget.setVisible(view is not None)
-        self.warning.setVisible(bool(view and not view.refusal and view.expiry == "expiring"))
-        self.refusal.setVisible(bool(view and view.refusal))
-        # A certificate that cannot be attached shows why where the button would be.
-        self.attach_button.setVisible(not (view and view.refusal))
+        self.top.setCurrentIndex(0 if view is None else 1)
+        self.bottom.setCurrentIndex(1 if view and view.refusal else 0)
         if view is None:
+            self.refusal.clear()
             return
         record = view.record
         self.id_label.setText(record.id)
         self.name_label.setText(record.name)
-        line1 = [record.kind, f"No. {record.number}" if record.number else "no number"]
-        line1 += [f"EN 10204 {record.en10204_type}"] if record.en10204_type else []
-        line2 = [expiry_text(view), record.status.upper() if record.status != "active" else "active"]
-        self.facts.setText(" · ".join(line1) + "\n" + " · ".join(line2))
-        self.warning.setText(f"⚠ Inside its warning window: {expiry_text(view)}")
+        facts = [record.kind, f"No. {record.number}" if record.number else "no number"]
+        facts += [f"EN 10204 {record.en10204_type}"] if record.en10204_type else []
+        self.facts.setText(" · ".join(facts))
+        words = expiry_text(view)
+        state = "revoked" if record.status == "revoked" else view.expiry
+        self.state_label.setText(("⚠ " if state == "expiring" else "✖ " if state in ("expired", "revoked") else "")
+                                 + words)
+        if self.state_label.property("state") != state:
+            self.state_label.setProperty("state", state)
+            restyle(self.state_label)
         self.refusal.setText(f"✖ {view.refusal}" if view.refusal else "")
 
     def set_armed(self, armed: bool, enabled: bool, busy: bool) -> None:
@@ -354,8 +352,9 @@ class PickList(QListWidget):
 
 
 class CertificatePicker(PickList):
-    """Certificates filtered by what is typed: id, name, number; kind and expiry. Revoked and expired are
-    listed greyed and cannot be chosen; one inside its warning window is marked."""
+    """Certificates filtered by what is typed: id, name, number; kind and expiry. Those the attach would
+    refuse (revoked, expired, not approved where the plant asks for approval) are listed greyed with
+    the reason and cannot be chosen; one inside its warning window is marked."""
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__("picker", parent)
@@ -366,8 +365,8 @@ class CertificatePicker(PickList):
             record = view.record
             number = f" · No. {record.number}" if record.number else ""
             line2 = f"{expiry_text(view)} · {record.kind}{number}"
-            if record.status == "revoked":
-                line2 = f"REVOKED · {record.kind}{number}"
+            if view.refusal:
+                line2 = f"✖ {refused_because(view)} · {record.kind}{number}"
             item = QListWidgetItem(f"{record.id} — {record.name}\n{line2}")
             item.setData(Qt.ItemDataRole.UserRole, view)
             if view.refusal:
@@ -381,22 +380,28 @@ class CertificatePicker(PickList):
 
 
 class UserPicker(PickList):
+    """The names to pick from, each saying how that person signs in ("PIN", "badge only"). A pick of
+    someone who must scan is still a pick: the app's answer tells them to scan their badge."""
+
     def __init__(self, parent: QWidget | None = None):
         super().__init__("users", parent)
-        self.users: list[UserRecord] = []
+        self.choices: list[Choice] = []
 
-    def set_users(self, users: list[UserRecord], text: str = "") -> None:
-        self.users = users
+    def set_users(self, choices: list[Choice], text: str = "") -> None:
+        self.choices = choices
         self.filter(text)
 
     def filter(self, text: str) -> None:
         self.clear()
         needle = text.strip().lower()
-        for user in self.users:
+        for choice in self.choices:
+            user = choice.user
             if needle and needle not in user.name.lower() and needle not in user.id.lower():
                 continue
-            item = QListWidgetItem(f"{user.name}   ({user.role}{', PIN' if user.has_pin else ''})")
+            item = QListWidgetItem(f"{user.name}   ({user.role}, {choice.note})")
             item.setData(Qt.ItemDataRole.UserRole, user)
+            if not choice.by_name:
+                item.setForeground(QBrush(QColor("#5b6b79")))
             self.addItem(item)
 
 

@@ -25,8 +25,8 @@ OPERATIONS: dict[str, Callable[..., Any]] = {
     "load_serial": operations.load_serial,
     "attach": operations.attach,
     "users": operations.sign_in_users,
-    "check_pin": operations.check_pin,
-    "login": operations.record_login,
+    "begin_sign_in": operations.begin_sign_in,
+    "sign_in": operations.sign_in_user,
     "certificates": operations.find_certificates,
 }
 

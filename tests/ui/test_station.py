@@ -180,7 +180,9 @@ def test_a_badge_without_pin_signs_in_at_once_and_another_badge_switches(operato
     assert window.user.id == "op2"
     operator.scan("SN-00001", window.serial_loaded)
     operator.sign_in("B-SUP1", pin="4321")
-    assert window.user.id == "sup1" and window.serial.id == "SN-00001"
+    # The new user starts clean: the part in front of them is scanned again.
+    assert window.user.id == "sup1" and window.serial is None
+    operator.scan("SN-00001", window.serial_loaded)
     operator.scan("cert_mat01", window.certificate_chosen)
     operator.enter(window.attached)
     assert attachments() == [("SN-00001", "cert_mat01", "step_001", "sup1")]
@@ -222,11 +224,13 @@ def test_pick_a_name_with_the_keyboard(operator, qtbot):
     window = operator.window
     assert [window.user_picker.item(i).text().split("   ")[0] for i in range(4)] == [
         "Ada Admin", "Olga Operator", "Otto Operator", "Sam Supervisor"]
-    for _ in range(3):
+    for _ in range(2):
         operator.key(Qt.Key.Key_Down)
+    operator.enter(window.pin_requested)  # a picked name is followed by the PIN (tests/ui/test_sign_in.py)
     with qtbot.waitSignal(window.signed_in, timeout=TIMEOUT) as blocker:
+        operator.type("1234")
         operator.key(Qt.Key.Key_Return)
-    assert blocker.args == ["op2"]
+    assert blocker.args == ["op1"]
     assert_focus_on_scan_field(window)
 
 
