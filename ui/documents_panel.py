@@ -106,12 +106,10 @@ class DocumentsPanel(QWidget):
         layout.addWidget(self.hint)
         layout.addLayout(buttons)
         layout.addWidget(self.message)
-        # Shown inline where QtPdf is installed (optional); otherwise Open uses the system viewer.
-        self.preview = pdf_preview.PdfPreview(self) if pdf_preview.available() else None
-        if self.preview is not None:
-            self.preview.setMinimumHeight(240)
-            layout.addWidget(self.preview, 2)
-            self.table.itemSelectionChanged.connect(self._on_table_selection_changed)
+        self.preview = pdf_preview.PdfPreview(self)
+        self.preview.setMinimumHeight(240)
+        layout.addWidget(self.preview, 2)
+        self.table.itemSelectionChanged.connect(self._on_table_selection_changed)
         self.show_certificate(None)
 
     # --- what is shown -------------------------------------------------------------------------

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import argparse
 import faulthandler
-import hashlib
 import logging
 import logging.handlers
 import os
@@ -11,7 +10,7 @@ import sys
 import traceback
 from pathlib import Path
 
-from PySide6.QtCore import QDeadlineTimer, QDir, QEventLoop, QLockFile, QStandardPaths
+from PySide6.QtCore import QDeadlineTimer, QEventLoop
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QMessageBox
 
@@ -19,6 +18,7 @@ from app import __version__ as app_version
 from app.db import data_dir, describe, resolve_url
 from ui import resources
 from ui.settings import APPLICATION, ORGANIZATION, InstallSettings, StationSettings
+from ui.single_instance import StationServer, ask_running_station_to_show, instance_name, lock_for
 
 log = logging.getLogger("certline")
 _fault_log = None  # kept open for faulthandler for the life of the process
@@ -60,10 +60,15 @@ def self_test() -> int:
         deadline = QDeadlineTimer(10_000)
         while not opened and not deadline.hasExpired():
             app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
+        station_ok = bool(opened) and bool(window.styleSheet())
         window.close()
-        station_ok = bool(opened)
     print(f"station: {'ok' if station_ok else 'FAILED'}")
-    return 0 if ok and station_ok else 1
+    from ui.sound import SOUNDS
+
+    resources_ok = (bool(resources.stylesheet("station")) and not resources.icon("certline").isNull()
+                    and all(resources.sound(name) is not None for name in SOUNDS))
+    print(f"resources: {'ok' if resources_ok else 'MISSING (style sheet, icon or sounds)'}")
+    return 0 if ok and station_ok and resources_ok else 1
 
 
 def setup_logging(level: str = "INFO") -> Path:
@@ -132,13 +137,6 @@ def prepare_database(url: str, demo_requested: bool) -> bool:
     return True
 
 
-def _lock(url: str) -> QLockFile:
-    """One station per workstation and database."""
-    name = hashlib.sha256(url.encode()).hexdigest()[:16]
-    folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.TempLocation) or QDir.tempPath()
-    return QLockFile(str(Path(folder) / f"certline-station-{name}.lock"))
-
-
 def _report_ready(app: QApplication, window) -> None:
     app.processEvents()
     if window.scan_field.hasFocus() and sys.stdout is not None:
@@ -162,19 +160,28 @@ def main(argv: list[str] | None = None) -> int:
         os.environ["CERTLINE_DOCUMENTS"] = install.documents_folder
     # --db, then CERTLINE_DB, then the administrator's setting, then the data directory.
     url = resolve_url(args.db or os.environ.get("CERTLINE_DB") or install.database_url or None)
-    lock = _lock(url)
+    # One station per workstation and database: a second start brings the first to the front.
+    lock = lock_for(url)
     lock.setStaleLockTime(0)
     if not lock.tryLock(100):
+        if ask_running_station_to_show(instance_name(url)):
+            log.info("the station on %s is already open on this computer: brought it to the front", describe(url))
+            return 0
+        log.warning("the station on %s is already open on this computer and does not answer", describe(url))
         QMessageBox.warning(None, "Certline", f"The station is already open on {describe(url)} on this computer.")
         return 1
+    server = StationServer(instance_name(url))
     if not prepare_database(url, args.demo):
         lock.unlock()
         return 1
+    from ui.serial_scanner import start_serial_scanner
     from ui.station import StationWindow  # after QApplication: the window builds widgets
 
     settings = StationSettings.load()
     log.info("station on %s with %s", describe(url), settings)
     window = StationWindow(url, settings)
+    server.window = window
+    start_serial_scanner(window)
     if args.fullscreen:
         window.showFullScreen()
     else:
@@ -194,6 +201,7 @@ def main(argv: list[str] | None = None) -> int:
         # For the start-up benchmark: say when the scan field has the focus, then leave.
         window.database_opened.connect(lambda _description: _report_ready(app, window))
     status = app.exec()
+    server.close()
     lock.unlock()
     return status
 

@@ -1,12 +1,15 @@
 """Settings, for administrators: this workstation's database, documents, scanner, sounds, sign-out, language,
-and the plant-wide rule that only approved certificates may be attached.
+and the plant-wide rules: only approved certificates may be attached, badge and PIN for everyone, the PIN lock.
 
 Workstation settings live in QSettings (they take effect at the next start); the plant-wide
-rule lives in the database, so every station and the CLI obey it alike.
+rules live in the database, so every station and the CLI obey them alike, each change with a reason.
 """
 from __future__ import annotations
 
+import socket
+
 from PySide6.QtCore import Signal, Slot
+from PySide6.QtSerialPort import QSerialPortInfo
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -24,7 +27,7 @@ from PySide6.QtWidgets import (
 
 from app import db, policy
 from ui.office import office_view
-from ui.settings import TERMINATORS, InstallSettings, StationSettings
+from ui.settings import BAUD_RATES, STATION_NAME_LENGTH, TERMINATORS, InstallSettings, StationSettings
 from ui.worker import OPERATIONS, DatabaseWorker, Failure
 
 LANGUAGES = {"en": "English"}
@@ -32,13 +35,19 @@ TERMINATOR_NAMES = {"enter_or_tab": "Enter or Tab", "enter": "Enter", "tab": "Ta
 
 OPERATIONS["test_connection"] = db.test_connection
 OPERATIONS["get_policy"] = policy.get_policy
+OPERATIONS["get_policies"] = policy.get_policies
 OPERATIONS["set_policy"] = policy.set_policy
+SIGN_IN_MESSAGES = {
+    "require_badge_and_pin": ("Everyone signs in with badge and PIN now; names cannot be picked.",
+                              "A name picked from the list signs in with the PIN now; badge-only users scan."),
+}
 
 
 class SettingsView(QWidget):
     saved = Signal()
     connection_tested = Signal(bool, str)
     policy_changed = Signal(bool)
+    plant_policy_changed = Signal(str, object)  # any plant-wide policy: its key and new value
 
     def __init__(self, database: DatabaseWorker, user, parent: QWidget | None = None):
         super().__init__(parent)
@@ -47,6 +56,11 @@ class SettingsView(QWidget):
         layout = QVBoxLayout(self)
         form = QFormLayout()
         layout.addLayout(form)
+
+        self.station_name_field = QLineEdit(station.station_name, objectName="stationNameField",
+                                            maxLength=STATION_NAME_LENGTH)
+        self.station_name_field.setPlaceholderText(f"e.g. Line 3 – Saw; empty: {socket.gethostname()}")
+        form.addRow("Station name (shown in the header)", self.station_name_field)
 
         self.database_field = QLineEdit(install.database_url, objectName="databaseField")
         self.database_field.setPlaceholderText(f"default: {db.data_dir() / db.DEFAULT_FILE_NAME}")
@@ -80,6 +94,20 @@ class SettingsView(QWidget):
         form.addRow("Scanner", self.attach_on_scan)
         self.separator_field = QLineEdit(station.gs1_separator, objectName="separatorField", maxLength=1)
         form.addRow("GS1 separator stand-in", self.separator_field)
+        # A scanner in USB serial (CDC) mode: its port, typed or picked from those present now.
+        self.serial_port_box = QComboBox(objectName="serialPortBox", editable=True)
+        self.serial_port_box.addItem("")
+        self.serial_port_box.addItems([port.systemLocation() for port in QSerialPortInfo.availablePorts()])
+        self.serial_port_box.setCurrentText(station.serial_port)
+        self.serial_port_box.lineEdit().setPlaceholderText("none (keyboard scanner only)")
+        self.baud_box = QComboBox(objectName="baudBox")
+        for rate in BAUD_RATES:
+            self.baud_box.addItem(f"{rate} baud", rate)
+        self.baud_box.setCurrentIndex(BAUD_RATES.index(station.serial_baud))
+        row = QHBoxLayout()
+        row.addWidget(self.serial_port_box, 1)
+        row.addWidget(self.baud_box)
+        form.addRow("Serial-port scanner", row)
         self.sounds_box = QCheckBox("Success and failure sounds", objectName="soundsBox")
         self.sounds_box.setChecked(station.sounds)
         form.addRow("Sounds", self.sounds_box)
@@ -96,6 +124,28 @@ class SettingsView(QWidget):
         self.approved_box.setEnabled(False)
         self.approved_box.clicked.connect(self._on_approved_box_clicked)
         form.addRow("Plant rule", self.approved_box)
+        # How people sign in, at every station (app/sign_in.py, app/users.py read these).
+        self.badge_pin_box = QCheckBox("Everyone signs in with badge and PIN; names cannot be picked "
+                                       "(all stations)", objectName="badgePinBox")
+        self.badge_pin_box.clicked.connect(self._on_badge_pin_box_clicked)
+        form.addRow("Sign-in", self.badge_pin_box)
+        self.pin_attempts_box = QSpinBox(objectName="pinAttemptsBox", suffix=" wrong PINs in a row")
+        self.pin_attempts_box.setRange(*policy.BOUNDS["pin_attempts"])
+        self.pin_lock_box = QSpinBox(objectName="pinLockBox", suffix=" min")
+        self.pin_lock_box.setRange(*policy.BOUNDS["pin_lock_minutes"])
+        self.pin_lock_button = QPushButton("Change…", objectName="pinLockButton")
+        self.pin_lock_button.clicked.connect(self._on_pin_lock_button_clicked)
+        row = QHBoxLayout()
+        row.addWidget(self.pin_attempts_box)
+        row.addWidget(QLabel("lock the user for"))
+        row.addWidget(self.pin_lock_box)
+        row.addWidget(self.pin_lock_button)
+        row.addStretch(1)
+        form.addRow("PIN lock (all stations)", row)
+        self._policies: dict[str, object] = {}
+        for widget in (self.approved_box, self.badge_pin_box, self.pin_attempts_box, self.pin_lock_box,
+                       self.pin_lock_button):
+            widget.setEnabled(False)  # until the database has said what they are
 
         self.save_button = QPushButton("Save workstation settings", objectName="saveButton")
         self.save_button.clicked.connect(self.save)
@@ -104,8 +154,7 @@ class SettingsView(QWidget):
         layout.addWidget(self.save_button)
         layout.addWidget(self.message)
         layout.addStretch(1)
-        self.database.submit("get_policy", "require_approved", on_done=self._on_policy_loaded,
-                             on_failed=self._on_failed)
+        self.database.submit("get_policies", on_done=self._on_policies_loaded, on_failed=self._on_failed)
 
     @Slot()
     def save(self) -> None:
@@ -114,8 +163,11 @@ class SettingsView(QWidget):
             scan_terminator=self.terminator_box.currentData(),
             attach_on_certificate_scan=self.attach_on_scan.isChecked(),
             sounds=self.sounds_box.isChecked(),
+            serial_port=self.serial_port_box.currentText().strip(),
+            serial_baud=self.baud_box.currentData(),
             gs1_separator=self.separator_field.text(),
             result_seconds=StationSettings.load().result_seconds,
+            station_name=self.station_name_field.text(),
         ).save()
         InstallSettings(database_url=self.database_field.text().strip(),
                         documents_folder=self.documents_field.text().strip(),
@@ -143,27 +195,72 @@ class SettingsView(QWidget):
         if folder:
             self.documents_field.setText(folder)
 
-    def _on_policy_loaded(self, value: bool) -> None:
-        self.approved_box.setChecked(bool(value))
-        self.approved_box.setEnabled(True)
+    def _on_policies_loaded(self, values: dict) -> None:
+        self._policies = dict(values)
+        self.approved_box.setChecked(bool(values["require_approved"]))
+        self.badge_pin_box.setChecked(bool(values["require_badge_and_pin"]))
+        self.pin_attempts_box.setValue(values["pin_attempts"])
+        self.pin_lock_box.setValue(values["pin_lock_minutes"])
+        for widget in (self.approved_box, self.badge_pin_box, self.pin_attempts_box, self.pin_lock_box,
+                       self.pin_lock_button):
+            widget.setEnabled(True)
+
+    def _ask_reason(self) -> str | None:
+        reason, ok = QInputDialog.getText(self, "Plant rule", "Why is this rule changed? (recorded in the audit trail)")
+        return reason if ok and reason.strip() else None
 
     @Slot(bool)
     def _on_approved_box_clicked(self, checked: bool) -> None:
-        reason, ok = QInputDialog.getText(self, "Plant rule", "Why is this rule changed? (recorded in the audit trail)")
-        if not ok or not reason.strip():
+        reason = self._ask_reason()
+        if reason is None:
             self.approved_box.setChecked(not checked)
             return
         self.change_policy(checked, reason)
 
-    def change_policy(self, value: bool, reason: str) -> None:
-        self.database.submit("set_policy", "require_approved", value, self.user.id, reason,
-                             on_done=lambda v: self._on_policy_set(bool(v)), on_failed=self._on_failed)
+    @Slot(bool)
+    def _on_badge_pin_box_clicked(self, checked: bool) -> None:
+        reason = self._ask_reason()
+        if reason is None:
+            self.badge_pin_box.setChecked(not checked)
+            return
+        self.change_policy(checked, reason, "require_badge_and_pin")
 
-    def _on_policy_set(self, value: bool) -> None:
-        self.approved_box.setChecked(value)
-        self.message.setText("Only approved certificates may be attached now." if value
-                             else "Any valid certificate may be attached now.")
-        self.policy_changed.emit(value)
+    @Slot()
+    def _on_pin_lock_button_clicked(self) -> None:
+        wanted = {"pin_attempts": self.pin_attempts_box.value(), "pin_lock_minutes": self.pin_lock_box.value()}
+        changed = {key: value for key, value in wanted.items() if value != self._policies.get(key)}
+        if not changed:
+            self.message.setText("The PIN lock is already set so.")
+            return
+        reason = self._ask_reason()
+        if reason is None:
+            return
+        for key, value in changed.items():
+            self.change_policy(value, reason, key)
+
+    def change_policy(self, value: object, reason: str, key: str = "require_approved") -> None:
+        self.database.submit("set_policy", key, value, self.user.id, reason,
+                             on_done=lambda v: self._on_policy_set(key, v), on_failed=self._on_policy_failed)
+
+    def _on_policy_set(self, key: str, value: object) -> None:
+        self._policies[key] = value
+        if key == "require_approved":
+            self.approved_box.setChecked(bool(value))
+            self.message.setText("Only approved certificates may be attached now." if value
+                                 else "Any valid certificate may be attached now.")
+            self.policy_changed.emit(bool(value))
+        elif key == "require_badge_and_pin":
+            self.badge_pin_box.setChecked(bool(value))
+            self.message.setText(SIGN_IN_MESSAGES[key][0 if value else 1])
+        else:
+            self.message.setText(f"PIN lock: after {self._policies['pin_attempts']} wrong PINs in a row, "
+                                 f"{self._policies['pin_lock_minutes']} min.")
+        self.plant_policy_changed.emit(key, value)
+
+    def _on_policy_failed(self, failure: Failure) -> None:
+        """Refused (not an administrator any more, a bad value): the boxes show what the database holds."""
+        self._on_failed(failure)
+        self.database.submit("get_policies", on_done=self._on_policies_loaded, on_failed=self._on_failed)
 
     def _on_failed(self, failure: Failure) -> None:
         self.message.setText(failure.message)

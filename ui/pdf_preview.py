@@ -1,18 +1,11 @@
-"""An inline view of a PDF document, where Qt for Python's PDF module is installed.
-
-QtPdf ships in PySide6-Addons, not in PySide6-Essentials, so it is optional
-(``pip install 'certline[pdf]'``); without it documents open in the system viewer only.
-"""
+"""An inline view of a PDF document (QtPdf), beside the list of a certificate's documents."""
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
+from PySide6.QtPdf import QPdfDocument
+from PySide6.QtPdfWidgets import QPdfView
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
-
-
-def available() -> bool:
-    return importlib.util.find_spec("PySide6.QtPdfWidgets") is not None
 
 
 class PdfPreview(QWidget):
@@ -20,9 +13,6 @@ class PdfPreview(QWidget):
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent, objectName="pdfPreview")
-        from PySide6.QtPdf import QPdfDocument
-        from PySide6.QtPdfWidgets import QPdfView
-
         self.document = QPdfDocument(self)
         self.view = QPdfView(self)
         self.view.setDocument(self.document)
@@ -36,8 +26,6 @@ class PdfPreview(QWidget):
 
     def show_file(self, path: Path, name: str) -> bool:
         """Load ``path``; False (and a caption that says so) when Qt cannot read it."""
-        from PySide6.QtPdf import QPdfDocument
-
         error = self.document.load(str(path))
         if error != QPdfDocument.Error.None_:
             self.document.close()

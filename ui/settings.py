@@ -5,6 +5,7 @@ Screens read a ``StationSettings``; tests build one directly. Values that cannot
 """
 from __future__ import annotations
 
+import socket
 from dataclasses import dataclass, fields
 from typing import Literal
 
@@ -15,6 +16,8 @@ APPLICATION = "certline"
 GROUP = "station"
 Terminator = Literal["enter", "tab", "enter_or_tab"]
 TERMINATORS = ("enter", "tab", "enter_or_tab")
+STATION_NAME_LENGTH = 40  # what the header has room for beside the user's name at 1024 px
+BAUD_RATES = (1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200)
 
 
 class _Stored:
@@ -57,6 +60,9 @@ class StationSettings(_Stored):
     sounds: bool = True  # success and failure sounds, where the machine can play them
     gs1_separator: str = ""  # printable stand-in the scanner sends for FNC1/GS, e.g. "^"; "" for none
     result_seconds: int = 6  # how long a result stays in the banner
+    station_name: str = ""  # what the header calls this workstation, e.g. "Line 3 – Saw"; "" for the host name
+    serial_port: str = ""  # a serial-port (USB-CDC) scanner, e.g. /dev/ttyACM0 or COM3; "" for none
+    serial_baud: int = 9600
 
     def __post_init__(self) -> None:
         default = StationSettings.__dataclass_fields__
@@ -66,6 +72,13 @@ class StationSettings(_Stored):
             self.scan_terminator = default["scan_terminator"].default
         if not isinstance(self.result_seconds, int) or not 1 <= self.result_seconds <= 120:
             self.result_seconds = default["result_seconds"].default
+        name = " ".join(self.station_name.split()) if isinstance(self.station_name, str) else ""
+        self.station_name = name[:STATION_NAME_LENGTH] or socket.gethostname() or "Station"
+        if not isinstance(self.serial_port, str):
+            self.serial_port = ""
+        self.serial_port = self.serial_port.strip()
+        if self.serial_baud not in BAUD_RATES:
+            self.serial_baud = default["serial_baud"].default
         if not (isinstance(self.gs1_separator, str) and (self.gs1_separator == "" or (
                 len(self.gs1_separator) == 1 and self.gs1_separator.isprintable()
                 and not self.gs1_separator.isspace()))):
