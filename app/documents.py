@@ -16,7 +16,7 @@ import unicodedata
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path as FilePath
-from typing import Any
+from typing import Any, Iterator
 
 from app import audit
 from app.clock import iso_utc, now_utc
@@ -199,6 +199,53 @@ class DocumentRecord:
         return {"id": self.id, "cert_id": self.cert_id, "file_name": self.file_name, "file_size": self.size,
                 "content_type": self.content_type, "sha256": self.sha256, "storage_path": self.storage_path,
                 "uploaded_by": self.uploaded_by, "created_at": iso_utc(self.uploaded_at)}
+
+
+def stored_file_problem(document: DocumentRecord) -> str | None:
+    """Why the stored file is not the document that was recorded (missing, or other bytes), or None."""
+    path = document.path
+    try:
+        digest = hashlib.sha256()
+        with open(path, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+    except FileNotFoundError:
+        return f"Document {document.file_name} of certificate {document.cert_id}: the stored file is missing"
+    except OSError as error:
+        return f"Document {document.file_name} of certificate {document.cert_id}: the stored file cannot be read ({error.strerror})"
+    if digest.hexdigest() != document.sha256:
+        return (f"Document {document.file_name} of certificate {document.cert_id}: the stored file is not the "
+                "one that was uploaded (its bytes do not match the recorded sha256); it was replaced or damaged")
+    return None
+
+
+def checked_path(cert_id: str, document_id: str) -> FilePath:
+    """The stored file of a document, after checking that its bytes are the ones recorded.
+
+    Raises NotFound, or Invalid with a warning when the file is missing or is not the recorded one,
+    so a forgery put in its place is never shown as the document.
+    """
+    row = CertificateDocument.get_or_none((CertificateDocument.id == document_id)
+                                          & (CertificateDocument.certificate == cert_id))
+    if row is None:
+        raise NotFound(f"Document not found: {document_id}")
+    document = DocumentRecord.of(row)
+    problem = stored_file_problem(document)
+    if problem:
+        raise Invalid(f"{problem}. It is not shown.")
+    return document.path
+
+
+def iter_documents() -> Iterator[DocumentRecord]:
+    """Every document on record, in keyset pages."""
+    after = ""
+    while True:
+        page = list(CertificateDocument.select().where(CertificateDocument.id > after)
+                    .order_by(CertificateDocument.id).limit(1000))
+        if not page:
+            return
+        yield from (DocumentRecord.of(row) for row in page)
+        after = page[-1].id
 
 
 def _certificate(cert_id: str) -> Certificate:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 
 import pytest
 
@@ -11,33 +12,52 @@ from tests.helpers.postgres import Cluster
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ["CERTLINE_WORKSTATION"] = "test-station"
+# Witness files, logs and documents of the tests stay out of the real user data directory.
+os.environ.setdefault("CERTLINE_DATA", tempfile.mkdtemp(prefix="certline-test-data-"))
 
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
 
 @pytest.fixture(scope="session")
-def pg_cluster():
+def pg_server():
+    """The session's PostgreSQL cluster and its migrated template. Tests use ``pg_cluster``."""
     cluster = Cluster()
     if not cluster.available:
         pytest.skip("PostgreSQL is not installed (no initdb/pg_ctl); .ci/run installs it")
     cluster.start()
-    # One migrated template; each test copies it, which is much faster than migrating.
-    template_url = cluster.create_database()
-    app_db.open_database(template_url)
-    app_db.close_database()
-    cluster.template = template_url.rsplit("/", 1)[1]
-    yield cluster
-    cluster.stop()
+    try:
+        # One migrated template; each test copies it, which is much faster than migrating.
+        template_url = cluster.create_database()
+        app_db.open_database(template_url)
+        app_db.close_database()
+        cluster.template = template_url.rsplit("/", 1)[1]
+        yield cluster
+        left = cluster.databases() - {cluster.template}
+        assert not left, f"test databases left on PostgreSQL at the end of the session: {sorted(left)}"
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture
+def pg_cluster(pg_server):
+    """The PostgreSQL cluster for one test; every database the test made is dropped when it ends."""
+    before = pg_server.databases()
+    yield pg_server
+    pg_server.drop_databases(pg_server.databases() - before)
 
 
 @pytest.fixture
 def db_url(request, tmp_path):
-    """The URL of a fresh, migrated database on the backend named by the test's parameter."""
+    """The URL of a fresh, migrated database on the backend named by the test's parameter.
+
+    A PostgreSQL database is dropped as soon as the test ends, by ``pg_cluster``'s teardown.
+    """
     backend = getattr(request, "param", "sqlite")
     if backend == "postgres":
         cluster = request.getfixturevalue("pg_cluster")
-        return cluster.create_database(template=cluster.template)
-    return str(tmp_path / "certline.sqlite3")
+        yield cluster.create_database(template=cluster.template)
+    else:
+        yield str(tmp_path / "certline.sqlite3")
 
 
 @pytest.fixture

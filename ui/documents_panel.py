@@ -209,21 +209,27 @@ class DocumentsPanel(QWidget):
         return self.documents[rows[0].row()] if rows and rows[0].row() < len(self.documents) else None
 
     def _on_table_selection_changed(self) -> None:
+        self.preview.clear()
         document = self.selected()
-        if document is not None and document.content_type == "application/pdf" and document.path.exists():
-            self.preview.show_file(document.path, document.file_name)
-        else:
-            self.preview.clear()
+        if document is not None and document.content_type == "application/pdf":
+            # Shown only once the worker found the stored bytes to be the recorded ones.
+            submit_for(self, self.database, "doc_file", document.cert_id, document.id,
+                       on_done=lambda path: self._on_preview_checked(document, path), on_failed=self._on_failed)
+
+    def _on_preview_checked(self, document: DocumentRecord, path: Path) -> None:
+        if self.selected() == document:
+            self.preview.show_file(path, document.file_name)
 
     def open_selected(self, *_: object) -> None:
         document = self.selected()
         if document is None:
             self._say("Choose a document first", error=True)
             return
-        if not document.path.exists():
-            self._say(f"The stored file is missing: {document.path}", error=True)
-            return
-        if not self.open_in_viewer(document.path):
+        submit_for(self, self.database, "doc_file", document.cert_id, document.id,
+                   on_done=lambda path: self._on_open_checked(document, path), on_failed=self._on_failed)
+
+    def _on_open_checked(self, document: DocumentRecord, path: Path) -> None:
+        if not self.open_in_viewer(path):
             self._say(f"No viewer could open {document.file_name}", error=True)
 
     def remove_selected(self) -> None:

@@ -110,6 +110,7 @@ OPERATIONS: dict[str, Callable[..., Any]] = {
     "doc_state": doc_state,
     "doc_add": documents.add_document,
     "doc_remove": documents.remove_document,
+    "doc_file": documents.checked_path,
     "cert_approve": documents.approve_certificate,
 }
 worker.OPERATIONS.update(OPERATIONS)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from app import attachments, certificates, db, policy, serials, sign_in
+from app import attachments, certificates, db, policy, serials, sign_in, witness
 from app.certificates import CertificateQuery, CertificateRecord
 from app.clock import today
 from app.scan import Classified, DatabaseLookup, classify, load_gs1, read_scan
@@ -58,6 +58,7 @@ class StationLookup(DatabaseLookup):
 def open_database(url: str) -> str:
     """Open and migrate the database in this (the worker's) thread; the URL fit to show."""
     db.open_database(url)
+    witness.remember()
     load_gs1()  # here, off the GUI thread, rather than on the first GS1 label scanned
     return db.describe(url)
 
@@ -78,7 +79,9 @@ def load_serial(serial_id: str) -> SerialDetail:
 def attach(serial_id: str, cert_id: str, user_id: str) -> AttachOutcome:
     """Attach at the serial's current step (the core decides the step); the serial as it is now."""
     result = attachments.attach(serial_id, cert_id, user_id)
-    return AttachOutcome(result, certificates.get_certificate(cert_id), serials.get_serial(serial_id))
+    outcome = AttachOutcome(result, certificates.get_certificate(cert_id), serials.get_serial(serial_id))
+    witness.remember()  # this station's own record of how far the chain reached
+    return outcome
 
 
 def sign_in_users() -> tuple[list[sign_in.Choice], bool]:

@@ -1,6 +1,7 @@
 """certline-cli: what scripts and administrators need, on the same rules as the station.
 
-Exit status: 0 done, 2 bad usage, 3 bad request, 4 not found, 5 internal error.
+Exit status: 0 done, 2 bad usage, 3 bad request, 4 not found, 5 internal error, 141 the reader of the
+output closed it early (`certline-cli certs | head -1`).
 """
 from __future__ import annotations
 
@@ -9,18 +10,19 @@ import logging
 import sys
 from typing import Sequence
 
-from app import certificates, db, policy, users
+from app import certificates, db, integrity, policy, users, witness
 from app.cli.admin import cmd_demo, cmd_import, cmd_init, cmd_policy, cmd_backup, cmd_restore, cmd_user, cmd_verify
 from app.cli.certs import CERT_FIELDS, cmd_approve, cmd_cert, cmd_certs, cmd_doc, cmd_validate_file
 from app.cli.exports import cmd_export
 from app.cli.floor import cmd_attach, cmd_attachments, cmd_serial, cmd_serials_create
-from app.cli.output import EXIT_INTERNAL, EXIT_OK, Output, exit_code, report
+from app.cli.output import EXIT_CLOSED_PIPE, EXIT_INTERNAL, EXIT_OK, Output, exit_code, report, silence_closed_stdout
 from app.errors import CertlineError
 
 log = logging.getLogger("certline.cli")
 
 
 # --- parser ---------------------------------------------------------------------------------------
+
 
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
@@ -181,7 +183,14 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("source")
     sub.add_argument("--force", action="store_true",
                      help="wait up to 30 s for stations being stopped to let go of the database")
-    command("verify", cmd_verify, "walk the audit chain and check every attachment against it")
+    sub = command("verify", cmd_verify, "walk the audit chain, check every attachment against it, "
+                                        "rehash every stored document")
+    sub.add_argument("--witness", nargs="+", default=[], metavar="FILE",
+                     help="chain heads seen elsewhere (a station's witness file, an export's): "
+                          "entries after them must still be there")
+    sub.add_argument("--quick", action="store_true", help="skip rehashing the stored documents")
+    sub.add_argument("--clock-tolerance", type=float, default=integrity.DEFAULT_CLOCK_TOLERANCE_SECONDS,
+                     metavar="SECONDS", help="how far an entry's time may run behind the one before it")
     return parser
 
 
@@ -191,7 +200,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     out = Output(args.json)
     try:
         code = args.handler(args, out)
+        if code in (None, EXIT_OK) and db.database.obj is not None and not db.database.obj.is_closed():
+            witness.remember()
+        sys.stdout.flush()  # here, where a closed pipe can still be met quietly, not at exit
         return code if isinstance(code, int) else EXIT_OK
+    except BrokenPipeError:
+        silence_closed_stdout()
+        return EXIT_CLOSED_PIPE
     except CertlineError as error:
         report(error.status, error.message, args.json)
         return exit_code(error)

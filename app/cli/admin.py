@@ -4,9 +4,10 @@ from __future__ import annotations
 import json
 import os
 
-from app import audit, backup, db, demo, plant_file, policy, users
+from app import backup, db, demo, integrity, plant_file, policy, users
 from app.cli.output import EXIT_BAD_REQUEST, EXIT_OK, Output
 from app.errors import Invalid
+
 
 def cmd_init(args, out: Output) -> None:
     handle = db.open_database(args.db)
@@ -69,11 +70,17 @@ def cmd_user(args, out: Output) -> None:
 
 def cmd_verify(args, out: Output) -> int:
     db.open_database(args.db)
-    result = audit.verify()
-    if result.ok:
-        text = f"Audit trail intact: {result.entries} entries, {result.attachments} attachments match"
+    report = integrity.verify(args.witness, quick=args.quick, clock_tolerance_seconds=args.clock_tolerance)
+    chain = report.chain
+    lines = []
+    if chain.ok:
+        lines.append(f"Audit trail intact: {chain.entries} entries, {chain.attachments} attachments match; "
+                     f"head {report.head}")
     else:
-        where = f" at entry {result.entry_id} (#{result.seq})" if result.entry_id else ""
-        text = f"AUDIT TRAIL BROKEN{where}: {result.problem}"
-    out.emit(result.to_json(), text)
-    return EXIT_OK if result.ok else EXIT_BAD_REQUEST
+        where = f" at entry {chain.entry_id} (#{chain.seq})" if chain.entry_id else ""
+        lines.append(f"AUDIT TRAIL BROKEN{where}: {chain.problem}")
+    lines += [f"PROBLEM: {problem}" for problem in report.problems]
+    if report.documents_checked is not None:
+        lines.append(f"{report.documents_checked} stored documents rehashed")
+    out.emit(report.to_json(), "\n".join(lines))
+    return EXIT_OK if report.ok else EXIT_BAD_REQUEST

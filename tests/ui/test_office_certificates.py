@@ -308,7 +308,8 @@ def test_a_document_is_opened_and_removed_with_a_reason(qtbot, view, tmp_path):
     opened: list = []
     panel.open_in_viewer = lambda path: opened.append(path) or True
     qtbot.mouseClick(panel.open_button, Qt.MouseButton.LeftButton)
-    assert opened and opened[0].read_bytes() == PDF
+    qtbot.waitUntil(lambda: bool(opened), timeout=TIMEOUT)
+    assert opened[0].read_bytes() == PDF
     panel.ask_reason = lambda *args: "Wrong scan"
     with qtbot.waitSignal(panel.changed, timeout=TIMEOUT) as blocker:
         qtbot.mouseClick(panel.remove_button, Qt.MouseButton.LeftButton)
@@ -316,6 +317,27 @@ def test_a_document_is_opened_and_removed_with_a_reason(qtbot, view, tmp_path):
     qtbot.waitUntil(lambda: panel.table.rowCount() == 0, timeout=TIMEOUT)
     removal = next(r for r in ask(qtbot, view, "cert_history", "cert_insp01")[1] if r.type == "document_removed")
     assert removal.reason == "Wrong scan" and removal.details["file_name"] == "cal.pdf"
+
+
+def test_a_forged_document_is_not_opened_and_the_panel_says_why(qtbot, view, tmp_path):
+    scan = tmp_path / "cal.pdf"
+    scan.write_bytes(PDF)
+    assert ask(qtbot, view, "doc_add", "cert_insp01", str(scan), "sup1")[0] == "done"
+    choose(qtbot, view, "cert_insp01")
+    panel = view.documents
+    qtbot.waitUntil(lambda: panel.table.rowCount() == 1, timeout=TIMEOUT)
+    stored = panel.documents[0].path
+    stored.chmod(0o644)
+    stored.write_bytes(PDF.replace(b"%%EOF", b"%%EOX"))  # same size, other bytes
+    panel.table.selectRow(0)
+    opened: list = []
+    panel.open_in_viewer = lambda path: opened.append(path) or True
+    with qtbot.waitSignal(panel.refused, timeout=TIMEOUT) as blocker:
+        qtbot.mouseClick(panel.open_button, Qt.MouseButton.LeftButton)
+    assert "not the one that was uploaded" in blocker.args[0] and "It is not shown" in blocker.args[0]
+    assert "not the one that was uploaded" in panel.message.text()
+    qtbot.wait(50)
+    assert opened == []
 
 
 def test_what_expires_in_30_days_is_listed_and_found_on_a_click(qtbot, view):
@@ -343,7 +365,7 @@ def test_a_pdf_document_is_shown_inline_where_qtpdf_is_installed(qtbot, view, tm
     assert panel.preview is not None  # PySide6-Addons is in the test extra
     qtbot.waitUntil(lambda: panel.table.rowCount() == 1, timeout=TIMEOUT)
     panel.table.selectRow(0)
-    assert panel.preview.document.pageCount() == 1
+    qtbot.waitUntil(lambda: panel.preview.document.pageCount() == 1, timeout=TIMEOUT)
     assert panel.preview.caption.text() == "mill test report.pdf · 1 page(s)"
     panel.table.clearSelection()
     assert panel.preview.caption.text() == ""

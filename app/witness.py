@@ -1,0 +1,96 @@
+"""The chain's head, witnessed outside the database.
+
+The audit chain shows any entry changed in place, but not entries cut off its end: a shorter
+chain is still a valid chain. So every station, server and CLI call keeps the latest head it
+saw in its own data directory, exports print it, and ``verify --witness FILE`` compares: a
+database that ends before a head someone saw has lost entries, and one whose entry at that
+place has another hash was rewritten.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path as FilePath
+
+from app import db
+from app.clock import iso_utc, now_utc
+
+_HEAD_SQL = 'SELECT "seq", "hash" FROM "audit_entry" ORDER BY "seq" DESC LIMIT 1'
+_AT_SQL = 'SELECT "hash" FROM "audit_entry" WHERE "seq" = ?'
+
+
+@dataclass(frozen=True)
+class Head:
+    seq: int
+    hash: str
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.hash[:16]}"
+
+
+def chain_head() -> Head:
+    """The last entry of the bound database's chain (#0 when it is empty)."""
+    row = db.execute(_HEAD_SQL).fetchone()
+    return Head(row[0], row[1]) if row else Head(0, "0" * 64)
+
+
+def _bound_database() -> str:
+    """The bound database as a stable name: a PostgreSQL URL without its password, or a file's full path."""
+    name = db.database.obj.database
+    return db.describe(name) if db.is_postgres_url(name) else os.path.abspath(name)
+
+
+def witness_file() -> FilePath:
+    """Where this workstation keeps the head it saw of the bound database."""
+    key = hashlib.sha256(_bound_database().encode()).hexdigest()[:16]
+    return db.data_dir() / "witness" / f"{key}.json"
+
+
+def remember(head: Head | None = None) -> Head:
+    """Write the bound database's head (or ``head``) to this workstation's witness file.
+
+    A head older than the one already kept is not written back: the witness only moves forward.
+    """
+    head = head or chain_head()
+    target = witness_file()
+    kept = read(target) if target.exists() else None
+    if kept is not None and kept.seq >= head.seq:
+        return kept
+    target.parent.mkdir(parents=True, exist_ok=True)
+    text = json.dumps({"database": _bound_database(), "seq": head.seq, "hash": head.hash,
+                       "seenAt": iso_utc(now_utc())})
+    fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=".witness-")
+    with os.fdopen(fd, "w") as handle:
+        handle.write(text)
+    os.replace(temporary, target)
+    return head
+
+
+def read(path: str | os.PathLike) -> Head | None:
+    """The head in a witness file, or None when the file is not one."""
+    try:
+        data = json.loads(FilePath(path).read_text())
+        return Head(int(data["seq"]), str(data["hash"]))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def check(path: str | os.PathLike) -> str | None:
+    """What the bound database lacks compared with the witness file at ``path``, or None."""
+    witnessed = read(path)
+    if witnessed is None:
+        return f"{path} is not a witness file (it needs the seq and hash of a chain head)"
+    if witnessed.seq == 0:
+        return None
+    row = db.execute(_AT_SQL, (witnessed.seq,)).fetchone()
+    if row is None:
+        last = chain_head().seq
+        return (f"entries after #{last} are missing: {path} saw the chain reach #{witnessed.seq} "
+                f"({witnessed.hash[:16]})")
+    if row[0] != witnessed.hash:
+        return (f"entry #{witnessed.seq} is not the one {path} saw: the chain was rewritten from there "
+                "or before")
+    return None

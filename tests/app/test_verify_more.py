@@ -1,0 +1,117 @@
+"""What the hash chain alone cannot show, found by verify: a cut-off tail (against a witnessed
+head), a workstation clock that ran backwards, a stored document replaced by a forgery."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+
+from app import attachments, audit, db, documents, integrity, serials, witness
+from app.cli import main as cli
+from app.errors import Invalid
+from tests.helpers.plant import build_plant
+from tests.helpers.tamper import disable_append_only
+
+PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 8
+
+
+@pytest.fixture
+def attached(plant, tmp_path, monkeypatch):
+    monkeypatch.setenv("CERTLINE_DATA", str(tmp_path / "data"))
+    serials.create_serials("JOB-1", 2, "admin")
+    attachments.attach("SN-00001", "cert_mat01", "op1")
+    attachments.attach("SN-00002", "cert_mat01", "op1")
+    return plant
+
+
+def test_a_tail_cut_off_the_chain_is_found_against_a_witnessed_head(attached, tmp_path):
+    seen = witness.remember()
+    assert json.loads(witness.witness_file().read_text())["seq"] == seen.seq
+    last = attachments.attachments_of_serial("SN-00002")[0]
+    disable_append_only(attached)
+    # Behind the application's back: the last attachment and the entry that recorded it go.
+    attached.execute_sql('DELETE FROM cert_attachment WHERE id = %s' % attached.param, (last.id,))
+    attached.execute_sql('DELETE FROM audit_entry WHERE seq = %s' % attached.param, (seen.seq,))
+    assert audit.verify().ok  # the chain that is left is a valid chain: the witness is what finds it
+    report = integrity.verify([str(witness.witness_file())], quick=True)
+    assert not report.ok
+    assert report.problems == [f"entries after #{seen.seq - 1} are missing: {witness.witness_file()} saw the "
+                               f"chain reach #{seen.seq} ({seen.hash[:16]})"]
+
+
+def test_a_witness_only_moves_forward(attached):
+    head = witness.remember()
+    older = witness.Head(head.seq - 1, "0" * 64)
+    assert witness.remember(older) == head
+    assert witness.read(witness.witness_file()) == head
+
+
+def test_a_rewritten_entry_at_the_witnessed_place_is_found(attached, tmp_path):
+    seen = witness.remember()
+    disable_append_only(attached)
+    attached.execute_sql('UPDATE audit_entry SET hash = %s WHERE seq = %s' % (attached.param, attached.param),
+                         ("f" * 64, seen.seq))
+    assert "is not the one" in integrity.verify([str(witness.witness_file())], quick=True).problems[0]
+
+
+def test_an_entry_dated_before_the_one_before_it_is_flagged_with_both_times(attached, monkeypatch):
+    from app import clock
+
+    real = clock.now_utc()
+    monkeypatch.setattr(clock, "now_utc", lambda: real - dt.timedelta(days=400))
+    monkeypatch.setattr(attachments, "now_utc", clock.now_utc)
+    monkeypatch.setattr(audit, "now_utc", clock.now_utc)
+    attachments.attach("SN-00001", "cert_insp01", "op1")
+    report = integrity.verify(quick=True)
+    assert audit.verify().ok
+    assert len(report.problems) == 1
+    problem = report.problems[0]
+    assert "ran backwards" in problem and str((real - dt.timedelta(days=400)).year) in problem
+    assert str(real.year) in problem
+
+
+def test_a_small_step_back_within_the_tolerance_is_not_flagged(attached, monkeypatch):
+    from app import clock
+
+    real = clock.now_utc()
+    monkeypatch.setattr(audit, "now_utc", lambda: real - dt.timedelta(seconds=1))
+    monkeypatch.setattr(attachments, "now_utc", lambda: real - dt.timedelta(seconds=1))
+    attachments.attach("SN-00001", "cert_insp01", "op1")
+    assert integrity.verify(quick=True).problems == []
+    assert integrity.verify(quick=True, clock_tolerance_seconds=0.1).problems != []
+
+
+def test_a_same_size_forgery_of_a_document_is_found_and_never_shown(attached, tmp_path, monkeypatch):
+    monkeypatch.setenv("CERTLINE_DOCUMENTS", str(tmp_path / "documents"))
+    record = documents.add_document_bytes("cert_mat01", PNG, "mill-test.png", "admin")
+    assert documents.checked_path("cert_mat01", record.id) == record.path
+    assert integrity.verify().ok
+    forged = bytearray(record.path.read_bytes())
+    forged[-1] ^= 0xFF
+    record.path.chmod(0o644)
+    record.path.write_bytes(bytes(forged))
+    report = integrity.verify()
+    assert not report.ok and report.documents_checked == 1
+    assert "not the one that was uploaded" in report.problems[0] and "mill-test.png" in report.problems[0]
+    with pytest.raises(Invalid, match="It is not shown"):
+        documents.checked_path("cert_mat01", record.id)
+    assert integrity.verify(quick=True).ok  # --quick skips the documents, and says so by documents_checked
+
+
+def test_the_cli_verify_says_what_is_missing_and_exits_3(attached, tmp_path, capsys, db_url):
+    db.close_database()
+    assert cli(["verify", "--db", db_url]) == 0  # remembers the head, as every CLI call does
+    witness_files = list((tmp_path / "data" / "witness").glob("*.json"))
+    assert len(witness_files) == 1
+    db.open_database(db_url)
+    handle = db.database.obj
+    disable_append_only(handle)
+    head = witness.chain_head()
+    handle.execute_sql('DELETE FROM audit_entry WHERE seq = %s' % handle.param, (head.seq,))
+    db.close_database()
+    capsys.readouterr()
+    code = cli(["verify", "--db", db_url, "--witness", str(witness_files[0])])
+    out = capsys.readouterr().out
+    assert code == 3
+    assert f"PROBLEM: entries after #{head.seq - 1} are missing" in out
