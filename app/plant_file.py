@@ -88,7 +88,10 @@ def _unique(rows: list[dict[str, Any]], section: str, model) -> None:
 def import_plant(path: str | FilePath, user_id: str) -> ImportResult:
     """Load a plant file in one transaction; any bad record refuses the whole file, naming it.
 
-    ``user_id`` must be an administrator, in the database already or among the file's users.
+    ``user_id`` must be an administrator in the database already. Only into a database that has
+    no users yet may the file bring its own first administrator (and act as them), as the very
+    first user is created by nobody. Into one that has users, an import grants no rights: the
+    file's users may only be operators, and a role above that is given by an administrator.
     """
     plant, digest = read_plant_file(path)
     users = _each(plant, "users", lambda u: user_row(id=u["id"], name=u.get("name"), role=u.get("role"),
@@ -100,6 +103,17 @@ def import_plant(path: str | FilePath, user_id: str) -> ImportResult:
                          | {"status": "revoked" if c.get("status") == "revoked" else "active"})
     now = now_utc()
     with write_transaction():
+        bootstrap = not User.select().exists()
+        if bootstrap:
+            if not any(u["id"] == user_id and u["role"] == "admin" for u in users):
+                raise Invalid(f"The database has no users yet: the plant file must bring the administrator "
+                              f"who imports it ({user_id})")
+        else:
+            require_user(user_id, ("admin",), "import a plant file")
+            for user in users:
+                if user["role"] != "operator":
+                    raise Invalid(f"users ({user['id']}): a plant file may only add operators to a database that "
+                                  f"has users; an administrator gives the {user['role']} role (certline-cli user)")
         _unique(users, "users", User)
         _unique([p for p, _ in paths], "paths", Path)
         _unique([s for _, steps in paths for s in steps], "steps", Step)
@@ -107,7 +121,8 @@ def import_plant(path: str | FilePath, user_id: str) -> ImportResult:
         _unique(certificates, "certificates", Certificate)
         if users:
             User.insert_many([u | {"created_at": now} for u in users]).execute()
-        require_user(user_id, ("admin",), "import a plant file")
+        if bootstrap:
+            require_user(user_id, ("admin",), "import a plant file")
         for path_row, step_rows in paths:
             Path.insert(path_row).execute()
             Step.insert_many(step_rows).execute()
