@@ -1,18 +1,32 @@
 """The serial's card: its id, job and status, and the route as a strip of steps with their certificates.
 
 The strip paints itself rather than laying out labels, so a card is up in a few milliseconds.
+It always fits the card: no scroll bar, no step name cut short. Type and boxes grow with the
+screen; on a small one, long routes take two rows, and a step whose certificates do not all
+fit says "+2 more" and lists them all on a tap (``StepCertificates``).
 """
 from __future__ import annotations
 
+import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from PySide6.QtCore import QRect, QRectF, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPaintEvent, QPen
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QScrollArea, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtCore import QEvent, QObject, QRect, QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QMouseEvent, QPainter, QPaintEvent, QPen
+from PySide6.QtWidgets import (
+    QApplication,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
 
-from app.serials import SerialDetail, StepState
-from ui.widgets import ElidedLabel, local_time, restyle
+from app.serials import SerialDetail, StepAttachment, StepState
+from ui.widgets import local_time, restyle
 
 
 @dataclass(frozen=True)
@@ -25,142 +39,471 @@ class StepLook:
     dashed: bool = False
 
 
-# The strip paints itself (one widget, no layouts of labels: a card is up in a few milliseconds);
-# its colours follow resources/station.qss.
+# Colours follow resources/station.qss.
 STEP_LOOKS = {
     "current": StepLook("#0d47a1", "#e8f0fe", "#0d47a1", "#ffffff", 5),
     "passed": StepLook("#9bbf9f", "#eef6ee", "#eef6ee", "#2e5d32", 2),
     "ahead": StepLook("#b0bec5", "#f7f9fa", "#f7f9fa", "#607d8b", 2, dashed=True),
 }
 STRIP_FONT = "DejaVu Sans"
+# Pixel sizes at scale 1 (a 1280x800 screen); the strip multiplies them by its scale.
+FONT_SIZES = {"head": (22, True), "needs": (17, True), "note": (17, False), "cert": (17, True),
+              "line": (16, False), "more": (18, True), "arrow": (30, True)}
+COLOURS = {"needs": "#8a4b00", "note": "#607d8b", "cert": "#1d2a36", "line": "#37474f", "none": "#78909c",
+           "more": "#0d47a1"}
+# Tried in this order until everything fits: a smaller type first, then more rows.
+SHRINK = (1.0, 0.92, 0.85)
+PLACEHOLDER = "Scan a serial to see its route and certificates"
+MAX_ROWS = 3
 
 
-def _font(pixels: int, bold: bool = False) -> QFont:
+def _font(pixels: float, bold: bool = False) -> QFont:
     font = QFont(STRIP_FONT)
-    font.setPixelSize(pixels)
+    font.setPixelSize(max(8, round(pixels)))
     font.setBold(bold)
     return font
 
 
 @dataclass
 class _Block:
+    kind: str  # head, needs, note, cert, line, none, more
     text: str
-    font: QFont
-    colour: str
     height: int = 0
 
 
-class RouteStrip(QWidget):
-    """The route as a strip of steps, the current one standing out, under each the certificates attached there."""
+@dataclass
+class _Box:
+    rect: QRect
+    blocks: list[_Block] = field(default_factory=list)
+    hidden: int = 0  # attachments not shown for lack of room: "+N more", listed on a tap
+    detail: int = 2  # how much each certificate shows: see RouteStrip._attachment_blocks
 
-    MIN_COLUMN = 190
-    GAP = 30  # room for the arrow between two steps
-    PAD = 10
+
+class RouteStrip(QWidget):
+    """The route as a strip of steps, the current one standing out, under each the certificates attached there.
+
+    ``more_requested(index)`` is a tap on a step with certificates: to see them all, in full.
+    """
+
+    more_requested = Signal(int)
+    GAP = 24  # between two steps, room for the arrow
+    ROW_GAP = 10
+    PAD = 8
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("routeStrip")
         self.steps: list[StepState] = []
-        self._fonts = {"head": _font(22, True), "needs": _font(17, True), "note": _font(17), "cert": _font(17, True),
-                       "line": _font(17), "arrow": _font(34, True)}
-        self._columns: list[tuple[QRect, list[_Block], int]] = []
-        self._content_height = 0
+        self._base = 1.0
+        self.scale = 1.0
+        self.rows = 1
+        self._fonts: dict[str, QFont] = {}
+        self._metrics: dict[str, QFontMetrics] = {}
+        self._heights: dict[tuple[str, int, int, str], int] = {}  # measured once: relayouts measure often
+        self._boxes: list[_Box] = []
+        self._problems: list[str] = []
+        self._use_scale(1.0)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+
+    # ---- what it shows ----------------------------------------------------------------------------------------
 
     def set_steps(self, steps: list[StepState]) -> None:
         self.steps = list(steps)
-        self.setMinimumWidth(len(self.steps) * self.MIN_COLUMN + max(0, len(self.steps) - 1) * self.GAP)
         self._relayout()
+        self.updateGeometry()
         self.update()
+
+    def set_scale(self, base: float) -> None:
+        """The type size for this screen: 1.0 at 1280x800, more on a large screen."""
+        if base != self._base:
+            self._base = base
+            self._relayout()
+            self.updateGeometry()
+            self.update()
 
     def states(self) -> list[str]:
         return [step.state for step in self.steps]
 
     def texts(self, index: int) -> list[str]:
-        """The lines of text the step at ``index`` shows (for tests)."""
-        return [block.text for block in self._blocks(self.steps[index])]
+        """The lines of text the step at ``index`` shows now."""
+        return [block.text for block in self._boxes[index].blocks] if index < len(self._boxes) else []
+
+    def hidden(self, index: int) -> int:
+        """How many of the step's certificates wait behind "+N more"."""
+        return self._boxes[index].hidden if index < len(self._boxes) else 0
 
     def column_rect(self, index: int) -> QRect:
-        return self._columns[index][0] if index < len(self._columns) else QRect()
+        return QRect(self._boxes[index].rect) if index < len(self._boxes) else QRect()
 
-    def _blocks(self, step: StepState) -> list[_Block]:
+    def elided_texts(self) -> list[str]:
+        """What the strip could not show whole at its size (a word broken, a box overfilled); empty when all is.
+
+        Measured again with the fonts it paints with, so a layout gone stale is caught too.
+        """
+        problems = list(self._problems)
+        for step, box in zip(self.steps, self._boxes, strict=True):
+            inner = box.rect.width() - 2 * self.PAD
+            bottom = self.PAD + sum(block.height + self._spacing(block) for block in box.blocks)
+            for block in box.blocks:
+                painted = self._metrics[block.kind].boundingRect(QRect(0, 0, inner, 100_000),
+                                                                  int(Qt.TextFlag.TextWordWrap), block.text).height()
+                if painted > block.height:
+                    problems.append(f"step {step.step.position + 1}: {block.text!r} needs {painted} px, "
+                                    f"has {block.height}: cut")
+            if bottom > box.rect.height() or box.rect.right() > self.width() or box.rect.bottom() > self.height():
+                problems.append(f"step {step.step.position + 1}: its box or text runs past the strip")
+        return problems
+
+    def sizeHint(self):  # noqa: D102 - Qt's
+        hint = super().sizeHint()
+        tallest = max((self._natural_height(step) for step in self.steps), default=0)
+        hint.setHeight(tallest)
+        return hint
+
+    def minimumSizeHint(self):  # noqa: D102 - Qt's
+        hint = super().minimumSizeHint()
+        hint.setHeight(0)
+        hint.setWidth(0)
+        return hint
+
+    # ---- laying out ---------------------------------------------------------------------------------------------
+
+    def _use_scale(self, scale: float) -> None:
+        self.scale = scale
+        self._fonts = {kind: _font(size * scale, bold) for kind, (size, bold) in FONT_SIZES.items()}
+        self._fonts["none"] = self._fonts["note"]
+        self._metrics = {kind: QFontMetrics(font) for kind, font in self._fonts.items()}
+
+    def _height(self, block: _Block, inner: int) -> int:
+        key = (block.kind, self._fonts[block.kind].pixelSize(), inner, block.text)
+        height = self._heights.get(key)
+        if height is None:
+            if len(self._heights) > 20_000:
+                self._heights.clear()
+            height = self._metrics[block.kind].boundingRect(QRect(0, 0, inner, 100_000),
+                                                            int(Qt.TextFlag.TextWordWrap), block.text).height()
+            self._heights[key] = height
+        return height
+
+    def _too_wide(self, block: _Block, inner: int) -> str | None:
+        """The first word of ``block`` wider than the box: word wrap would have to break it."""
+        metrics = self._metrics[block.kind]
+        return next((word for word in block.text.split() if metrics.horizontalAdvance(word) > inner), None)
+
+    def _spacing(self, block: _Block) -> int:
+        return round((10 if block.kind == "head" else 6 if block.kind == "line" else 3) * self.scale)
+
+    def _fixed_blocks(self, step: StepState) -> list[_Block]:
+        """The head and what the step still needs: always shown."""
         mark = {"passed": "✓ ", "current": "▶ ", "ahead": ""}[step.state]
-        blocks = [_Block(f"{mark}{step.step.position + 1}. {step.step.name}", self._fonts["head"],
-                         STEP_LOOKS[step.state].head_text)]
+        blocks = [_Block("head", f"{mark}{step.step.position + 1}. {step.step.name}")]
         missing = step.missing_kinds if step.state != "ahead" else []
         if missing:
-            blocks.append(_Block(f"needs {', '.join(missing)}", self._fonts["needs"], "#8a4b00"))
+            blocks.append(_Block("needs", f"needs {', '.join(missing)}"))
         elif step.state == "ahead" and step.step.requires:
-            blocks.append(_Block(f"will need {', '.join(step.step.requires)}", self._fonts["note"], "#607d8b"))
-        for attached in step.attachments:
-            record = attached.attachment
-            blocks.append(_Block(f"{record.cert_id} · {attached.cert_name}", self._fonts["cert"], "#1d2a36"))
-            blocks.append(_Block(f"{attached.attached_by_name} · {local_time(record.attached_at)}",
-                                 self._fonts["line"], "#37474f"))
-        if not step.attachments:
-            blocks.append(_Block("no certificates", self._fonts["note"], "#78909c"))
+            blocks.append(_Block("note", f"will need {', '.join(step.step.requires)}"))
         return blocks
 
-    def _relayout(self) -> None:
+    @staticmethod
+    def _attachment_blocks(attached: StepAttachment, detail: int = 2) -> list[_Block]:
+        """A certificate attached at the step: with who and when (2), with its name (1), its id alone (0)."""
+        record = attached.attachment
+        if detail == 0:
+            return [_Block("cert", record.cert_id)]
+        blocks = [_Block("cert", f"{record.cert_id} · {attached.cert_name}")]
+        if detail == 2:
+            blocks.append(_Block("line", f"{attached.attached_by_name} · {local_time(record.attached_at)}"))
+        return blocks
+
+    @staticmethod
+    def _more_block(hidden: int, shown: int) -> _Block:
+        if shown:
+            return _Block("more", f"+{hidden} more")
+        return _Block("more", f"{hidden} certificate{'s' if hidden != 1 else ''}: tap")
+
+    def _stack(self, blocks: list[_Block], inner: int) -> int:
+        """Height of ``blocks`` one under another inside a box, padding included."""
+        total = 2 * self.PAD
+        for block in blocks:
+            block.height = self._height(block, inner)
+            total += block.height + self._spacing(block)
+        return total
+
+    def _natural_height(self, step: StepState) -> int:
+        """What the step needs at full scale in one row of steps, every certificate shown."""
+        if not self.width():
+            return 0
         count = len(self.steps)
-        self._columns = []
-        if not count:
-            self._content_height = 0
+        inner = (self.width() - (count - 1) * self.GAP) // count - 2 * self.PAD
+        blocks = self._fixed_blocks(step)
+        for attached in step.attachments:
+            blocks += self._attachment_blocks(attached)
+        shown = self.scale
+        self._use_scale(self._base)
+        height = self._stack(blocks, max(inner, 40))
+        self._use_scale(shown)
+        return height
+
+    def _grid(self, rows: int, width: int, height: int) -> tuple[int, int, int, int]:
+        """(steps per row, column width, inner width, row height) for ``rows`` rows."""
+        per_row = math.ceil(len(self.steps) / rows)
+        gap = round(self.GAP * self.scale)
+        column = (width - (per_row - 1) * gap) // per_row
+        return per_row, column, column - 2 * self.PAD, (height - (rows - 1) * self.ROW_GAP) // rows
+
+    def _fits(self, rows: int, width: int, height: int, factor: float) -> bool:
+        """Every step name and need whole at ``factor``, in a box with room for one line of "+N more"."""
+        self._use_scale(self._base * factor)
+        _, _, inner, row_height = self._grid(rows, width, height)
+        if inner < 40:
+            return False
+        for step in self.steps:
+            blocks = self._fixed_blocks(step)
+            if any(self._too_wide(block, inner) for block in blocks):
+                return False
+            if step.attachments:
+                blocks.append(self._more_block(len(step.attachments), 0))
+            if self._stack(blocks, inner) > row_height:
+                return False
+        return True
+
+    def _relayout(self) -> None:
+        """The fewest rows in which every step name fits whole; then the type size that shows most."""
+        self._boxes, self._problems = [], []
+        if not self.steps:
             return
-        width = max(self.width(), self.minimumWidth())
-        column = (width - (count - 1) * self.GAP) // count
-        tallest = 0
+        width, height = self.width(), self.height()
+        rows, first = min(MAX_ROWS, len(self.steps)), len(SHRINK) - 1
+        for candidate in range(1, rows + 1):
+            fitting = next((n for n, factor in enumerate(SHRINK) if self._fits(candidate, width, height, factor)),
+                           None)
+            if fitting is not None:
+                rows, first = candidate, fitting
+                break
+        self.rows = rows
+        best = None
+        for factor in SHRINK[first:]:
+            self._use_scale(self._base * factor)
+            boxes, problems = self._boxes_for(rows, width, height)
+            # Every certificate in sight first, then as much about each as fits; a tie keeps the larger type.
+            score = (sum(box.hidden for box in boxes), -sum(box.detail for box in boxes), len(problems))
+            if best is None or score < best[0]:
+                best = (score, factor, boxes, problems)
+            if score[:2] == (0, -2 * len(boxes)):
+                break
+        _, factor, self._boxes, self._problems = best  # type: ignore[misc]
+        self._use_scale(self._base * factor)
+
+    def _boxes_for(self, rows: int, width: int, height: int) -> tuple[list[_Box], list[str]]:
+        per_row, column, inner, row_height = self._grid(rows, width, height)
+        gap = round(self.GAP * self.scale)
+        boxes, problems = [], []
         for index, step in enumerate(self.steps):
-            x = index * (column + self.GAP)
-            inner = column - 2 * self.PAD
-            blocks = self._blocks(step)
-            y = self.PAD
-            for block in blocks:
-                metrics = QFontMetrics(block.font)
-                block.height = metrics.boundingRect(QRect(0, 0, inner, 10_000),
-                                                    int(Qt.TextFlag.TextWordWrap), block.text).height()
-                y += block.height + (10 if block is blocks[0] else 4)
-            tallest = max(tallest, y + self.PAD)
-            self._columns.append((QRect(x, 0, column, 0), blocks, y + self.PAD))
-        self._content_height = tallest
-        self.setMinimumHeight(tallest)
-        self._columns = [(QRect(rect.x(), 0, rect.width(), max(tallest, self.height())), blocks, used)
-                         for rect, blocks, used in self._columns]
+            row, place = divmod(index, per_row)
+            box = _Box(QRect(place * (column + gap), row * (row_height + self.ROW_GAP), column, row_height))
+            problems += self._fill(box, step, max(inner, 1))
+            boxes.append(box)
+        return boxes, problems
+
+    def _fill(self, box: _Box, step: StepState, inner: int) -> list[str]:
+        """Every certificate, with as much about each as fits; else as many as fit and "+N more".
+
+        Returns what could not be shown whole (nothing, when the strip has room for its step names).
+        """
+        room = box.rect.height()
+        best: tuple[list[_Block], int, int, int] | None = None
+        for detail in (2, 1, 0):
+            blocks, hidden, used = self._fill_with(step, inner, room, detail)
+            if best is None or hidden < best[1]:
+                best = (blocks, hidden, used, detail)
+            if not hidden:
+                break
+        box.blocks, box.hidden, used, box.detail = best  # type: ignore[misc]
+        name = f"step {step.step.position + 1} ({step.step.name})"
+        problems = [f"{name}: {word!r} is wider than its box ({inner} px), broken mid-word"
+                    for word in (self._too_wide(block, inner) for block in box.blocks) if word]
+        if used > room:
+            problems.append(f"{name}: needs {used} px of height, its box has {room}: cut at the bottom")
+        return problems
+
+    def _fill_with(self, step: StepState, inner: int, room: int, detail: int) -> tuple[list[_Block], int, int]:
+        """(blocks, certificates left out, height used) showing each certificate at ``detail``."""
+        blocks = self._fixed_blocks(step)
+        used = self._stack(blocks, inner)
+        count = len(step.attachments)
+        shown = 0
+        for attached in step.attachments:
+            lines = self._attachment_blocks(attached, detail)
+            extra = self._stack(lines, inner) - 2 * self.PAD
+            rest = count - shown - 1
+            more = self._stack([self._more_block(rest, shown + 1)], inner) - 2 * self.PAD if rest else 0
+            if used + extra + more > room:
+                break
+            blocks += lines
+            used += extra
+            shown += 1
+        if shown < count:
+            more = self._more_block(count - shown, shown)
+            used += self._stack([more], inner) - 2 * self.PAD
+            blocks.append(more)
+        elif not count:
+            none = _Block("none", "no certificates")
+            extra = self._stack([none], inner) - 2 * self.PAD
+            if used + extra <= room:
+                blocks.append(none)
+                used += extra
+        return blocks, count - shown, used
 
     def resizeEvent(self, event) -> None:
         self._relayout()
         super().resizeEvent(event)
 
+    # ---- tapping and painting -----------------------------------------------------------------------------------
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        point = event.position().toPoint()
+        for index, (step, box) in enumerate(zip(self.steps, self._boxes, strict=True)):
+            if step.attachments and box.rect.contains(point):
+                self.more_requested.emit(index)
+                return
+        super().mousePressEvent(event)
+
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        for index, (step, (rect, blocks, _)) in enumerate(zip(self.steps, self._columns, strict=True)):
+        gap = round(self.GAP * self.scale)
+        for index, (step, box) in enumerate(zip(self.steps, self._boxes, strict=True)):
             look = STEP_LOOKS[step.state]
+            rect = box.rect
             half = look.border_width / 2
-            frame = QRectF(rect).adjusted(half, half, -half, -half)
             pen = QPen(QColor(look.border), look.border_width)
             if look.dashed:
                 pen.setStyle(Qt.PenStyle.DashLine)
             painter.setPen(pen)
             painter.setBrush(QColor(look.background))
-            painter.drawRoundedRect(frame, 8, 8)
+            painter.drawRoundedRect(QRectF(rect).adjusted(half, half, -half, -half), 8, 8)
             inner = rect.width() - 2 * self.PAD
-            y = self.PAD
-            for number, block in enumerate(blocks):
-                box = QRect(rect.x() + self.PAD, y, inner, block.height)
-                if number == 0 and step.state == "current":
+            y = rect.y() + self.PAD
+            for block in box.blocks:
+                area = QRect(rect.x() + self.PAD, y, inner, block.height)
+                colour = COLOURS.get(block.kind, look.head_text)
+                if block.kind == "head" and step.state == "current":
                     painter.setPen(Qt.PenStyle.NoPen)
                     painter.setBrush(QColor(look.head_background))
-                    painter.drawRoundedRect(QRectF(box.adjusted(-4, -4, 4, 4)), 5, 5)
-                painter.setFont(block.font)
-                painter.setPen(QColor(block.colour))
-                painter.drawText(box, int(Qt.TextFlag.TextWordWrap | Qt.AlignmentFlag.AlignLeft), block.text)
-                y += block.height + (10 if number == 0 else 4)
-            if index:
+                    painter.drawRoundedRect(QRectF(area.adjusted(-4, -3, 4, 3)), 5, 5)
+                elif block.kind == "more":
+                    painter.setPen(QPen(QColor(colour), 2))
+                    painter.setBrush(QColor("#ffffff"))
+                    painter.drawRoundedRect(QRectF(area.adjusted(-3, -1, 3, 1)), 6, 6)
+                painter.setFont(self._fonts[block.kind])
+                painter.setPen(QColor(colour))
+                flags = Qt.TextFlag.TextWrapAnywhere if self._too_wide(block, inner) else Qt.TextFlag.TextWordWrap
+                align = Qt.AlignmentFlag.AlignHCenter if block.kind == "more" else Qt.AlignmentFlag.AlignLeft
+                painter.drawText(area, int(flags | align), block.text)
+                y += block.height + self._spacing(block)
+            if index and self._boxes[index - 1].rect.y() == rect.y():
                 painter.setFont(self._fonts["arrow"])
                 painter.setPen(QColor("#78909c"))
-                painter.drawText(QRect(rect.x() - self.GAP, 0, self.GAP, 44), int(Qt.AlignmentFlag.AlignCenter), "›")
+                head = box.blocks[0].height + 2 * self.PAD
+                painter.drawText(QRect(rect.x() - gap, rect.y(), gap, head), int(Qt.AlignmentFlag.AlignCenter), "›")
         painter.end()
+
+
+def _html(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+class StepCertificates(QFrame):
+    """Every certificate attached at one step, over the card, large enough to read and tap in gloves.
+
+    It never takes the keyboard focus: the scan field keeps it. A tap anywhere or Esc closes the
+    list; any other key closes it and goes on to the scan field, so a scan is never lost.
+    """
+
+    closed = Signal()
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("stepCertificates")
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.step: StepState | None = None
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(20, 14, 20, 16)
+        layout.setSpacing(10)
+        self.title = QLabel(objectName="stepCertificatesTitle", wordWrap=True)
+        layout.addWidget(self.title)
+        self.grid = QGridLayout()
+        self.grid.setHorizontalSpacing(24)
+        self.grid.setVerticalSpacing(10)
+        layout.addLayout(self.grid)
+        bottom = QHBoxLayout()
+        hint = QLabel("Tap anywhere or press Esc to close", objectName="stepCertificatesHint", wordWrap=True)
+        self.close_button = QPushButton("Close", objectName="stepCertificatesClose")
+        self.close_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        bottom.addWidget(hint, 1)
+        bottom.addWidget(self.close_button)
+        layout.addLayout(bottom)
+        self.entries: list[QLabel] = []
+        self.hide()
+
+    def show_step(self, step: StepState, over: QWidget) -> None:
+        """List ``step``'s certificates over ``over`` (the card), within its window."""
+        window = over.window()
+        if self.parentWidget() is not window:
+            self.setParent(window)
+        self.step = step
+        count = len(step.attachments)
+        self.title.setText(f"{step.step.position + 1}. {step.step.name}: "
+                           f"{count} certificate{'s' if count != 1 else ''} attached")
+        for label in self.entries:
+            self.grid.removeWidget(label)
+            label.deleteLater()
+        area = window.rect().adjusted(24, 24, -24, -24)
+        columns = max(1, min(3, math.ceil(count / 5), area.width() // 340))
+        per_column = math.ceil(count / columns)
+        self.entries = []
+        for number, attached in enumerate(step.attachments):
+            record = attached.attachment
+            label = QLabel(f"<b>{_html(record.cert_id)} · {_html(attached.cert_name)}</b><br>"
+                           f"{_html(attached.attached_by_name)} · {local_time(record.attached_at)}",
+                           objectName="stepCertificatesEntry", wordWrap=True)
+            label.setTextFormat(Qt.TextFormat.RichText)
+            label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+            self.grid.addWidget(label, number % per_column, number // per_column)
+            self.entries.append(label)
+        width = min(area.width(), 120 + columns * 420)
+        self.setFixedWidth(width)
+        self.layout().activate()
+        height = min(area.height(), self.layout().totalHeightForWidth(width))
+        self.setFixedHeight(height)
+        target = QRect(over.mapTo(window, over.rect().topLeft()), over.size())
+        x = max(area.left(), min(target.center().x() - width // 2, area.right() - width))
+        y = max(area.top(), min(target.top() + 8, area.bottom() - height))
+        self.move(x, y)
+        self.show()
+        self.raise_()
+        app = QApplication.instance()
+        if app is not None:
+            app.removeEventFilter(self)
+            app.installEventFilter(self)
+
+    def close_list(self) -> None:
+        app = QApplication.instance()
+        if app is not None:
+            app.removeEventFilter(self)
+        if self.isVisible():
+            self.hide()
+            self.closed.emit()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        kind = event.type()
+        if kind == QEvent.Type.KeyPress:
+            self.close_list()
+            return event.key() == Qt.Key.Key_Escape  # type: ignore[attr-defined]
+        if kind in (QEvent.Type.MouseButtonPress, QEvent.Type.TouchBegin):
+            self.close_list()
+            return True
+        return False
 
 
 class SerialCard(QFrame):
@@ -178,47 +521,46 @@ class SerialCard(QFrame):
         self.serial: SerialDetail | None = None
         self._stamp: float | None = None
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(16, 12, 16, 12)
+        layout.setContentsMargins(14, 10, 14, 12)
         layout.setSpacing(8)
         head = QHBoxLayout()
         head.setSpacing(18)
         self.serial_label = QLabel(objectName="serialId")
         self.status_chip = QLabel(objectName="statusChip")
-        self.job_line = ElidedLabel(objectName="serialFacts")
-        self.where_line = ElidedLabel(objectName="serialFacts")
-        facts = QVBoxLayout()
-        facts.setSpacing(2)
-        facts.addWidget(self.job_line)
-        facts.addWidget(self.where_line)
-        head.addWidget(self.serial_label)
+        # Wraps rather than ends in "…": a person reads the whole job name.
+        self.facts = QLabel(objectName="serialFacts", wordWrap=True)
+        self.facts.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        head.addWidget(self.serial_label, 0, Qt.AlignmentFlag.AlignVCenter)
         head.addWidget(self.status_chip, 0, Qt.AlignmentFlag.AlignVCenter)
-        head.addLayout(facts, 1)
+        head.addWidget(self.facts, 1)
         layout.addLayout(head)
-        self.placeholder = QLabel("Scan a serial to see its route and certificates", objectName="cardPlaceholder")
+        self.placeholder = QLabel(PLACEHOLDER, objectName="cardPlaceholder")
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.placeholder.setWordWrap(True)
         layout.addWidget(self.placeholder, 1)
-        self.route = QScrollArea(objectName="routeArea")
-        self.route.setWidgetResizable(True)
-        self.route.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.route.setFrameShape(QFrame.Shape.NoFrame)
-        layout.addWidget(self.route, 1)
         self.strip = RouteStrip()
-        self.route.setWidget(self.strip)
-        self._current_index: int | None = None
-        # Scrolls once the new strip has its geometry; one timer, so a rebuilt strip is never touched stale.
-        self._scroll_timer = QTimer(self, singleShot=True, interval=0)
-        self._scroll_timer.timeout.connect(self._on_scroll_timer_timeout)
+        self.strip.more_requested.connect(self.show_step)
+        layout.addWidget(self.strip, 1)
+        self.step_list = StepCertificates(self)
         self.set_serial(None)
 
-    def set_serial(self, serial: SerialDetail | None, stamp: float | None = None) -> None:
+    def set_scale(self, scale: float) -> None:
+        self.strip.set_scale(scale)
+
+    def set_serial(self, serial: SerialDetail | None, stamp: float | None = None, empty: str | None = None) -> None:
+        """Show ``serial``; with None, the prompt, or ``empty`` as an alert (why the serial went away)."""
         self.serial = serial
         self._stamp = stamp
+        self.step_list.close_list()
         shown = serial is not None
-        for widget in (self.serial_label, self.status_chip, self.job_line, self.where_line, self.route):
+        for widget in (self.serial_label, self.status_chip, self.facts, self.strip):
             widget.setVisible(shown)
         self.placeholder.setVisible(not shown)
         if serial is None:
+            self.placeholder.setText(empty or PLACEHOLDER)
+            if self.placeholder.property("alert") != bool(empty):
+                self.placeholder.setProperty("alert", bool(empty))
+                restyle(self.placeholder)
             self.update()
             return
         self.serial_label.setText(serial.id)
@@ -226,29 +568,15 @@ class SerialCard(QFrame):
         if self.status_chip.property("status") != serial.status:
             self.status_chip.setProperty("status", serial.status)
             restyle(self.status_chip)
-        current = serial.current_step
-        where = (f"at step {current.step.position + 1} of {len(serial.steps)}: {current.step.name}" if current
-                 else "completed" if serial.current_step_index == -1 else "no current step")
-        self.job_line.setText(f"Job {serial.job_id} · {serial.job_name} · Part {serial.part}")
-        self.where_line.setText(f"{serial.path_name}, {where}")
+        # Where it stands is the strip's to show: the current step stands out there.
+        self.facts.setText(f"Job {serial.job_id} · {serial.job_name} · Part {serial.part} · {serial.path_name}")
         self.strip.set_steps(serial.steps)
-        self._current_index = serial.steps.index(current) if current is not None else None
-        if current is not None:
-            self._scroll_timer.start()
         self.update()
 
-    def _on_scroll_timer_timeout(self) -> None:
-        """Scroll sideways, never down, so the current step stands in view with its head."""
-        if self._current_index is None:
-            return
-        frame = self.strip.column_rect(self._current_index)
-        bar = self.route.horizontalScrollBar()
-        left, right = frame.x() - 40, frame.x() + frame.width() + 40
-        viewport = self.route.viewport().width()
-        if left < bar.value():
-            bar.setValue(left)
-        elif right > bar.value() + viewport:
-            bar.setValue(min(left, right - viewport))
+    def show_step(self, index: int) -> None:
+        """Every certificate attached at step ``index``, over the card."""
+        if self.serial is not None and 0 <= index < len(self.serial.steps):
+            self.step_list.show_step(self.serial.steps[index], self)
 
     def paintEvent(self, event: QPaintEvent) -> None:
         super().paintEvent(event)

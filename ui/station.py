@@ -51,8 +51,8 @@ log = logging.getLogger(__name__)
 # From this window size on, type and boxes grow (resources/station_large.qss, the strip's scale).
 LARGE_SCREEN = (1600, 1000)
 LARGE_SCALE = 1.4
-LOWER_HEIGHT = {False: 236, True: 320}  # the certificate panel, picker and history under the card
-PANEL_WIDTH = {False: 380, True: 540}
+LOWER_HEIGHT = {False: 224, True: 320}  # the certificate panel, picker and history under the card
+PANEL_WIDTH = {False: 360, True: 540}
 PIN_SECONDS = 60
 PICK_HINT = "No badge at hand? Pick your name (type to filter, ↑ ↓ and Enter, or tap it), then type your PIN."
 BADGE_AND_PIN_HINT = "This plant signs in with badge and PIN: scan your badge, then type your PIN."
@@ -217,8 +217,9 @@ class StationWindow(QMainWindow):
         below.addWidget(self.cert_panel, 4)
         column = QVBoxLayout()
         column.setSpacing(4)
-        column.addWidget(QLabel("Certificates: type to filter, ↑ ↓, tap", objectName="sectionTitle"))
+        column.addWidget(QLabel("Certificates: type, ↑ ↓ or tap", objectName="sectionTitle"))
         self.picker = CertificatePicker()
+        self.picker.setWordWrap(True)  # a long name on a narrow screen wraps rather than ends in "…"
         self.picker.picked.connect(self._on_picker_picked)
         column.addWidget(self.picker, 1)
         below.addLayout(column, 3)
@@ -226,7 +227,7 @@ class StationWindow(QMainWindow):
         column.setSpacing(4)
         column.addWidget(QLabel("This session", objectName="sectionTitle"))
         self.history = History()
-        self.history.setMinimumWidth(250)
+        self.history.setMinimumWidth(200)
         column.addWidget(self.history, 1)
         below.addLayout(column, 3)
         self.pages.addWidget(work)

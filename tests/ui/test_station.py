@@ -242,7 +242,7 @@ def test_the_picker_filters_as_you_type_and_picks_with_arrows_and_enter(signed_i
     assert not by_id["cert_rev"].flags() & Qt.ItemFlag.ItemIsEnabled
     assert not by_id["cert_old"].flags() & Qt.ItemFlag.ItemIsEnabled
     assert by_id["cert_soon"].text().startswith("⚠")
-    assert "MATERIAL" in by_id["cert_mat01"].text() and "expires" in by_id["cert_mat01"].text()
+    assert "MATERIAL" in by_id["cert_mat01"].text() and "valid until" in by_id["cert_mat01"].text()
 
     signed_in.scan("SN-00001", window.serial_loaded)
     with qtbot.waitSignal(window.certificates_listed, timeout=TIMEOUT) as blocker:
