@@ -223,13 +223,15 @@ def expiry_text(view: CertificateView) -> str:
 
 
 def refused_because(view: CertificateView) -> str:
-    """The reason of a refused certificate in a few words for a list row; ``view.refusal`` says it in full."""
+    """Why a refused certificate is refused, in a list row's few words (``view.refusal`` says it in full):
+    its state words when revoked or expired, else the approval the plant asks for."""
     record = view.record
-    if record.status == "revoked":
-        return "REVOKED"
-    if view.expiry == "expired":
+    if record.status == "revoked" or view.expiry == "expired":
         return expiry_text(view)
-    return f"NOT APPROVED ({record.review_status})"
+    return f"not approved ({record.review_status})"
+
+
+FIT_SIZES = ("normal", "small", "smaller")  # resources/station.qss: #certDetails[fit=…]
 
 
 class CertificatePanel(QFrame):
