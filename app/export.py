@@ -11,7 +11,7 @@ import io
 import json
 import os
 from pathlib import Path as FilePath
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable, Iterable, Sequence, TextIO
 
 from app import reports
 from app.certificates import get_certificate
@@ -34,44 +34,22 @@ def _cell(value: Any) -> Any:
     return "" if value is None else value
 
 
-def write_csv(header: Sequence[str], rows: Iterable[Sequence[Any]], destination: str | os.PathLike,
+def write_csv(header: Sequence[str], rows: Iterable[Sequence[Any]], destination: str | os.PathLike | TextIO,
               progress: Progress | None = None, cancelled: Callable[[], bool] | None = None,
               every: int = 5000) -> int:
     """Write the header and the rows (sequences of values) as CSV, as ``csv.writer`` would; the row count.
 
-    Raises Cancelled when ``cancelled()`` turns true; Invalid when the file cannot be written.
+    ``destination`` is a file name, or an open text stream (standard output) written as the rows
+    come, which is left open. Raises Cancelled when ``cancelled()`` turns true; Invalid when the
+    file cannot be written (a stream's own errors, such as a closed pipe, are the caller's).
     """
+    if not isinstance(destination, (str, os.PathLike)):
+        return _write_rows(destination, header, rows, progress, cancelled, every)
     target = FilePath(destination)
     partial = target.with_name(target.name + ".partial")
-    count = 0
     try:
         with open(partial, "w", newline="", encoding="utf-8") as handle:
-            line = _Line()
-            handle.write(line.of(header) + "\r\n")
-            width = len(header)
-            lines: list[str] = []
-            for values in rows:
-                # A row of plain text needs no quoting: joined by hand it costs a third of
-                # csv.writer, which matters at a million rows. Anything else goes through csv.
-                try:
-                    text = ",".join(values) if len(values) == width else None
-                except TypeError:
-                    text = None
-                if not text or text.count(",") != width - 1 or '"' in text or "\n" in text or "\r" in text:
-                    text = line.of(values)
-                lines.append(text)
-                count += 1
-                if count % every == 0:
-                    if cancelled and cancelled():
-                        raise Cancelled()
-                    lines.append("")
-                    handle.write("\r\n".join(lines))
-                    lines.clear()
-                    if progress:
-                        progress(count)
-            if lines:
-                lines.append("")
-                handle.write("\r\n".join(lines))
+            count = _write_rows(handle, header, rows, progress, cancelled, every)
         os.replace(partial, target)
     except OSError as error:
         partial.unlink(missing_ok=True)
@@ -79,6 +57,38 @@ def write_csv(header: Sequence[str], rows: Iterable[Sequence[Any]], destination:
     except BaseException:
         partial.unlink(missing_ok=True)
         raise
+    return count
+
+
+def _write_rows(handle: TextIO, header: Sequence[str], rows: Iterable[Sequence[Any]], progress: Progress | None,
+                cancelled: Callable[[], bool] | None, every: int) -> int:
+    count = 0
+    line = _Line()
+    handle.write(line.of(header) + "\r\n")
+    width = len(header)
+    lines: list[str] = []
+    for values in rows:
+        # A row of plain text needs no quoting: joined by hand it costs a third of
+        # csv.writer, which matters at a million rows. Anything else goes through csv.
+        try:
+            text = ",".join(values) if len(values) == width else None
+        except TypeError:
+            text = None
+        if not text or text.count(",") != width - 1 or '"' in text or "\n" in text or "\r" in text:
+            text = line.of(values)
+        lines.append(text)
+        count += 1
+        if count % every == 0:
+            if cancelled and cancelled():
+                raise Cancelled()
+            lines.append("")
+            handle.write("\r\n".join(lines))
+            lines.clear()
+            if progress:
+                progress(count)
+    if lines:
+        lines.append("")
+        handle.write("\r\n".join(lines))
     if progress:
         progress(count)
     return count

@@ -7,6 +7,7 @@ import os
 from typing import Any
 
 from app import certificates, db, documents
+from app.certificates import resolve_certificate
 from app.cli.output import EXIT_BAD_REQUEST, EXIT_OK, Output
 from app.errors import Invalid
 
@@ -54,6 +55,8 @@ def _cert_text(c: certificates.CertificateRecord) -> str:
 
 def cmd_cert(args, out: Output) -> None:
     db.open_database(args.db)
+    if args.cert_command != "add":  # an id or the issuer's number, as at the station; records keep the id
+        args.id = resolve_certificate(args.id).id
     if args.cert_command == "show":
         cert = certificates.get_certificate(args.id)
         out.emit(cert.to_json(), lambda _: _cert_text(cert))
@@ -91,6 +94,7 @@ def _document_line(d: documents.DocumentRecord) -> str:
 
 def cmd_doc(args, out: Output) -> None:
     db.open_database(args.db)
+    args.cert = resolve_certificate(args.cert).id
     if args.doc_command == "add":
         added = documents.add_document(args.cert, args.file, args.user)
         out.emit(added.to_json(), f"Added {added.file_name} ({added.content_type}, {added.size} bytes) "
@@ -106,6 +110,7 @@ def cmd_doc(args, out: Output) -> None:
 
 def cmd_approve(args, out: Output) -> None:
     db.open_database(args.db)
+    args.id = resolve_certificate(args.id).id
     pin = os.environ.get("CERTLINE_PIN")
     if pin is None:
         pin = getpass.getpass(f"PIN for {args.user}: ")

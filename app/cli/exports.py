@@ -3,12 +3,18 @@ from __future__ import annotations
 
 import datetime as dt
 import getpass
+import os
+import shutil
+import sys
+import tempfile
 from typing import Any
 
 from app import db, export
-from app.cli.output import Output
+from app.certificates import resolve_certificate
+from app.cli.output import STDOUT, Output, stdout_bytes
 from app.clock import now_utc
-from app.errors import Invalid
+from app.errors import Invalid, NotFound
+
 
 def _utc(value: str | None, option: str):
     if not value:
@@ -33,7 +39,20 @@ def _serial_list(args) -> list[str] | None:
     return listed or None
 
 
+def _cert_id(code: str | None, view: str) -> str | None:
+    """The certificate's id from its id or issuer number; the audit trail also names deleted ones by id."""
+    if not code:
+        return None
+    try:
+        return resolve_certificate(code).id
+    except NotFound:
+        if view == "audit":
+            return code
+        raise
+
+
 def _export_options(args) -> dict[str, Any]:
+    args.cert = _cert_id(args.cert, args.view)
     if args.view == "attachments":
         return {"cert_id": args.cert, "text": args.text, "step_id": args.step, "user_id": args.by,
                 "since": _utc(args.since, "--since"), "until": _utc(args.until, "--until"), "sort": args.sort,
@@ -48,19 +67,30 @@ def _export_options(args) -> dict[str, Any]:
 
 
 def cmd_export(args, out: Output) -> None:
+    """To a file, or with ``-`` to standard output: then the data is all that is printed."""
     db.open_database(args.db)
     options = _export_options(args)
     title, details, total = export.report_title_and_details(args.view, **options)
     if args.csv:
-        rows = export.write_csv(*export.report_table(args.view, **options), args.csv)
+        rows = export.write_csv(*export.report_table(args.view, **options),
+                                stdout_bytes() if args.csv == STDOUT else args.csv)
         written = args.csv
     else:
         # Qt draws the PDF; only this command needs it, so it is imported here and nowhere else in app/.
         from ui.report_pdf import Report, write_pdf
 
         who = args.user or getpass.getuser()
-        rows = write_pdf(Report(title, details, export.COLUMNS[args.view], export.report_dicts(args.view, **options),
-                                generated_by=who, generated_at=now_utc().strftime("%Y-%m-%d %H:%M UTC"),
-                                total=total), args.pdf)
+        report = Report(title, details, export.COLUMNS[args.view], export.report_dicts(args.view, **options),
+                        generated_by=who, generated_at=now_utc().strftime("%Y-%m-%d %H:%M UTC"), total=total)
+        if args.pdf == STDOUT:
+            # Qt writes a whole file (at most 20,000 rows); it is then copied out as bytes.
+            with tempfile.TemporaryDirectory(prefix="certline-export-") as folder:
+                rows = write_pdf(report, os.path.join(folder, "report.pdf"))
+                with open(os.path.join(folder, "report.pdf"), "rb") as handle:
+                    sys.stdout.flush()
+                    shutil.copyfileobj(handle, sys.stdout.buffer)
+        else:
+            rows = write_pdf(report, args.pdf)
         written = args.pdf
-    out.emit({"file": written, "rows": rows}, f"Wrote {rows:,} rows to {written}")
+    if written != STDOUT:
+        out.emit({"file": written, "rows": rows}, f"Wrote {rows:,} rows to {written}")

@@ -5,8 +5,10 @@ import json
 import sys
 
 from app import attachments, db, serials
+from app.certificates import resolve_certificate
 from app.cli.output import Output
 from app.errors import Invalid
+
 
 def _attachment_line(a: attachments.AttachmentRecord) -> str:
     j = a.to_json()
@@ -15,7 +17,8 @@ def _attachment_line(a: attachments.AttachmentRecord) -> str:
 
 def cmd_attach(args, out: Output) -> None:
     db.open_database(args.db)
-    result = attachments.attach(args.serial, args.cert, args.user, require_approved=args.require_approved)
+    cert_id = resolve_certificate(args.cert).id
+    result = attachments.attach(args.serial, cert_id, args.user, require_approved=args.require_approved)
     a = result.attachment
     if result.created:
         text = f"Attached {a.cert_id} to {a.serial_id} at {result.step_name} ({a.step_id})"
@@ -27,9 +30,10 @@ def cmd_attach(args, out: Output) -> None:
 
 def cmd_attachments(args, out: Output) -> None:
     db.open_database(args.db)
+    cert = resolve_certificate(args.cert)
     if out.as_json:
         # Streamed, so a certificate with a million attachments never sits in memory.
-        rows = attachments.iter_attachments_of_certificate(args.cert)
+        rows = attachments.iter_attachments_of_certificate(cert.id)
         first = next(rows, None)
         if first is None:
             print("[]")
@@ -40,13 +44,14 @@ def cmd_attachments(args, out: Output) -> None:
         sys.stdout.write("\n]\n")
         return
     count = 0
-    for row in attachments.iter_attachments_of_certificate(args.cert):
+    for row in attachments.iter_attachments_of_certificate(cert.id):
         if count == 0:
             print(f"{'attached at (UTC)':<24}  {'serial':<16} {'step':<14} {'by':<12} id")
         print(_attachment_line(row))
         count += 1
-    print(f"{count} attachment{'s' if count != 1 else ''} of {args.cert}" if count else
-          f"Certificate {args.cert} has no attachments")
+    named = f"{cert.id} ({cert.number})" if cert.number else cert.id
+    print(f"{count} attachment{'s' if count != 1 else ''} of {named}" if count else
+          f"Certificate {named} has no attachments")
 
 
 def _serial_text(detail: serials.SerialDetail) -> str:
@@ -83,7 +88,8 @@ def cmd_serial(args, out: Output) -> None:
 
 def cmd_serials_create(args, out: Output) -> None:
     db.open_database(args.db)
-    batch = serials.create_serials(args.job, args.count, args.user, cert_id=args.cert, prefix=args.prefix)
+    cert_id = resolve_certificate(args.cert).id if args.cert else None
+    batch = serials.create_serials(args.job, args.count, args.user, cert_id=cert_id, prefix=args.prefix)
     with_cert = f", {batch.cert_id} attached to each at {batch.step_id}" if batch.cert_id else ""
     out.emit(batch.to_json(), f"Created {len(batch.serial_ids)} serials for {batch.job_id}: "
                               f"{batch.serial_ids[0]} … {batch.serial_ids[-1]}{with_cert}")

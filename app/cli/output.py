@@ -2,12 +2,17 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from typing import Any, Callable
 
 from app.errors import CertlineError, Forbidden, Invalid, NotFound
 
 EXIT_OK, EXIT_USAGE, EXIT_BAD_REQUEST, EXIT_NOT_FOUND, EXIT_INTERNAL = 0, 2, 3, 4, 5
+# The reader of the output went away (``certline-cli certs | head -1``): the status a Unix tool
+# killed by SIGPIPE leaves, 128 + 13, so `set -o pipefail` scripts see it as they see `seq`'s.
+EXIT_CLOSED_PIPE = 141
+STDOUT = "-"  # --csv - / --pdf -: write to standard output
 
 
 class Output:
@@ -32,7 +37,35 @@ def exit_code(error: CertlineError) -> int:
 
 
 def report(error_status: int, message: str, as_json: bool) -> None:
-    if as_json:
-        print(json.dumps({"error": {"status": error_status, "message": message}}), file=sys.stderr)
-    else:
-        print(f"certline-cli: {message}", file=sys.stderr)
+    line = json.dumps({"error": {"status": error_status, "message": message}}) if as_json \
+        else f"certline-cli: {message}"
+    try:
+        print(line, file=sys.stderr)
+    except BrokenPipeError:  # stderr piped too (2>&1 | head) and closed: the exit status still tells
+        pass
+
+
+class _StdoutBytes:
+    """Standard output as UTF-8 bytes, so CSV's CRLF line ends go out as written on every platform."""
+
+    def write(self, text: str) -> int:
+        return sys.stdout.buffer.write(text.encode("utf-8"))
+
+
+def stdout_bytes() -> _StdoutBytes:
+    sys.stdout.flush()  # anything printed before goes first
+    return _StdoutBytes()
+
+
+def silence_closed_stdout() -> None:
+    """After a BrokenPipeError: point standard output at the null device.
+
+    As Python's documentation on SIGPIPE advises: otherwise the interpreter's last flush of
+    the buffered rest fails again at exit and prints "Exception ignored … BrokenPipeError".
+    """
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):  # no real file behind sys.stdout (tests capture it)
+        pass

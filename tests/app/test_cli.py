@@ -1,6 +1,7 @@
 """certline-cli: commands, JSON records, messages on stderr and exit statuses."""
 import datetime as dt
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -199,3 +200,119 @@ def test_document_commands_validate_add_list_approve_remove(capsys, imported, tm
     assert code == 0 and error is None
     _, cert, _ = run_json(capsys, imported, "cert", "show", "cert_mat01")
     assert cert["review_status"] == "pending"
+
+
+# --- a certificate by its issuer's number, as at the station ---------------------------------------
+
+def test_every_command_that_takes_a_certificate_takes_its_number_and_records_keep_the_id(capsys, imported, tmp_path,
+                                                                                           monkeypatch):
+    code, record, _ = run_json(capsys, imported, "attach", "SN-00001", "HT-4711", "--user", "op1")
+    assert code == 0 and record["certId"] == "cert_mat01"
+    _, listed, _ = run_json(capsys, imported, "attachments", "HT-4711")
+    assert [a["certId"] for a in listed] == ["cert_mat01"]
+    code, text, _ = run(capsys, imported, "attachments", "HT-4711")
+    assert code == 0 and text.splitlines()[-1] == "1 attachment of cert_mat01 (HT-4711)"
+    _, shown, _ = run_json(capsys, imported, "cert", "show", "HT-4711")
+    assert (shown["id"], shown["number"]) == ("cert_mat01", "HT-4711")
+    _, updated, _ = run_json(capsys, imported, "cert", "update", "HT-4711", "--note", "Heat 4711, ladle 2",
+                             "--user", "sup1", "--reason", "Note from the mill")
+    assert (updated["id"], updated["note"]) == ("cert_mat01", "Heat 4711, ladle 2")
+    _, batch, _ = run_json(capsys, imported, "serials", "create", "--job", "JOB-1", "--count", "2", "--cert", "HT-4711",
+                           "--user", "sup1")
+    assert batch["certId"] == "cert_mat01"
+    monkeypatch.setenv("CERTLINE_DOCUMENTS", str(tmp_path / "docs"))
+    document = tmp_path / "mtr.pdf"
+    document.write_bytes(b"%PDF-1.4\n%%EOF\n")
+    code, added, _ = run_json(capsys, imported, "cert", "doc", "add", "HT-4711", str(document), "--user", "sup1")
+    assert code == 0
+    _, documents, _ = run_json(capsys, imported, "cert", "doc", "list", "HT-4711")
+    assert [d["id"] for d in documents] == [added["id"]]
+    monkeypatch.setenv("CERTLINE_PIN", "9999")
+    code, _, error = run_json(capsys, imported, "cert", "approve", "HT-4711", "--user", "sup1")
+    assert (code, error["error"]["message"]) == (3, "Wrong PIN: the certificate was not approved")
+    csv_file = tmp_path / "a.csv"
+    code, written, _ = run_json(capsys, imported, "export", "attachments", "HT-4711", "--csv", str(csv_file))
+    assert (code, written["rows"]) == (0, 3)
+    assert csv_file.read_text().count(",cert_mat01,") == 3
+    code, lacking, _ = run_json(capsys, imported, "export", "lacking", "--job", "JOB-1", "--cert", "HT-4711",
+                                "--csv", str(tmp_path / "l.csv"))
+    assert code == 0
+    code, revoked, _ = run_json(capsys, imported, "cert", "revoke", "CAL-1", "--user", "sup1", "--reason", "Recalled")
+    assert (code, revoked["id"], revoked["status"]) == (0, "cert_old", "revoked")
+
+
+def test_an_id_wins_over_a_number_and_a_shared_number_is_refused_naming_them(capsys, imported):
+    run_json(capsys, imported, "cert", "add", "cert_x", "--name", "Odd number", "--kind", "OTHER",
+             "--number", "cert_old", "--user", "sup1")
+    _, shown, _ = run_json(capsys, imported, "cert", "show", "cert_old")
+    assert shown["id"] == "cert_old"
+    code, _, _ = run_json(capsys, imported, "cert", "add", "cert_twin", "--name", "Second report", "--kind",
+                          "MATERIAL", "--number", "HT-4711", "--user", "sup1")
+    assert code == 0
+    message = "Number HT-4711 belongs to several certificates (cert_mat01, cert_twin); use the certificate's id"
+    for argv in (("attach", "SN-00001", "HT-4711", "--user", "op1"), ("attachments", "HT-4711"),
+                 ("cert", "show", "HT-4711"), ("export", "attachments", "HT-4711", "--csv", "-")):
+        code, out, error = run_json(capsys, imported, *argv)
+        assert (code, out, error) == (3, None, {"error": {"status": 400, "message": message}})
+    _, listed, _ = run_json(capsys, imported, "attachments", "cert_twin")
+    assert listed == []
+    code, _, error = run_json(capsys, imported, "attach", "SN-00001", "HT-9999", "--user", "op1")
+    assert (code, error["error"]["message"]) == (4, "Certificate not found: HT-9999")
+
+
+# --- standard output: '-', closed pipes -----------------------------------------------------------
+
+def cli_command() -> str:
+    return shutil.which("certline-cli") or str(Path(sys.executable).with_name("certline-cli"))
+
+
+@pytest.fixture
+def busy(capsys, imported):
+    """The imported plant with 3,000 attachments of cert_mat01: more output than a pipe holds."""
+    code, _, err = run(capsys, imported, "serials", "create", "--job", "JOB-1", "--count", "3000", "--cert",
+                       "cert_mat01", "--user", "sup1")
+    assert code == 0, err
+    return imported
+
+
+def run_out(db_url, *argv):
+    return subprocess.run([cli_command(), *argv, "--db", db_url], capture_output=True, timeout=120,
+                          env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_csv_to_standard_output_is_the_file_byte_for_byte(busy, tmp_path):
+    to_file = run_out(busy, "export", "attachments", "HT-4711", "--csv", str(tmp_path / "a.csv"))
+    assert to_file.returncode == 0, to_file.stderr
+    to_stdout = run_out(busy, "export", "attachments", "HT-4711", "--csv", "-")
+    assert (to_stdout.returncode, to_stdout.stderr) == (0, b"")
+    assert to_stdout.stdout.startswith(b"id,serialId,certId,stepId,attachedAt,attachedBy,")
+    assert to_stdout.stdout == (tmp_path / "a.csv").read_bytes() and to_stdout.stdout.count(b"\r\n") == 3001
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_pdf_to_standard_output_is_a_whole_pdf(imported):
+    done = run_out(imported, "export", "attachments", "cert_mat01", "--pdf", "-", "--user", "sup1")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith(b"%PDF-") and done.stdout.rstrip().endswith(b"%%EOF")
+
+
+@pytest.mark.parametrize("argv", [("attachments", "HT-4711", "--json"), ("attachments", "HT-4711"), ("certs",),
+                                  ("export", "attachments", "HT-4711", "--csv", "-"),
+                                  ("export", "audit", "--pdf", "-")])
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_a_closed_pipe_ends_quietly_with_status_141(busy, argv):
+    # The reader is gone before the first byte is written: every write meets the closed pipe.
+    process = subprocess.Popen([cli_command(), *argv, "--db", busy], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+    process.stdout.close()
+    with process.stderr:
+        error = process.stderr.read()
+    assert (process.wait(timeout=120), error) == (cli.EXIT_CLOSED_PIPE, b"")
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_head_reading_one_line_leaves_no_traceback(busy):
+    done = subprocess.run(f"'{cli_command()}' attachments HT-4711 --json --db '{busy}' | head -1", shell=True,
+                          capture_output=True, timeout=120)
+    assert (done.returncode, done.stdout, done.stderr) == (0, b"[\n", b"")
