@@ -35,6 +35,7 @@ def test_the_bundled_station_passes_its_self_test(bundle, tmp_path):
     done = run(bundle / "certline", "--self-test", tmp_path=tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "audit chain: intact" in done.stdout
+    assert "station: ok" in done.stdout and "resources: ok" in done.stdout  # its style sheet, icon and sounds
     assert not (tmp_path / "data" / "certline.sqlite3").exists()  # the plant's database is never touched
 
 
@@ -47,4 +48,15 @@ def test_the_bundle_reports_its_version_and_its_cli_works(bundle, tmp_path):
     assert init.returncode == 0, init.stderr
     missing = run(bundle / "certline-cli", "attach", "SN-1", "cert_x", "--user", "u", "--db", str(database),
                   tmp_path=tmp_path)
-    assert missing.returncode == 4 and "SerialNumber not found: SN-1" in missing.stderr
+    assert missing.returncode == 4 and "not found: " in missing.stderr  # neither the serial nor the certificate
+
+
+@pytest.mark.bundle
+def test_the_bundle_carries_the_same_resources_as_the_wheel(bundle):
+    from tests.packaging.test_wheel import resource_files
+
+    (package,) = bundle.rglob("certline_resources")
+    carried = {path.relative_to(package.parent).as_posix() for path in package.rglob("*")
+               if path.is_file() and "__pycache__" not in path.parts}  # Python's own cache from running it
+    assert carried == {f"{folder}/{path.name}" for path, folder in resource_files(ROOT)}
+    assert not list(bundle.rglob("screenshots"))
