@@ -250,7 +250,7 @@ class CertificatePanel(QFrame):
         self.top = QStackedWidget(objectName="certTop")
         self.placeholder = QLabel("Scan or pick a certificate", objectName="certPlaceholder", wordWrap=True)
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-        details = QWidget(objectName="certDetails")
+        self.details = details = QWidget(objectName="certDetails")
         column = QVBoxLayout(details)
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(2)
@@ -299,6 +299,25 @@ class CertificatePanel(QFrame):
             self.state_label.setProperty("state", state)
             restyle(self.state_label)
         self.refusal.setText(f"✖ {view.refusal}" if view.refusal else "")
+        self._fit()
+
+    def _fit(self) -> None:
+        """The details in the panel's fixed room: a long name or number gets smaller type, never cut."""
+        labels = (self.id_label, self.name_label, self.facts, self.state_label)
+        width, room = self.details.width(), self.details.height()
+        for size in FIT_SIZES:
+            if self.details.property("fit") != size:
+                self.details.setProperty("fit", size)
+                for label in labels:
+                    restyle(label)
+            spacing = self.details.layout().spacing() * (len(labels) - 1)
+            if width <= 0 or sum(label.heightForWidth(width) for label in labels) + spacing <= room:
+                return
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        if self.view is not None:
+            self._fit()
 
     def set_armed(self, armed: bool, enabled: bool, busy: bool) -> None:
         self.attach_button.setEnabled(enabled and not busy)
