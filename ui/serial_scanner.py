@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QIODeviceBase, QObject, QTimer, Signal, Slot
 from PySide6.QtSerialPort import QSerialPort
+from PySide6.QtWidgets import QLabel
 
 if TYPE_CHECKING:
     from ui.station import StationWindow
@@ -137,12 +138,15 @@ def start_serial_scanner(window: StationWindow, retry_ms: int = RETRY_MS) -> Ser
     scanner = SerialScanner(settings.serial_port, settings.serial_baud, settings.scan_terminator, window, retry_ms)
     scanner.code_read.connect(window.scan)
     bar = window.statusBar()
-    bar.setObjectName("scannerStatus")
+    bar.setObjectName("scannerBar")
     bar.setSizeGripEnabled(False)
+    label = QLabel("", objectName="scannerStatus")
+    label.setWordWrap(True)  # a long port name (/dev/serial/by-id/…) wraps rather than being cut
+    bar.addWidget(label, 1)
     bar.hide()
 
     def show(text: str) -> None:
-        bar.showMessage(text)
+        label.setText(text)
         bar.setVisible(bool(text))
 
     scanner.status_changed.connect(show)
