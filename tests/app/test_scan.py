@@ -310,7 +310,8 @@ def test_the_database_lookup_takes_an_id_or_an_issuer_number(plant):
 
 
 def test_reading_a_scan_pulls_in_neither_qt_nor_a_database_nor_biip_until_gs1():
-    code = ("import app.scan, sys; print(sorted({m.split('.')[0] for m in sys.modules} & {'PySide6', 'peewee', 'biip'}));"
+    code = ("import app.scan, sys; "
+            "print(sorted({m.split('.')[0] for m in sys.modules} & {'PySide6', 'peewee', 'biip'}));"
             "app.scan.read_scan('SN-1'); print('biip' in sys.modules); app.scan.read_scan(']C121SN-1');"
             "print('biip' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
