@@ -15,10 +15,14 @@ CERT_FIELDS = ("name", "kind", "number", "en10204_type", "heat_lot", "resource_t
                "date_release", "date_expire", "validity", "validity_unit", "warning", "note")
 
 def _cert_line(c: certificates.CertificateRecord) -> str:
-    expire = c.date_expire.isoformat() if c.date_expire else "—"
-    state = c.expiry_state()
-    flag = "REVOKED" if c.status == "revoked" else {"expired": "EXPIRED", "expiring": "expiring"}.get(state, "")
-    return f"{c.id:<16} {c.kind:<12} {c.number or '':<14} {expire:<11} {c.review_status:<9} {flag:<8} {c.name}"
+    return (f"{c.id:<16} {c.kind:<12} {c.number or '':<14} {certificates.state_words(c):<22} {c.review_status:<9} "
+            f"{c.name}")
+
+
+def _cert_json(c: certificates.CertificateRecord) -> dict[str, Any]:
+    """The seed's record, and its state in the words every screen uses."""
+    record = c.to_json()
+    return {"id": record.pop("id"), "name": record.pop("name"), "state": certificates.state_words(c), **record}
 
 
 def cmd_certs(args, out: Output) -> None:
@@ -30,9 +34,9 @@ def cmd_certs(args, out: Output) -> None:
     found = certificates.list_certificates(query, limit=args.limit, offset=args.offset)
     total = certificates.count_certificates(query)
     if out.as_json:
-        out.emit({"total": total, "certificates": [c.to_json() for c in found]}, "")
+        out.emit({"total": total, "certificates": [_cert_json(c) for c in found]}, "")
         return
-    print(f"{'id':<16} {'kind':<12} {'number':<14} {'expires':<11} {'review':<9} {'':<8} name")
+    print(f"{'id':<16} {'kind':<12} {'number':<14} {'state':<22} {'review':<9} name")
     for c in found:
         print(_cert_line(c))
     print(f"{len(found)} of {total} certificates")
@@ -49,8 +53,7 @@ def _cert_fields(args) -> dict[str, Any]:
 
 
 def _cert_text(c: certificates.CertificateRecord) -> str:
-    j = c.to_json()
-    return "\n".join(f"{name:<14} {value}" for name, value in j.items() if value not in (None, {}, ""))
+    return "\n".join(f"{name:<14} {value}" for name, value in _cert_json(c).items() if value not in (None, {}, ""))
 
 
 def cmd_cert(args, out: Output) -> None:
@@ -59,7 +62,7 @@ def cmd_cert(args, out: Output) -> None:
         args.id = resolve_certificate(args.id).id
     if args.cert_command == "show":
         cert = certificates.get_certificate(args.id)
-        out.emit(cert.to_json(), lambda _: _cert_text(cert))
+        out.emit(_cert_json(cert), lambda _: _cert_text(cert))
     elif args.cert_command == "add":
         cert = certificates.create_certificate({"id": args.id, **_cert_fields(args)}, args.user)
         out.emit(cert.to_json(), f"Created certificate {cert.id}: {cert.name}")

@@ -316,3 +316,18 @@ def test_head_reading_one_line_leaves_no_traceback(busy):
     done = subprocess.run(f"'{cli_command()}' attachments HT-4711 --json --db '{busy}' | head -1", shell=True,
                           capture_output=True, timeout=120)
     assert (done.returncode, done.stdout, done.stderr) == (0, b"[\n", b"")
+
+
+def test_certificates_say_their_state_in_the_words_of_every_screen(capsys, imported):
+    _, listed, _ = run_json(capsys, imported, "certs")
+    states = {c["id"]: c["state"] for c in listed["certificates"]}
+    old = next(c for c in listed["certificates"] if c["id"] == "cert_old")
+    assert states["cert_old"] == f"expired {old['date_expire']}"
+    code, out, _ = run(capsys, imported, "certs")
+    assert code == 0 and out.splitlines()[0].split() == ["id", "kind", "number", "state", "review", "name"]
+    for line in out.splitlines()[1:-1]:
+        cert_id = line.split()[0]
+        assert f" {states[cert_id]} " in line
+    assert "EXPIRED" not in out and "active" not in out
+    code, shown, _ = run(capsys, imported, "cert", "show", "cert_old")
+    assert code == 0 and f"state          expired {old['date_expire']}" in shown.splitlines()
