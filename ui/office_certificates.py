@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 from app import certificates, documents, reports
-from app.certificates import SORTABLE_FIELDS, CertificateQuery, CertificateRecord, DeletePlan
+from app.certificates import SORTABLE_FIELDS, CertificateQuery, CertificateRecord, DeletePlan, state_words
 from app.certificates import CERT_KINDS, REVIEW_STATUSES
 from app.clock import today
 from app.errors import Invalid
@@ -118,7 +118,7 @@ worker.OPERATIONS.update(OPERATIONS)
 # --- the list model -----------------------------------------------------------------------------
 
 COLUMNS = (("id", "Id"), ("name", "Name"), ("kind", "Kind"), ("number", "Number"),
-           ("date_release", "Released"), ("date_expire", "Expires"), ("status", "Status"),
+           ("date_release", "Released"), ("date_expire", "Expires"), ("status", "State"),
            ("review_status", "Review"))
 COLOURS = {"expired": QColor("#f8d7da"), "expiring": QColor("#fff3cd"), "revoked": QColor("#e0e0e0")}
 
@@ -146,8 +146,11 @@ class CertificateListModel(PagedModel):
     def __init__(self, database: DatabaseWorker, parent=None):
         self.query = CertificateQuery()
         self._on = today()
-        columns = [Column(key, heading, _cell(key), sort_key=key if key in SORTABLE_FIELDS else None,
-                          tooltip=self._tooltip) for key, heading in COLUMNS]
+        # The state column says revoked, expired or how long still valid in the words every screen uses;
+        # it sorts by the stored status.
+        columns = [Column(key, heading, self._state_words if key == "status" else _cell(key),
+                          sort_key=key if key in SORTABLE_FIELDS else None, tooltip=self._tooltip)
+                   for key, heading in COLUMNS]
         super().__init__(database, "cert_page", (self.query,), columns, page_size=PAGE_SIZE,
                          count_operation="cert_count", count_args=(self.query,), role_hook=self._colour,
                          parent=parent, start=False)
@@ -172,10 +175,11 @@ class CertificateListModel(PagedModel):
             return QBrush(colour) if colour else None
         return None
 
+    def _state_words(self, record: CertificateRecord) -> str:
+        return state_words(record, self._on)
+
     def _tooltip(self, record: CertificateRecord) -> str:
-        state = state_of(record, self._on)
-        return {"expired": f"Expired on {record.date_expire}", "revoked": "Revoked",
-                "expiring": f"Expires on {record.date_expire}"}.get(state, record.name)
+        return f"{record.name}: {state_words(record, self._on)}"
 
     def replace_record(self, record: CertificateRecord) -> None:
         """Show a certificate as it is now (after a document change) without loading the list again."""
@@ -375,12 +379,11 @@ class CertificatesView(QWidget):
         if record is None:
             self.details.clear()
         else:
-            expiry = record.date_expire.isoformat() if record.date_expire else "never"
             self.details.setText(
                 f"<b>{record.id}</b> — {record.name}<br>{record.kind}"
                 + (f", EN 10204 {record.en10204_type}" if record.en10204_type else "")
                 + (f", heat/lot {record.heat_lot}" if record.heat_lot else "")
-                + f"<br>status {record.status}, expires {expiry} ({state_of(record, today())})")
+                + f"<br>{state_words(record, today())}")
         if self.documents.record is None or record is None or self.documents.record.id != (record.id):
             self.documents.show_certificate(record)
         self._update_buttons()

@@ -8,7 +8,7 @@ from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QComboBox, QLineEdit
 
 from tests.ui.conftest import TIMEOUT
-from ui.office_certificates import CertificateListModel, CertificatesView
+from ui.office_certificates import COLUMNS, CertificateListModel, CertificatesView
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
@@ -369,3 +369,17 @@ def test_a_pdf_document_is_shown_inline_where_qtpdf_is_installed(qtbot, view, tm
     assert panel.preview.caption.text() == "mill test report.pdf · 1 page(s)"
     panel.table.clearSelection()
     assert panel.preview.caption.text() == ""
+
+
+def test_the_state_column_says_each_certificate_s_state_in_one_phrase(qtbot, view):
+    qtbot.waitUntil(lambda: view.model.complete, timeout=TIMEOUT)
+    column = [heading for _, heading in COLUMNS].index("State")
+    states = {record.id: view.model.data(view.model.index(row, column))
+              for row, record in enumerate(view.model.rows())}
+    old, soon = (ask(qtbot, view, "cert_get", cert_id)[1] for cert_id in ("cert_old", "cert_soon"))
+    assert states["cert_old"] == f"expired {old.date_expire.isoformat()}"
+    assert states["cert_rev"] == "revoked"
+    assert states["cert_soon"] == "expires in 5 days"
+    assert states["cert_insp01"] == "valid"
+    choose(qtbot, view, "cert_soon")
+    assert "expires in 5 days" in view.details.text() and "active" not in view.details.text()
