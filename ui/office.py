@@ -37,16 +37,22 @@ def office_view(title: str, roles: tuple[str, ...] = OFFICE_ROLES, order: int = 
     return register
 
 
+_loaded = False
+
+
 def _load() -> None:
+    # Every module, even when one was imported on its own before (a test importing its view's module).
+    global _loaded
     import ui
 
     for module in pkgutil.iter_modules(ui.__path__):
         if module.name.startswith("office_"):
             importlib.import_module(f"ui.{module.name}")
+    _loaded = True
 
 
 def views_for(user: UserRecord) -> list[OfficeView]:
     """The views ``user`` may see, in their order; none for an operator."""
-    if not _VIEWS:
+    if not _loaded:
         _load()
     return sorted((v for v in _VIEWS if user.role in v.roles), key=lambda v: (v.order, v.title))
