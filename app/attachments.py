@@ -9,7 +9,7 @@ from typing import Any, Iterator
 
 from app import audit, db
 from app.certificates import get_certificate, refusal_to_attach
-from app.clock import iso_utc, now_utc
+from app.clock import iso_utc
 from app.db import to_datetime, write_transaction
 from app.errors import Invalid, NotFound
 from app.ids import check_id, new_id
@@ -139,7 +139,7 @@ def attach(serial_id: str, cert_id: str, user_id: str, require_approved: bool | 
         refusal = refusal_to_attach(certificate, on, require_approved)  # reads the policy when not told
         if refusal:
             raise Invalid(refusal)
-        record = AttachmentRecord(new_id("ca_"), serial_id, cert_id, step_id, now_utc(), user.id)
+        record = AttachmentRecord(new_id("ca_"), serial_id, cert_id, step_id, db.now(), user.id)
         inserted = db.execute(_INSERT_SQL, (record.id, serial_id, cert_id, step_id, record.attached_at, user.id))
         if inserted.rowcount != 1:
             # An identical attach won the unique index first; its record stands.

@@ -16,7 +16,7 @@ from typing import Any, Iterable, Iterator
 from peewee import JOIN
 
 from app import db
-from app.clock import iso_utc, now_utc
+from app.clock import iso_utc
 from app.ids import new_id
 from app.models import AuditEntry, CertAttachment
 
@@ -83,7 +83,7 @@ def new_entry(type: str, user_id: str | None, **fields: Any) -> dict[str, Any]:
     """An unsealed entry; ``append`` gives it its place in the chain."""
     fields.setdefault("details", {})
     if "at" not in fields:
-        fields["at"] = now_utc()
+        fields["at"] = db.now()
     return {"id": new_id("ae_"), "type": type, "user_id": user_id, "workstation": workstation(), **fields}
 
 

@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from app import audit, db
-from app.clock import iso_utc, now_utc, today
+from app.clock import iso_utc, today
 from app.db import write_transaction
 from app.errors import Invalid, NotFound
 from app.ids import check_id
@@ -246,7 +246,7 @@ def create_certificate(fields: dict[str, Any], user_id: str) -> CertificateRecor
         require_user(user_id, MANAGERS, "create certificates")
         if Certificate.get_or_none(Certificate.id == row["id"]):
             raise Invalid(f"Certificate already exists: {row['id']}", "id")
-        now = now_utc()
+        now = db.now()
         Certificate.insert(row | {"status": "active", "review_status": "pending",
                                   "created_at": now, "updated_at": now}).execute()
         record = get_certificate(row["id"])
@@ -283,7 +283,7 @@ def update_certificate(cert_id: str, changes: dict[str, Any], user_id: str, reas
         }
         if not updated:
             return old
-        Certificate.update({name: row[name] for name in updated} | {"updated_at": now_utc()}).where(
+        Certificate.update({name: row[name] for name in updated} | {"updated_at": db.now()}).where(
             Certificate.id == cert_id).execute()
         audit.record("cert_updated", user_id, cert_id=cert_id, reason=reason,
                      details={"entity_id": cert_id, "updated_fields": updated})
@@ -298,7 +298,7 @@ def revoke_certificate(cert_id: str, user_id: str, reason: str) -> CertificateRe
         cert = _get(cert_id)
         if cert.status == "revoked":
             raise Invalid(f"Certificate {cert_id} is already revoked")
-        Certificate.update(status="revoked", updated_at=now_utc()).where(Certificate.id == cert_id).execute()
+        Certificate.update(status="revoked", updated_at=db.now()).where(Certificate.id == cert_id).execute()
         audit.record("cert_revoked", user_id, cert_id=cert_id, reason=reason)
     return get_certificate(cert_id)
 

@@ -25,6 +25,7 @@ from peewee import (
 )
 from playhouse.migrations import Runner
 
+from app import clock
 from app.errors import DatabaseBusy, DatabaseUnavailable, SchemaTooNew
 from app.models import database
 
@@ -294,6 +295,23 @@ def executemany(sql: str, rows: Sequence[Sequence[Any]]) -> None:
     sql = _portable(handle, sql)
     with __exception_wrapper__:
         handle.cursor().executemany(sql, rows)
+
+
+def now() -> dt.datetime:
+    """The time a record is stamped with, naive UTC to the millisecond.
+
+    On PostgreSQL the database server's clock, so every workstation's records share one clock
+    and a workstation's clock set back cannot date a record into the past; on SQLite, where
+    there is no server, this machine's (``verify`` flags times that run backwards).
+    """
+    handle = database.obj
+    if isinstance(handle, PostgresqlDatabase):
+        value = handle.execute_sql(_SERVER_NOW_SQL).fetchone()[0]
+        return value.replace(microsecond=value.microsecond // 1000 * 1000)
+    return clock.now_utc()
+
+
+_SERVER_NOW_SQL = "SELECT clock_timestamp() AT TIME ZONE 'UTC'"
 
 
 def to_datetime(value: Any) -> dt.datetime | None:

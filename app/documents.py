@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path as FilePath
 from typing import Any, Iterator
 
-from app import audit
-from app.clock import iso_utc, now_utc
+from app import audit, db
+from app.clock import iso_utc
 from app.db import data_dir, write_transaction
 from app.errors import Forbidden, Invalid, NotFound
 from app.ids import new_id
@@ -278,7 +278,7 @@ def add_document_bytes(cert_id: str, data: bytes, name: str, user_id: str) -> Do
             raise Invalid(f"This document is already kept with {cert_id} as {twin.file_name}", "file")
         row = {"id": new_id("doc_"), "certificate": cert_id, "file_name": clean_file_name(name, validation.content_type),
                "size": len(data), "content_type": validation.content_type, "sha256": digest,
-               "uploaded_by": user_id, "uploaded_at": now_utc()}
+               "uploaded_by": user_id, "uploaded_at": db.now()}
         row["storage_path"] = _store(data, digest)
         CertificateDocument.insert(row).execute()
         _set_review_status(cert, "uploaded")
@@ -324,7 +324,7 @@ def remove_document(cert_id: str, document_id: str, user_id: str, reason: str) -
 
 def _set_review_status(cert: Certificate, status: str) -> None:
     # Any change of documents withdraws an approval: it covered the documents as they were.
-    Certificate.update(review_status=status, approved_by=None, approved_at=None, updated_at=now_utc()).where(
+    Certificate.update(review_status=status, approved_by=None, approved_at=None, updated_at=db.now()).where(
         Certificate.id == cert.id).execute()
 
 
@@ -352,7 +352,7 @@ def approve_certificate(cert_id: str, user_id: str, pin: str) -> dict[str, Any]:
             raise Invalid(f"Certificate {cert_id} has no documents to approve")
         if cert.review_status == "approved":
             raise Invalid(f"Certificate {cert_id} is already approved")
-        at = now_utc()
+        at = db.now()
         Certificate.update(review_status="approved", approved_by=user_id, approved_at=at, updated_at=at).where(
             Certificate.id == cert_id).execute()
         documents = [d.sha256 for d in CertificateDocument.select(CertificateDocument.sha256).where(

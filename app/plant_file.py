@@ -11,9 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path as FilePath
 from typing import Any, Callable
 
-from app import audit
+from app import audit, db
 from app.certificates import EDITABLE_FIELDS, certificate_row
-from app.clock import now_utc
 from app.db import write_transaction
 from app.errors import CertlineError, Invalid
 from app.ids import check_id
@@ -101,7 +100,7 @@ def import_plant(path: str | FilePath, user_id: str) -> ImportResult:
     certificates = _each(plant, "certificates",
                          lambda c: certificate_row({name: c.get(name) for name in ("id", *EDITABLE_FIELDS)})
                          | {"status": "revoked" if c.get("status") == "revoked" else "active"})
-    now = now_utc()
+    now = db.now()
     with write_transaction():
         bootstrap = not User.select().exists()
         if bootstrap:

@@ -11,7 +11,7 @@ from peewee import fn
 from app import audit, db
 from app.attachments import AttachmentRecord, _path_missing, _serial_missing, load_serial, step_at
 from app.certificates import get_certificate, refusal_to_attach
-from app.clock import iso_utc, now_utc, today
+from app.clock import iso_utc, today
 from app.db import to_datetime, write_transaction
 from app.errors import Invalid, NotFound
 from app.ids import MAX_ID_LENGTH, check_id, new_id
@@ -169,7 +169,7 @@ def create_serials(job_id: str, count: int, user_id: str, cert_id: str | None = 
             if refusal:
                 raise Invalid(refusal)
         ids = _next_serial_ids(prefix, digits, count)
-        now = now_utc()
+        now = db.now()
         attachment_ids = [new_id("ca_") for _ in ids] if cert_id else []
         db.executemany(_INSERT_SERIAL_SQL, [(sid, job.id, job.path_id, 0, "in_progress", now) for sid in ids])
         db.executemany(_INSERT_ATTACHMENT_SQL, [(aid, sid, cert_id, first_step.id, now, user.id)
