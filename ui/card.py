@@ -99,7 +99,10 @@ class RouteStrip(QWidget):
         self.rows = 1
         self._fonts: dict[str, QFont] = {}
         self._metrics: dict[str, QFontMetrics] = {}
-        self._heights: dict[tuple[str, int, int, str], int] = {}  # measured once: relayouts measure often
+        # Measured once: a relayout tries several type sizes and measures the same texts again.
+        self._scales: dict[float, tuple[dict[str, QFont], dict[str, QFontMetrics]]] = {}
+        self._heights: dict[tuple[str, int, int, str], int] = {}
+        self._widest: dict[tuple[str, int, str], int] = {}
         self._boxes: list[_Box] = []
         self._problems: list[str] = []
         self._use_scale(1.0)
@@ -170,9 +173,11 @@ class RouteStrip(QWidget):
 
     def _use_scale(self, scale: float) -> None:
         self.scale = scale
-        self._fonts = {kind: _font(size * scale, bold) for kind, (size, bold) in FONT_SIZES.items()}
-        self._fonts["none"] = self._fonts["note"]
-        self._metrics = {kind: QFontMetrics(font) for kind, font in self._fonts.items()}
+        if scale not in self._scales:
+            fonts = {kind: _font(size * scale, bold) for kind, (size, bold) in FONT_SIZES.items()}
+            fonts["none"] = fonts["note"]
+            self._scales[scale] = (fonts, {kind: QFontMetrics(font) for kind, font in fonts.items()})
+        self._fonts, self._metrics = self._scales[scale]
 
     def _height(self, block: _Block, inner: int) -> int:
         key = (block.kind, self._fonts[block.kind].pixelSize(), inner, block.text)
@@ -186,9 +191,19 @@ class RouteStrip(QWidget):
         return height
 
     def _too_wide(self, block: _Block, inner: int) -> str | None:
-        """The first word of ``block`` wider than the box: word wrap would have to break it."""
+        """The widest word of ``block`` when it is wider than the box: word wrap would have to break it."""
+        key = (block.kind, self._fonts[block.kind].pixelSize(), block.text)
+        widest = self._widest.get(key)
+        if widest is None:
+            if len(self._widest) > 20_000:
+                self._widest.clear()
+            metrics = self._metrics[block.kind]
+            widest = max((metrics.horizontalAdvance(word) for word in block.text.split()), default=0)
+            self._widest[key] = widest
+        if widest <= inner:
+            return None
         metrics = self._metrics[block.kind]
-        return next((word for word in block.text.split() if metrics.horizontalAdvance(word) > inner), None)
+        return max(block.text.split(), key=metrics.horizontalAdvance)
 
     def _spacing(self, block: _Block) -> int:
         return round((10 if block.kind == "head" else 6 if block.kind == "line" else 3) * self.scale)
