@@ -239,7 +239,8 @@ def _item_view(view: QAbstractItemView) -> list[str]:
             needed = metrics.boundingRect(QRect(0, 0, room.width(), 100_000),
                                           int(Qt.TextFlag.TextWordWrap), text).height()
             if needed > room.height() + SLACK:
-                problems.append(f"cell {_where(index)} {text!r} needs {needed} px of height, has {room.height()}")
+                problems.append(f"cell {_where(index)} {text!r} needs {_lines_width(metrics, text)} px on one line "
+                                f"or {needed} px of height wrapped, has {room.width()} x {room.height()}")
             continue
         needed = _lines_width(metrics, text)
         if needed > room.width() + SLACK:

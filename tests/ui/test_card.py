@@ -11,6 +11,16 @@ import socket
 
 import pytest
 from PySide6.QtCore import QCoreApplication, QPoint, QRect, QSettings, Qt
+from PySide6.QtWidgets import (
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 from app import attachments, certificates, routes, serials
 from app import db as app_db
@@ -246,7 +256,7 @@ def test_the_certificate_reads_as_one_phrase(signed_in):
 def test_the_header_names_the_station_and_keeps_the_database_in_its_tool_tip(station, station_db):
     assert station.station_label.text() == "Line 3 – Saw"
     assert station_db in station.station_label.toolTip()
-    assert station_db not in " ".join(label.text() for label in station.findChildren(type(station.station_label)))
+    assert station_db not in " ".join(label.text() for label in station.findChildren(QLabel))
     assert cut_texts(station.station_label) == []
 
 
@@ -271,3 +281,42 @@ def test_an_administrator_names_the_station_in_the_settings(settings_store, oper
     with qtbot.waitSignal(view.saved, timeout=TIMEOUT):
         view.save_button.click()
     assert StationSettings.load().station_name == "Line 4 - Drill"
+
+
+def test_the_elision_helper_names_each_widget_whose_text_is_cut(qtbot):
+    root = QWidget()
+    qtbot.addWidget(root)
+    column = QVBoxLayout(root)
+    words = "Calibration of the coordinate measuring machine"
+    label = QLabel(words, objectName="oneLine")
+    wrapped = QLabel(words, objectName="wrapped", wordWrap=True)
+    button = QPushButton(words, objectName="button")
+    edit = QLineEdit(objectName="edit", placeholderText=words)
+    table = QTableWidget(1, 1, objectName="table")
+    table.setHorizontalHeaderLabels([words])
+    table.setItem(0, 0, QTableWidgetItem(words))
+    table.setWordWrap(False)
+    listing = QListWidget(objectName="list")
+    listing.addItem(words)
+    for widget in (label, wrapped, button, edit, table, listing):
+        widget.setFixedWidth(120)
+        column.addWidget(widget)
+    wrapped.setFixedHeight(20)
+    table.setColumnWidth(0, 60)
+    root.show()
+    qtbot.waitExposed(root)
+    settle()
+    named = {problem.split(":")[0].split(" in ")[0] for problem in cut_texts(root)}
+    assert named == {"QLabel#oneLine", "QLabel#wrapped", "QPushButton#button", "QLineEdit#edit",
+                     "QHeaderView", "QTableWidget#table", "QListWidget#list"}
+
+    for widget in (label, wrapped, button, edit, table, listing):
+        widget.setMinimumWidth(0)
+        widget.setMaximumWidth(16_777_215)
+    wrapped.setMinimumHeight(0)
+    wrapped.setMaximumHeight(16_777_215)
+    table.setColumnWidth(0, 600)
+    root.resize(900, 700)
+    qtbot.waitUntil(lambda: root.width() == 900, timeout=TIMEOUT)
+    settle()
+    assert cut_texts(root) == []
