@@ -1,14 +1,13 @@
 """The supervisor's questions (issue 4's core): attachments per certificate, coverage, audit trail, exports."""
 import csv
 import datetime as dt
-import shutil
-import subprocess
 
 import pytest
 
 from app import attachments, export, reports, serials
 from app.errors import Invalid, NotFound
 from app.models import AuditEntry
+from tests.helpers.pdf import pdf_text
 
 
 @pytest.fixture
@@ -183,8 +182,6 @@ def test_a_cancelled_export_leaves_no_file(floor, tmp_path):
     assert list(folder.iterdir()) == []
 
 
-@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) reads the PDF back; "
-                                                                ".ci/run installs it")
 def test_pdf_report_holds_title_details_rows_and_page_numbers(floor, tmp_path):
     from ui.report_pdf import Report, write_pdf
 
@@ -193,8 +190,7 @@ def test_pdf_report_holds_title_details_rows_and_page_numbers(floor, tmp_path):
     write_pdf(Report(title, details, export.COLUMNS["attachments"],
                      export.report_dicts("attachments", cert_id="cert_mat01"), "Sam Supervisor (sup1)",
                      "2026-11-23 10:00 UTC", total=total), str(target))
-    text = subprocess.run(["pdftotext", "-layout", str(target), "-"], capture_output=True, text=True,
-                          check=True).stdout
+    text = pdf_text(target)
     assert "Attachments of certificate cert_mat01" in text
     assert "Mill test report 42CrMo4" in text
     for sid in floor[:4]:
