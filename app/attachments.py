@@ -1,4 +1,8 @@
-"""Attaching a certificate to a serial at its current step (seed 004), and reading attachments back (seed 000)."""
+"""Attaching a certificate to a serial at its current step, and reading attachments back.
+
+The order of the checks and their messages are the attach rule (README, "How it works"), kept
+word for word because other systems and scripts match on them.
+"""
 from __future__ import annotations
 
 import contextlib
@@ -27,7 +31,7 @@ class AttachmentRecord:
     attached_by: str
 
     def to_json(self) -> dict[str, Any]:
-        """Seed 000/004's record: camelCase keys, ISO 8601 UTC with milliseconds."""
+        """The record as it leaves Certline: camelCase keys, ISO 8601 UTC with milliseconds."""
         return {"id": self.id, "serialId": self.serial_id, "certId": self.cert_id, "stepId": self.step_id,
                 "attachedAt": iso_utc(self.attached_at), "attachedBy": self.attached_by}
 
@@ -77,7 +81,7 @@ _COMPLETED = "Serial is already completed, cannot attach cert"
 
 
 def load_serial(serial_id: str) -> SerialNumber:
-    """The serial, its path checked. Raises NotFound for either, with seed 004's messages."""
+    """The serial, its path checked. Raises NotFound for either, with the attach rule's messages."""
     serial = SerialNumber.get_or_none(SerialNumber.id == serial_id)
     if serial is None:
         raise _serial_missing(serial_id)
@@ -111,12 +115,12 @@ def attach(serial_id: str, cert_id: str, user_id: str, require_approved: bool | 
            on: dt.date | None = None) -> AttachResult:
     """Attach certificate ``cert_id`` to ``serial_id`` at the serial's current step.
 
-    Checks in DESIGN.md's order: serial, its path, certificate, completed, then the
+    Checks in the attach rule's order: serial, its path, certificate, completed, then the
     user's and the certificate's fitness. If the (serial, certificate, step) attachment
     exists it is returned unchanged and nothing is written; otherwise the attachment
     and one ``cert_attached`` audit entry are written in one transaction.
     ``require_approved`` defaults to the plant's ``require_approved`` policy (``refusal_to_attach``).
-    Raises NotFound, Invalid, Forbidden with the exact messages of DESIGN.md.
+    Raises NotFound, Invalid, Forbidden with the rule's messages, word for word (README, "How it works").
     """
     check_id(serial_id, "Serial id")
     with write_transaction():

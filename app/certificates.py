@@ -1,4 +1,4 @@
-"""Certificates (seed 001): create, view, list, update, revoke, delete, and whether one may be attached."""
+"""Certificates: create, view, list, update, revoke, delete, and whether one may be attached."""
 from __future__ import annotations
 
 import calendar
@@ -63,7 +63,7 @@ class CertificateRecord:
         return expiry_state(self.date_expire, self.warning, on or today())
 
     def to_json(self, on: dt.date | None = None) -> dict[str, Any]:
-        """The seed 001 record, with Certline's kind, number, status and review status."""
+        """The certificate's JSON record: its fields, with dates as ISO text, and its expiry state."""
         record = asdict(self)
         for name in ("date_release", "date_expire"):
             record[name] = record[name].isoformat() if record[name] else None
@@ -74,7 +74,7 @@ class CertificateRecord:
 
 def expiry_state(date_expire: dt.date | None, warning: int, on: dt.date) -> str:
     # The expiry date is the first day a certificate is no longer valid: a one-year
-    # certificate released 2022-01-01 expires 2023-01-01 (seed 001's example).
+    # certificate released 2022-01-01 expires 2023-01-01.
     if date_expire is None:
         return "valid"
     if on >= date_expire:
@@ -259,7 +259,7 @@ def _json_value(value: Any) -> Any:
 
 
 def update_certificate(cert_id: str, changes: dict[str, Any], user_id: str, reason: str) -> CertificateRecord:
-    """Change fields of a certificate; the audit entry keeps old and new value per field (seed 001).
+    """Change fields of a certificate; the audit entry keeps old and new value per field.
 
     Raises NotFound, Invalid (unknown field, bad value, no reason), Forbidden.
     """
@@ -305,7 +305,7 @@ def revoke_certificate(cert_id: str, user_id: str, reason: str) -> CertificateRe
 
 @dataclass(frozen=True)
 class DeletePlan:
-    """What deleting a certificate takes with it (seed 001's ``force``): its documents."""
+    """What deleting a certificate takes with it, shown before anything is deleted: its documents."""
 
     certificate: CertificateRecord
     documents: list[dict[str, Any]]

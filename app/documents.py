@@ -1,4 +1,4 @@
-"""Certificate documents (seed 002): validated by their bytes, stored by their sha256, reviewed (seed 003).
+"""Certificate documents: validated by their bytes, stored by their sha256, reviewed and approved.
 
 A document is checked before anything is stored: its type is sniffed from the content,
 never trusted from the extension, and its size is limited. The bytes are kept once in
@@ -80,7 +80,7 @@ def _zip_type(data: bytes) -> str:
 
 @dataclass(frozen=True)
 class Validation:
-    """Seed 002's pre-flight answer."""
+    """The answer of the check made before a file is stored."""
 
     valid: bool
     errors: list[str]
@@ -93,7 +93,7 @@ class Validation:
 
 
 def validate_bytes(data: bytes) -> Validation:
-    """Check type (by content) and size; every problem listed with seed 002's messages."""
+    """Check type (by content) and size; every problem listed, each in its own sentence."""
     errors = []
     content_type = sniff_content_type(data)
     if not data:
@@ -117,11 +117,11 @@ def read_limited(path: str | os.PathLike) -> bytes:
 
 
 def validate_file(path: str | os.PathLike) -> Validation:
-    """Seed 002's pre-flight check of a file on disk."""
+    """The check before storing, of a file on disk."""
     data = read_limited(path)
     validation = validate_bytes(data)
     if len(data) > MAX_FILE_SIZE_BYTES:
-        # Report the real size, as the seed does, not the truncated read.
+        # Report the file's real size, not the truncated read.
         size = os.path.getsize(path)
         errors = [e if not e.startswith("File size") else
                   f"File size {size} bytes exceeds maximum of {MAX_FILE_SIZE_BYTES} bytes (10 MB)"
@@ -195,7 +195,7 @@ class DocumentRecord:
         return document_dir() / self.storage_path
 
     def to_json(self) -> dict[str, Any]:
-        """Seed 002's metadata shape."""
+        """The document's metadata as it leaves Certline."""
         return {"id": self.id, "cert_id": self.cert_id, "file_name": self.file_name, "file_size": self.size,
                 "content_type": self.content_type, "sha256": self.sha256, "storage_path": self.storage_path,
                 "uploaded_by": self.uploaded_by, "created_at": iso_utc(self.uploaded_at)}

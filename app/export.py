@@ -109,7 +109,7 @@ class _Line:
 
 
 def report_table(view: str, **options: Any) -> tuple[list[str], Iterable[Sequence[Any]]]:
-    """A view's CSV: the header (the records' JSON names, the seed's fields first) and the rows' values."""
+    """A view's CSV: the header (the records' JSON names, the attachment record's fields first) and the rows' values."""
     if view == "attachments":
         return reports.ATTACHMENT_CSV_HEADER, reports.attachment_csv_rows(reports.AttachmentQuery(**options))
     if view not in HEADERS:

@@ -1,4 +1,4 @@
-"""One Peewee model per entity of DESIGN.md, bound at start-up through ``database``.
+"""One Peewee model per entity of the plant (README, "How it works"), bound at start-up through ``database``.
 
 The tables themselves are created by the numbered migrations in ``app/migrations``;
 these models describe the current schema for the code that reads and writes it.

@@ -56,7 +56,7 @@ class PageIndex:
 # --- a certificate's attachments ---------------------------------------------------------------
 
 class AttachmentRow(NamedTuple):
-    """The seed's attachment record (``AttachmentRecord``'s fields first), and what the view shows beside it.
+    """The attachment record (``AttachmentRecord``'s fields first), and what the view shows beside it.
 
     A named tuple, not a frozen dataclass: a million-row export builds a million of them.
     """

@@ -20,7 +20,7 @@ def _cert_line(c: certificates.CertificateRecord) -> str:
 
 
 def _cert_json(c: certificates.CertificateRecord) -> dict[str, Any]:
-    """The seed's record, and its state in the words every screen uses."""
+    """The certificate's record, and its state in the words every screen uses."""
     record = c.to_json()
     return {"id": record.pop("id"), "name": record.pop("name"), "state": certificates.state_words(c), **record}
 

@@ -1,4 +1,4 @@
-"""The first schema: every entity of DESIGN.md."""
+"""The first schema: every entity of the plant (README, "How it works")."""
 
 from peewee import (
     BigIntegerField,
