@@ -3,7 +3,7 @@
 The form validates nothing itself: it hands the fields to the core (in the worker) and shows
 the core's message beside the field the core names (``Invalid.field``). Saving an edit asks
 for a reason; the history tab lists the certificate's audit entries with old and new value
-per changed field (seed 001's update event).
+per changed field.
 """
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """A certificate's documents: add (file dialog or drag and drop), list, open, remove, approve.
 
-Every file goes to the core, which validates it by its bytes (seed 002) before anything is
-stored; its messages are shown as they are. Approval re-enters the supervisor's PIN (seed 003)
+Every file goes to the core, which validates it by its bytes before anything is
+stored; its messages are shown as they are. Approval re-enters the supervisor's PIN
 and shows the printed name, time and meaning of the signature.
 """
 from __future__ import annotations

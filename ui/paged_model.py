@@ -2,9 +2,9 @@
 
 ``rowCount`` counts only the rows loaded so far; ``canFetchMore``/``fetchMore`` ask the
 worker for the next page and insert it inside ``beginInsertRows``/``endInsertRows`` when
-it arrives (Qt's fetchmore example, STYLE.md "Big tables"). Sorting is done in SQL: a
-header click emits ``sort_requested`` and the owner answers with ``reset`` and a new
-query. Nothing but the loaded rows is ever held.
+it arrives (as Qt's fetchmore example does), so a table of a million rows opens at once.
+Sorting is done in SQL: a header click emits ``sort_requested`` and the owner answers with
+``reset`` and a new query. Nothing but the loaded rows is ever held.
 
     model = PagedModel(database, "attachment_page", (query,), COLUMNS,
                        count_operation="count_attachments", count_args=(query,),

@@ -136,7 +136,7 @@ def test_attachments_of_a_certificate_oldest_first(plant):
     ids = serials.create_serials("JOB-1", 3, "admin").serial_ids
     for sid in reversed(ids):
         attachments.attach(sid, "cert_mat01", "op1")
-        time.sleep(0.002)  # times keep milliseconds; within one, the serial id orders (DESIGN.md)
+        time.sleep(0.002)  # times keep milliseconds; within one, the serial id orders (the listing's rule)
     listed = attachments.attachments_of_certificate("cert_mat01")
     assert [a.serial_id for a in listed] == list(reversed(ids))
     assert attachments.attachments_of_certificate("cert_insp01") == []

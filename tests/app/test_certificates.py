@@ -97,7 +97,7 @@ def test_only_supervisors_and_admins_create_certificates(plant, user_id, error, 
 
 
 DERIVED_EXPIRY = [
-    (dt.date(2022, 1, 1), 1, "YEAR", dt.date(2023, 1, 1)),  # seed 001's example
+    (dt.date(2022, 1, 1), 1, "YEAR", dt.date(2023, 1, 1)),  # the expiry day is the first day not valid
     (dt.date(2024, 1, 15), 10, "DAY", dt.date(2024, 1, 25)),
     (dt.date(2024, 12, 25), 10, "DAY", dt.date(2025, 1, 4)),
     (dt.date(2024, 12, 15), 1, "MONTH", dt.date(2025, 1, 15)),
@@ -165,7 +165,7 @@ def test_update_records_old_and_new_value_per_field_with_the_reason(plant):
     assert record == certificates.get_certificate("cert_mat01")
     (entry,) = entries("cert_updated")
     assert (entry.user_id, entry.cert_id, entry.reason) == ("sup1", "cert_mat01", "Typo in the name")
-    # seed 001's CERTIFICATE::UPDATE shape; the unchanged heat lot is not listed
+    # the update event's shape other systems read; the unchanged heat lot is not listed
     assert entry.details == {"entity_id": "cert_mat01", "updated_fields": {
         "name": {"old": "Mill test report 42CrMo4", "new": "Mill test report 42CrMo4+QT"},
         "warning": {"old": 30, "new": 10},

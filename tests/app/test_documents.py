@@ -1,4 +1,4 @@
-"""Certificate documents (seeds 002, 003): validated by their bytes, stored by hash, reviewed and approved."""
+"""Certificate documents: validated by their bytes, stored by hash, reviewed and approved."""
 import hashlib
 import io
 import zipfile

@@ -1,4 +1,4 @@
-"""Several workstations attach the same certificates to the same serials at the same moment (seed 004)."""
+"""Several workstations attach the same certificates to the same serials at the same moment: one attachment each, nothing twice."""
 import json
 import random
 

@@ -1,4 +1,4 @@
-"""The supervisor's questions (issue 4's core): attachments per certificate, coverage, audit trail, exports."""
+"""The supervisor's questions: attachments per certificate, coverage, audit trail, exports."""
 import csv
 import datetime as dt
 

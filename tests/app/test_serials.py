@@ -1,4 +1,4 @@
-"""Serial numbers: batch creation (seed 004's batch with a certificate), the serial per step, and its moves."""
+"""Serial numbers: batch creation (optionally each with a certificate), the serial per step, and its moves."""
 import datetime as dt
 import re
 

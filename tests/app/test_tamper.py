@@ -1,4 +1,4 @@
-"""Attachments and audit entries are append-only, enforced by the database itself (DESIGN.md)."""
+"""Attachments and audit entries are append-only, enforced by the database itself, not only by the code."""
 import pytest
 from peewee import DatabaseError
 
