@@ -10,6 +10,7 @@ import csv
 import io
 import json
 import os
+import re
 from pathlib import Path as FilePath
 from typing import Any, Callable, Iterable, Sequence, TextIO
 
@@ -34,10 +35,51 @@ def _cell(value: Any) -> Any:
     return "" if value is None else value
 
 
+# OWASP's "CSV Injection": a spreadsheet takes a cell that starts with one of these for a formula
+# (=HYPERLINK(…) sends data away, =cmd|… runs programs), the full-width forms too in some locales.
+# Such a cell gets a single quote before it, which the spreadsheet reads as "this is text"; the
+# csv module quotes the cell and doubles its quotes where needed, as the page asks.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+
+
+def defused(text: str) -> str:
+    """``text`` as a CSV cell no spreadsheet runs: ``'=2+5`` for ``=2+5``, anything else as it is."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def csv_cell(value: Any) -> Any:
+    """A value as Certline writes it to a CSV cell: text defused; numbers as numbers.
+
+    A number (a count, a sequence number) is written by Python, never typed by a person, so
+    ``-1`` stays the number -1 rather than the text ``'-1``: it cannot carry a formula.
+    """
+    if value.__class__ is str:
+        return "'" + value if value.startswith(FORMULA_STARTS) else value
+    if isinstance(value, (int, float)):
+        return value
+    cell = _cell(value)
+    return defused(cell if isinstance(cell, str) else str(cell))
+
+
+# Where a hand-joined line (no quotes; commas only between cells, lines joined by CRLF) has a cell
+# that starts like a formula: each trigger is found first (a literal scan, fast) and then
+# looked behind for a comma or a line start. One search per trigger over a whole chunk of
+# lines costs a tenth of a microsecond a row; a search per line would cost as much as the join.
+_TRIGGERS = tuple(start for start in FORMULA_STARTS if start not in "\r\n")
+_AT_CELL_START = {start: re.compile(f"{re.escape(start)}(?<=[,\\n]{re.escape(start)})") for start in _TRIGGERS}
+
+
+def _formula_in(joined: str) -> bool:
+    return joined.startswith(_TRIGGERS) or any(
+        start in joined and _AT_CELL_START[start].search(joined) is not None for start in _TRIGGERS)
+
+
 def write_csv(header: Sequence[str], rows: Iterable[Sequence[Any]], destination: str | os.PathLike | TextIO,
               progress: Progress | None = None, cancelled: Callable[[], bool] | None = None,
               every: int = 5000) -> int:
     """Write the header and the rows (sequences of values) as CSV, as ``csv.writer`` would; the row count.
+
+    Every text cell is defused (``defused``): a cell a spreadsheet would run as a formula is written as text.
 
     ``destination`` is a file name, or an open text stream (standard output) written as the rows
     come, which is left open. Raises Cancelled when ``cancelled()`` turns true; Invalid when the
@@ -67,6 +109,7 @@ def _write_rows(handle: TextIO, header: Sequence[str], rows: Iterable[Sequence[A
     handle.write(line.of(header) + "\r\n")
     width = len(header)
     lines: list[str] = []
+    written_by_csv: set[int] = set()  # the lines of this chunk that csv.writer wrote (and defused)
     for values in rows:
         # A row of plain text needs no quoting: joined by hand it costs a third of
         # csv.writer, which matters at a million rows. Anything else goes through csv.
@@ -76,22 +119,34 @@ def _write_rows(handle: TextIO, header: Sequence[str], rows: Iterable[Sequence[A
             text = None
         if not text or text.count(",") != width - 1 or '"' in text or "\n" in text or "\r" in text:
             text = line.of(values)
+            written_by_csv.add(len(lines))
         lines.append(text)
         count += 1
         if count % every == 0:
             if cancelled and cancelled():
                 raise Cancelled()
-            lines.append("")
-            handle.write("\r\n".join(lines))
-            lines.clear()
+            _write_chunk(handle, lines, written_by_csv, line)
             if progress:
                 progress(count)
     if lines:
-        lines.append("")
-        handle.write("\r\n".join(lines))
+        _write_chunk(handle, lines, written_by_csv, line)
     if progress:
         progress(count)
     return count
+
+
+def _write_chunk(handle: TextIO, lines: list[str], written_by_csv: set[int], line: "_Line") -> None:
+    """Write a chunk of lines; a hand-joined one with a cell that starts like a formula is written again by csv."""
+    chunk = "\r\n".join(lines)
+    if _formula_in(chunk):
+        for index, text in enumerate(lines):
+            if index not in written_by_csv and _formula_in(text):
+                lines[index] = line.of(text.split(","))  # hand-joined: its commas are exactly the cell ends
+        chunk = "\r\n".join(lines)
+    handle.write(chunk)
+    handle.write("\r\n")
+    lines.clear()
+    written_by_csv.clear()
 
 
 class _Line:
@@ -104,7 +159,7 @@ class _Line:
     def of(self, values: Sequence[Any]) -> str:
         self._buffer.seek(0)
         self._buffer.truncate()
-        self._writer.writerow([_cell(value) for value in values])
+        self._writer.writerow([csv_cell(value) for value in values])
         return self._buffer.getvalue()[:-2]
 
 
