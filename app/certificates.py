@@ -7,10 +7,20 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from app import audit, db
+from app.bounds import (
+    MAX_DATE,
+    MAX_NOTE_LENGTH,
+    MAX_REASON_LENGTH,
+    check_date,
+    check_int,
+    check_json,
+    check_text,
+    shown,
+)
 from app.clock import iso_utc, today
 from app.db import write_transaction
 from app.errors import Invalid, NotFound
-from app.ids import check_id
+from app.ids import MAX_ID_LENGTH, check_id, is_id
 from app.models import (
     CERT_KINDS,
     EN10204_TYPES,
@@ -79,7 +89,8 @@ def expiry_state(date_expire: dt.date | None, warning: int, on: dt.date) -> str:
         return "valid"
     if on >= date_expire:
         return "expired"
-    if warning and on >= date_expire - dt.timedelta(days=warning):
+    # Days left against the window, not a warning date: no date arithmetic that could leave the calendar.
+    if warning and (date_expire - on).days <= warning:
         return "expiring"
     return "valid"
 
@@ -107,92 +118,104 @@ def state_words(cert: CertificateRecord, on: dt.date | None = None) -> str:
 
 
 def add_validity(start: dt.date, validity: int, unit: str) -> dt.date:
-    """``start`` moved on by ``validity`` days, months or years (end of month clamped)."""
+    """``start`` moved on by ``validity`` days, months or years (end of month clamped).
+
+    Raises ValueError when the result lies outside the calendar (as ``date`` itself does).
+    """
     if unit == "DAY":
-        return start + dt.timedelta(days=validity)
+        try:
+            return start + dt.timedelta(days=validity)
+        except OverflowError:
+            raise ValueError(f"{validity} days from {start} leave the calendar") from None
     months = validity * (12 if unit == "YEAR" else 1)
     year, month = divmod(start.month - 1 + months, 12)
     year += start.year
+    if not dt.MINYEAR <= year <= dt.MAXYEAR:
+        raise ValueError(f"{validity} {unit} from {start} leave the calendar")
     day = min(start.day, calendar.monthrange(year, month + 1)[1])
     return dt.date(year, month + 1, day)
 
 
-def _date(value: Any, label: str, field: str) -> dt.date | None:
-    if value in (None, ""):
-        return None
-    if isinstance(value, dt.date):
-        return value
+# The longest validity per unit: a hundred years, however it is counted.
+MAX_VALIDITY = {"DAY": 36_500, "MONTH": 1_200, "YEAR": 100}
+UNIT_WORDS = {"DAY": "day", "MONTH": "month", "YEAR": "year"}
+MAX_WARNING_DAYS = 3_650
+MAX_NAME_LENGTH = 200
+MAX_CODE_LENGTH = 64  # heat / lot and resource id, as the columns hold them
+MAX_ROWS = 2**31 - 1  # a limit or offset of a listing: what both databases take
+
+
+def _counted(number: int, unit: str) -> str:
+    return f"{number} {UNIT_WORDS[unit]}{'' if number == 1 else 's'}"
+
+
+def _one_of(value: Any, choices: tuple[str, ...], label: str, field: str) -> None:
+    if value not in choices:
+        raise Invalid(f"{label} must be one of {', '.join(choices)}: {shown(value)}", field)
+
+
+def _expiry_from_validity(release: dt.date, validity: int, unit: str) -> dt.date:
     try:
-        return dt.date.fromisoformat(str(value))
+        expire = add_validity(release, validity, unit)
     except ValueError:
-        raise Invalid(f"{label} must be a date like 2024-01-31: {value}", field) from None
-
-
-def _int(value: Any, label: str, field: str, minimum: int) -> int | None:
-    if value in (None, ""):
-        return None
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        raise Invalid(f"{label} must be a whole number: {value}", field) from None
-    if number < minimum or number != float(value):
-        raise Invalid(f"{label} must be a whole number of at least {minimum}: {value}", field)
-    return number
-
-
-def _text(value: Any) -> str | None:
-    text = str(value).strip() if value is not None else ""
-    return text or None
+        expire = None
+    if expire is None or expire > MAX_DATE:
+        raise Invalid(f"A validity of {_counted(validity, unit)} from the release date {release} ends after "
+                      f"{MAX_DATE}, the last date Certline keeps", "validity")
+    return expire
 
 
 def certificate_row(fields: dict[str, Any]) -> dict[str, Any]:
-    """Validate and normalise certificate fields; raises Invalid naming the field at fault."""
+    """Validate and normalise certificate fields; raises Invalid naming the field at fault.
+
+    Every value is checked against its bounds and the expiry worked out here, before anything
+    is written: a row this returns reads back on every screen (bounds in ``app.bounds``).
+    """
     row = dict(fields)
     check_id(row.get("id"), "Certificate id", "id")
-    row["name"] = _text(row.get("name"))
+    row["name"] = check_text(row.get("name"), "Name", "name", MAX_NAME_LENGTH)
     if not row["name"]:
         raise Invalid("Name is required", "name")
-    if len(row["name"]) > 200:
-        raise Invalid("Name is longer than 200 characters", "name")
-    if row.get("kind") not in CERT_KINDS:
-        raise Invalid(f"Kind must be one of {', '.join(CERT_KINDS)}: {row.get('kind')}", "kind")
-    row["number"] = _text(row.get("number"))
+    _one_of(row.get("kind"), CERT_KINDS, "Kind", "kind")
+    row["number"] = check_text(row.get("number"), "Certificate number", "number", MAX_ID_LENGTH)
     if row["number"] is not None:
         check_id(row["number"], "Certificate number", "number")
-    row["en10204_type"] = _text(row.get("en10204_type"))
-    row["heat_lot"] = _text(row.get("heat_lot"))
+    row["en10204_type"] = check_text(row.get("en10204_type"), "EN 10204 type", "en10204_type", MAX_CODE_LENGTH)
+    row["heat_lot"] = check_text(row.get("heat_lot"), "Heat / lot", "heat_lot", MAX_CODE_LENGTH)
     if row["kind"] == "MATERIAL":
-        if row["en10204_type"] is not None and row["en10204_type"] not in EN10204_TYPES:
-            raise Invalid(f"EN 10204 type must be one of {', '.join(EN10204_TYPES)}: {row['en10204_type']}",
-                          "en10204_type")
+        if row["en10204_type"] is not None:
+            _one_of(row["en10204_type"], EN10204_TYPES, "EN 10204 type", "en10204_type")
     elif row["en10204_type"] is not None:
         raise Invalid("EN 10204 type applies to material certificates only", "en10204_type")
     row["resource_type"] = row.get("resource_type") or "other"
-    if row["resource_type"] not in RESOURCE_TYPES:
-        raise Invalid(f"Resource type must be one of {', '.join(RESOURCE_TYPES)}: {row['resource_type']}",
-                      "resource_type")
-    row["resource_id"] = _text(row.get("resource_id"))
-    row["date_release"] = _date(row.get("date_release"), "Release date", "date_release")
-    row["date_expire"] = _date(row.get("date_expire"), "Expiry date", "date_expire")
-    row["validity"] = _int(row.get("validity"), "Validity", "validity", 1)
-    row["validity_unit"] = _text(row.get("validity_unit"))
+    _one_of(row["resource_type"], RESOURCE_TYPES, "Resource type", "resource_type")
+    row["resource_id"] = check_text(row.get("resource_id"), "Resource id", "resource_id", MAX_CODE_LENGTH)
+    row["date_release"] = check_date(row.get("date_release"), "Release date", "date_release")
+    row["date_expire"] = check_date(row.get("date_expire"), "Expiry date", "date_expire")
+    # Any whole number here; its bound depends on the unit, checked below.
+    row["validity"] = check_int(row.get("validity"), "Validity", "validity", 1, None)
+    row["validity_unit"] = check_text(row.get("validity_unit"), "Validity unit", "validity_unit", MAX_CODE_LENGTH)
     if (row["validity"] is None) != (row["validity_unit"] is None):
         raise Invalid("Validity and its unit go together: give both or neither", "validity_unit")
-    if row["validity_unit"] is not None and row["validity_unit"] not in VALIDITY_UNITS:
-        raise Invalid(f"Validity unit must be one of {', '.join(VALIDITY_UNITS)}: {row['validity_unit']}",
-                      "validity_unit")
+    unit = row["validity_unit"]
+    if unit is not None:
+        _one_of(unit, VALIDITY_UNITS, "Validity unit", "validity_unit")
+        if row["validity"] > MAX_VALIDITY[unit]:
+            raise Invalid(f"Validity must be at most {_counted(MAX_VALIDITY[unit], unit)}: {shown(row['validity'])}",
+                          "validity")
     if row["date_expire"] is None and row["validity"] is not None:
         if row["date_release"] is None:
             raise Invalid("A release date is needed to work out the expiry from the validity", "date_release")
-        row["date_expire"] = add_validity(row["date_release"], row["validity"], row["validity_unit"])
+        row["date_expire"] = _expiry_from_validity(row["date_release"], row["validity"], unit)
     if row["date_release"] and row["date_expire"] and row["date_expire"] <= row["date_release"]:
         raise Invalid(f"Expiry date {row['date_expire']} must be after the release date {row['date_release']}",
                       "date_expire")
-    row["warning"] = _int(row.get("warning"), "Warning days", "warning", 0) or 0
-    row["note"] = _text(row.get("note"))
+    row["warning"] = check_int(row.get("warning"), "Warning days", "warning", 0, MAX_WARNING_DAYS, " days") or 0
+    row["note"] = check_text(row.get("note"), "Note", "note", MAX_NOTE_LENGTH, multiline=True)
     row["data"] = row.get("data") or {}
     if not isinstance(row["data"], dict):
         raise Invalid("Data must be a JSON object", "data")
+    row["data"] = check_json(row["data"], "Data", "data")
     return row
 
 
@@ -218,6 +241,8 @@ def resolve_certificate(code: str) -> CertificateRecord:
     certificate. An id wins over another certificate's number. Raises NotFound
     (``Certificate not found: {code}``), or Invalid when several certificates share the number.
     """
+    if not isinstance(code, str) or not is_id(code):  # ids and numbers alike are checked ids
+        raise NotFound(f"Certificate not found: {shown(code)}")
     cert = Certificate.get_or_none(Certificate.id == code)
     if cert is not None:
         return CertificateRecord.of(cert)
@@ -249,7 +274,7 @@ def create_certificate(fields: dict[str, Any], user_id: str) -> CertificateRecor
         now = db.now()
         Certificate.insert(row | {"status": "active", "review_status": "pending",
                                   "created_at": now, "updated_at": now}).execute()
-        record = get_certificate(row["id"])
+        record = _read_back(row["id"])
         audit.record("cert_created", user_id, cert_id=record.id, details=record.to_json())
     return record
 
@@ -285,9 +310,22 @@ def update_certificate(cert_id: str, changes: dict[str, Any], user_id: str, reas
             return old
         Certificate.update({name: row[name] for name in updated} | {"updated_at": db.now()}).where(
             Certificate.id == cert_id).execute()
+        record = _read_back(cert_id)
         audit.record("cert_updated", user_id, cert_id=cert_id, reason=reason,
                      details={"entity_id": cert_id, "updated_fields": updated})
-    return get_certificate(cert_id)
+    return record
+
+
+def _read_back(cert_id: str) -> CertificateRecord:
+    """The certificate just written, read as every screen reads it, before the write commits.
+
+    ``certificate_row`` keeps values inside their bounds; should one still not read back (its
+    state, its JSON), the error comes here and the write rolls back instead of being saved.
+    """
+    record = get_certificate(cert_id)
+    record.to_json()
+    state_words(record)
+    return record
 
 
 def revoke_certificate(cert_id: str, user_id: str, reason: str) -> CertificateRecord:
@@ -347,7 +385,7 @@ def delete_certificate(cert_id: str, user_id: str, reason: str, force: bool = Fa
 
 
 def _require_reason(reason: str | None, action: str) -> str:
-    reason = (reason or "").strip()
+    reason = check_text(reason, "Reason", "reason", MAX_REASON_LENGTH, multiline=True)
     if not reason:
         raise Invalid(f"A reason is required to {action}", "reason")
     return reason
@@ -394,6 +432,7 @@ def _filtered(query: CertificateQuery, on: dt.date):
     c = Certificate
     select = c.select()
     if query.text:
+        check_text(query.text, "Search text", "text", MAX_NAME_LENGTH)
         # contains() is case-insensitive on both databases (LIKE on SQLite, ILIKE on PostgreSQL).
         select = select.where(c.id.contains(query.text) | c.name.contains(query.text) | c.number.contains(query.text))
     for name in ("kind", "status", "review_status", "resource_type", "resource_id"):
@@ -403,6 +442,8 @@ def _filtered(query: CertificateQuery, on: dt.date):
     if query.review_status and query.review_status not in REVIEW_STATUSES:
         raise Invalid(f"Review status must be one of {', '.join(REVIEW_STATUSES)}")
     if query.expires_within_days is not None:
+        check_int(query.expires_within_days, "Expires within", "expires_within_days", 0, MAX_WARNING_DAYS * 10,
+                  " days")
         select = select.where(c.date_expire > on, c.date_expire <= on + dt.timedelta(days=query.expires_within_days))
     if query.expired is True:
         select = select.where(c.date_expire <= on)
@@ -416,6 +457,9 @@ def list_certificates(query: CertificateQuery = CertificateQuery(), limit: int |
     """Certificates matching ``query``, sorted in the database. Raises Invalid for an unknown sort."""
     if query.sort not in SORTABLE_FIELDS:
         raise Invalid(f"Sort by one of {', '.join(SORTABLE_FIELDS)}: {query.sort}")
+    check_int(offset, "Offset", "offset", 0, MAX_ROWS)
+    if limit is not None:
+        check_int(limit, "Limit", "limit", 0, MAX_ROWS)
     column = getattr(Certificate, query.sort)
     # Empty values (a certificate that never expires) sort last, then first when descending, on both databases.
     order = [column.desc(nulls="FIRST") if query.descending else column.asc(nulls="LAST")]

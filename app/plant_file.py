@@ -6,12 +6,12 @@ The shape (ids as given; a serial's ``step`` is the id of its current step):
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass
 from pathlib import Path as FilePath
 from typing import Any, Callable
 
 from app import audit, db
+from app.bounds import parse_json, shown
 from app.certificates import EDITABLE_FIELDS, certificate_row
 from app.db import write_transaction
 from app.errors import CertlineError, Invalid
@@ -22,6 +22,9 @@ from app.users import require_user, user_row
 
 SECTIONS = ("users", "paths", "jobs", "certificates", "serials")
 SERIAL_STATUSES = ("in_progress", "completed", "scrapped")
+# The file, its sections, a record, and a certificate's data inside it (bounded by its own rule,
+# which names the record), with room to spare.
+MAX_FILE_DEPTH = 64
 
 
 @dataclass(frozen=True)
@@ -38,10 +41,8 @@ def read_plant_file(path: str | FilePath) -> tuple[dict[str, Any], str]:
         raw = FilePath(path).read_bytes()
     except OSError as error:
         raise Invalid(f"Cannot read {path}: {error.strerror or error}") from None
-    try:
-        plant = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise Invalid(f"{path} is not valid JSON: {error}") from None
+    # Bounded before any record is looked at: nesting, lone surrogates and NUL anywhere in the file.
+    plant = parse_json(raw, str(path), max_depth=MAX_FILE_DEPTH, max_chars=None, root="")
     if not isinstance(plant, dict):
         raise Invalid(f"{path} must hold a JSON object with {', '.join(SECTIONS)}")
     unknown = sorted(set(plant) - set(SECTIONS))
@@ -66,8 +67,9 @@ def _each(plant: dict[str, Any], section: str, make: Callable[[dict[str, Any]], 
             made.append(make(record))
         except CertlineError as error:
             raise type(error)(f"{label}: {error.message}") from None
-        except (KeyError, TypeError, ValueError) as error:
-            raise Invalid(f"{label}: bad or missing field {error}") from None
+        except (KeyError, TypeError, ValueError, AttributeError, ArithmeticError) as error:
+            # The rules name the field; this is the last line of defence for a shape they missed.
+            raise Invalid(f"{label}: bad or missing field {shown(str(error))}") from None
     return made
 
 
@@ -149,7 +151,7 @@ def _serial_row(serial: dict[str, Any], now) -> dict[str, Any]:
         raise Invalid(f"job {serial['job']} does not exist")
     status = serial.get("status") or "in_progress"
     if status not in SERIAL_STATUSES:
-        raise Invalid(f"status must be one of {', '.join(SERIAL_STATUSES)}: {status}")
+        raise Invalid(f"status must be one of {', '.join(SERIAL_STATUSES)}: {shown(status)}")
     step_id = serial.get("step")
     if status == "completed" and not step_id:
         index = -1

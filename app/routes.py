@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from app import audit
+from app.bounds import check_int, check_text, shown
 from app.db import write_transaction
 from app.errors import Invalid, NotFound
 from app.ids import check_id
@@ -45,26 +46,48 @@ class JobRecord:
         return {"id": self.id, "name": self.name, "part": self.part, "path": self.path_id, "quantity": self.quantity}
 
 
+MAX_NAME_LENGTH = 200  # names of paths, steps and jobs, and a job's part: what the columns hold
+MAX_STEPS = 200
+MAX_QUANTITY = 1_000_000  # ten batches of serials (app.serials.MAX_BATCH)
+
+
+def _object(value: Any, what: str, field: str | None = None) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise Invalid(f"{what} must be a JSON object, got {type(value).__name__}", field)
+    return value
+
+
 def path_rows(path: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Validated rows for a path and its steps, from the plant file's shape."""
-    check_id(path.get("id"), "Path id")
-    if not str(path.get("name") or "").strip():
-        raise Invalid(f"Path {path['id']} needs a name")
+    _object(path, "A path")
+    path_id = check_id(path.get("id"), "Path id")
+    name = check_text(path.get("name"), f"Path {path_id} name", "name", MAX_NAME_LENGTH)
+    if not name:
+        raise Invalid(f"Path {path_id} needs a name", "name")
     steps = path.get("steps") or []
+    if not isinstance(steps, list):
+        raise Invalid(f"Path {path_id} steps must be a list of steps, got {type(steps).__name__}", "steps")
     if not steps:
-        raise Invalid(f"Path {path['id']} needs at least one step")
+        raise Invalid(f"Path {path_id} needs at least one step", "steps")
+    if len(steps) > MAX_STEPS:
+        raise Invalid(f"Path {path_id} has {len(steps)} steps; at most {MAX_STEPS}", "steps")
     rows = []
     for position, step in enumerate(steps):
-        check_id(step.get("id"), "Step id")
-        requires = list(step.get("requires") or [])
+        _object(step, f"Step {position + 1} of path {path_id}", "steps")
+        step_id = check_id(step.get("id"), "Step id", "steps")
+        requires = step.get("requires") or []
+        if not isinstance(requires, list):
+            raise Invalid(f"Step {step_id} requires must be a list of certificate kinds", "steps")
         unknown = [kind for kind in requires if kind not in CERT_KINDS]
         if unknown:
-            raise Invalid(f"Step {step['id']} requires unknown certificate kinds: {', '.join(map(str, unknown))}")
-        rows.append({"id": step["id"], "path": path["id"], "position": position,
-                     "name": str(step.get("name") or step["id"]).strip(), "requires": requires})
+            raise Invalid(f"Step {step_id} requires unknown certificate kinds: {', '.join(map(shown, unknown))}",
+                          "steps")
+        step_name = check_text(step.get("name"), f"Step {step_id} name", "steps", MAX_NAME_LENGTH) or step_id
+        rows.append({"id": step_id, "path": path_id, "position": position, "name": step_name,
+                     "requires": list(dict.fromkeys(requires))})
     if len({r["id"] for r in rows}) != len(rows):
-        raise Invalid(f"Path {path['id']} names a step twice")
-    return {"id": path["id"], "name": str(path["name"]).strip()}, rows
+        raise Invalid(f"Path {path_id} names a step twice", "steps")
+    return {"id": path_id, "name": name}, rows
 
 
 def create_path(path: dict[str, Any], user_id: str) -> PathRecord:
@@ -79,7 +102,10 @@ def create_path(path: dict[str, Any], user_id: str) -> PathRecord:
             raise Invalid(f"Step already exists: {taken[0]}")
         Path.insert(path_row).execute()
         Step.insert_many(step_rows).execute()
-        audit.record("path_created", user_id, path_id=path_row["id"], details=path)
+        # The validated shape, not the caller's dict: whatever else it held is not recorded.
+        details = path_row | {"steps": [{"id": r["id"], "name": r["name"], "requires": r["requires"]}
+                                        for r in step_rows]}
+        audit.record("path_created", user_id, path_id=path_row["id"], details=details)
     return get_path(path_row["id"])
 
 
@@ -96,16 +122,15 @@ def steps_of(path_id: str) -> list[StepRecord]:
 
 
 def job_row(job: dict[str, Any]) -> dict[str, Any]:
-    check_id(job.get("id"), "Job id")
-    try:
-        quantity = int(job.get("quantity") or 0)
-    except (TypeError, ValueError):
-        raise Invalid(f"Job {job['id']} quantity must be a whole number: {job.get('quantity')}") from None
-    if quantity < 0:
-        raise Invalid(f"Job {job['id']} quantity cannot be negative")
-    return {"id": job["id"], "name": str(job.get("name") or job["id"]).strip(),
-            "part": str(job.get("part") or "").strip(), "path": check_id(job.get("path"), "Job path"),
-            "quantity": quantity}
+    """A validated row for the job table (shared by create and import). Raises Invalid naming the field."""
+    _object(job, "A job")
+    job_id = check_id(job.get("id"), "Job id", "id")
+    quantity = check_int(job.get("quantity"), f"Job {job_id} quantity", "quantity", 1, MAX_QUANTITY)
+    if quantity is None:
+        raise Invalid(f"Job {job_id} needs a quantity", "quantity")
+    return {"id": job_id, "name": check_text(job.get("name"), f"Job {job_id} name", "name", MAX_NAME_LENGTH) or job_id,
+            "part": check_text(job.get("part"), f"Job {job_id} part", "part", MAX_NAME_LENGTH) or "",
+            "path": check_id(job.get("path"), "Job path", "path"), "quantity": quantity}
 
 
 def create_job(job: dict[str, Any], user_id: str) -> JobRecord:

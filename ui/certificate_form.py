@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.bounds import parse_json
 from app.certificates import (
     CERT_KINDS,
     EDITABLE_FIELDS,
@@ -41,6 +42,7 @@ from app.certificates import (
     CertificateRecord,
     add_validity,
 )
+from app.errors import Invalid
 from app.reports import AuditRow
 from app.users import UserRecord
 from ui.worker import DatabaseWorker, Failure
@@ -200,10 +202,10 @@ class CertificateForm(QDialog):
         """The fields as the core takes them; None (and the error shown) when the data is not JSON."""
         values: dict[str, Any] = {name: self.value(name).strip() or None for name in self.inputs}
         if values["data"]:
-            try:
-                values["data"] = json.loads(values["data"])
-            except ValueError as error:
-                self.show_error(f"Data must be JSON: {error}", "data")
+            try:  # the core's bounded parser: deep nesting is refused, not a RecursionError
+                values["data"] = parse_json(values["data"], "Data", "data")
+            except Invalid as error:
+                self.show_error(error.message, "data")
                 return None
         else:
             values["data"] = {}

@@ -2,14 +2,13 @@
 from __future__ import annotations
 
 import getpass
-import json
 import os
 from typing import Any
 
 from app import certificates, db, documents
+from app.bounds import parse_json
 from app.certificates import resolve_certificate
 from app.cli.output import EXIT_BAD_REQUEST, EXIT_OK, Output
-from app.errors import Invalid
 
 CERT_FIELDS = ("name", "kind", "number", "en10204_type", "heat_lot", "resource_type", "resource_id",
                "date_release", "date_expire", "validity", "validity_unit", "warning", "note")
@@ -44,11 +43,8 @@ def cmd_certs(args, out: Output) -> None:
 
 def _cert_fields(args) -> dict[str, Any]:
     fields = {name: getattr(args, name) for name in CERT_FIELDS if getattr(args, name) is not None}
-    if args.data is not None:
-        try:
-            fields["data"] = json.loads(args.data)
-        except json.JSONDecodeError as error:
-            raise Invalid(f"--data is not valid JSON: {error}", "data") from None
+    if args.data is not None:  # bounded: deep nesting is refused, not a RecursionError
+        fields["data"] = parse_json(args.data, "Data", "data")
     return fields
 
 
