@@ -1,4 +1,4 @@
-"""The core rule (DESIGN.md, seed 004): attach a certificate at the serial's current step."""
+"""The core rule (README, "How it works"): attach a certificate at the serial's current step."""
 import datetime as dt
 import time
 

@@ -1,4 +1,4 @@
-"""Certificates (DESIGN.md, seed 001): create, expiry, update history, revoke, delete, list, scan lookup."""
+"""Certificates: create, expiry, update history, revoke, delete, list, scan lookup."""
 import datetime as dt
 import re
 
