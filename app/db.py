@@ -124,11 +124,11 @@ def open_database(db: str | None = None, migrate: bool = True):
         handle.connect(reuse_if_open=True)
         if migrate:
             apply_migrations(handle)
-    except (DatabaseError, OSError, SchemaTooNew) as error:
+    except (DatabaseError, OSError, DatabaseUnavailable) as error:
         if handle is not None:
             handle.close()
         database.initialize(None)
-        if isinstance(error, SchemaTooNew):
+        if isinstance(error, DatabaseUnavailable):
             raise
         raise DatabaseUnavailable(
             f"Cannot open the database {describe(url)}: {_without_password(_first_line(error), url)}") from error
@@ -184,8 +184,15 @@ def apply_migrations(handle) -> list[str]:
     if isinstance(handle, PostgresqlDatabase):
         handle.execute_sql("SELECT pg_advisory_lock(%s)", (WRITE_LOCK_KEY + 1,))
         try:
-            _plan(runner, handle)
-            return runner.up()
+            pending = _plan(runner, handle)
+            if not pending:
+                return []
+            _may_migrate(handle, pending)
+            applied = runner.up()
+            from app import roles  # psycopg's SQL composition, loaded only where PostgreSQL is used
+
+            roles.regrant_stations(handle)  # a new table is in no station's grant until then
+            return applied
         finally:
             handle.execute_sql("SELECT pg_advisory_unlock(%s)", (WRITE_LOCK_KEY + 1,))
     if not _plan(runner, handle):
@@ -200,6 +207,18 @@ def apply_migrations(handle) -> list[str]:
             return runner.up()
     finally:
         handle.pragma("foreign_keys", 1)
+
+
+def _may_migrate(handle, pending: list[str]) -> None:
+    """Refuse plainly when this account (a station's) may not change the schema: only its owner migrates."""
+    user, owner = handle.execute_sql(
+        "SELECT current_user, tableowner FROM pg_tables WHERE schemaname = current_schema() "
+        "AND tablename = 'schema_migration'").fetchone() or (None, None)
+    if owner is not None and user != owner and not handle.execute_sql(
+            "SELECT rolsuper FROM pg_roles WHERE rolname = current_user").fetchone()[0]:
+        raise DatabaseUnavailable(
+            f"This database's schema needs upgrading ({', '.join(pending)}), which only its owner ({owner}) may do; "
+            f"this workstation connects as {user}. Run certline-cli init with the owner's account, then start again.")
 
 
 def _plan(runner: Runner, handle) -> list[str]:

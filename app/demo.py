@@ -13,9 +13,9 @@ from app.errors import Invalid
 from app.models import CERT_KINDS, Certificate, User
 
 USERS = (
-    ("admin", "Alex Admin", "admin", "B-ADM", "0000"),
-    ("sup1", "Sara Lindqvist", "supervisor", "B-SUP1", "1111"),
-    ("sup2", "Tomás Reyes", "supervisor", "B-SUP2", "2222"),
+    ("admin", "Alex Admin", "admin", "B-ADM", "000000"),
+    ("sup1", "Sara Lindqvist", "supervisor", "B-SUP1", "111111"),
+    ("sup2", "Tomás Reyes", "supervisor", "B-SUP2", "222222"),
     # Operators sign in by badge alone at the line, as the plant's badges are their credential.
     ("op1", "Olga Novak", "operator", "B-OP1", None),
     ("op2", "Ben Carter", "operator", "B-OP2", None),

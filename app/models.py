@@ -57,12 +57,22 @@ class User(BaseModel):
     name = CharField(max_length=200)
     role = CharField(max_length=16)
     badge = _id_field(unique=True)
-    pin_hash = CharField(max_length=200, null=True)
     active = BooleanField(default=True)
     created_at = DateTimeField(default=now_utc)
     # Wrong PINs in a row, and until when no PIN of this user is checked (app.users.check_pin).
+    # On PostgreSQL only the owner's PIN functions may write them (app.pins).
     failed_pins = IntegerField(default=0)
     locked_until = DateTimeField(null=True)
+
+
+class UserPin(BaseModel):
+    """A user's PIN as ``scheme$salt$digest`` (app.pins); on PostgreSQL out of the station role's reach."""
+
+    user_id = CharField(max_length=64, primary_key=True)
+    pin_hash = CharField(max_length=200)
+
+    class Meta:
+        table_name = "user_pin"
 
 
 class Path(BaseModel):
@@ -200,6 +210,7 @@ ALL_MODELS = (
     Job,
     SerialNumber,
     SerialCounter,
+    UserPin,
     Certificate,
     Policy,
     CertificateDocument,

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path as FilePath
 from typing import Any, Callable
 
-from app import audit, db
+from app import audit, db, pins
 from app.bounds import parse_json, shown
 from app.certificates import EDITABLE_FIELDS, certificate_row
 from app.db import write_transaction
@@ -122,7 +122,11 @@ def import_plant(path: str | FilePath, user_id: str) -> ImportResult:
         _unique(certificates, "certificates", Certificate)
         if users:
             User.insert_many([u | {"created_at": now} for u in users]).execute()
+            pin_hashes = {u["id"]: u.pop("pin_hash") for u in users}  # kept apart from the user rows (app.pins)
         if bootstrap:
+            for pin_user, stored in pin_hashes.items():
+                if stored:
+                    pins.store(pin_user, stored)
             require_user(user_id, ("admin",), "import a plant file")
         for path_row, step_rows in paths:
             Path.insert(path_row).execute()

@@ -14,10 +14,13 @@ POLICIES: dict[str, tuple[Any, str]] = {
     "require_badge_and_pin": (False, "everyone signs in with badge and PIN; picking a name is refused"),
     "pin_attempts": (5, "wrong PINs in a row before the user is locked out"),
     "pin_lock_minutes": (5, "minutes a user stays locked out after that many wrong PINs"),
+    "min_pin_digits_privileged": (6, "digits a supervisor's or administrator's PIN has at least (when it is set)"),
 }
 # The sane range of each number: fewer than 3 tries locks out people who merely mistype, more than 20
 # makes guessing a 4-digit PIN quick; a lock longer than a day would outlast the reason for it.
-BOUNDS: dict[str, tuple[int, int]] = {"pin_attempts": (3, 20), "pin_lock_minutes": (1, 24 * 60)}
+# A supervisor's or administrator's PIN approves and changes records: never fewer than 6 digits.
+BOUNDS: dict[str, tuple[int, int]] = {"pin_attempts": (3, 20), "pin_lock_minutes": (1, 24 * 60),
+                                      "min_pin_digits_privileged": (6, 12)}
 
 
 def get_policy(key: str) -> Any:

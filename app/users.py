@@ -1,14 +1,20 @@
-"""Users: who they are, what role they hold, the badge they scan and their PIN."""
+"""Users: who they are, what role they hold, the badge they scan and their PIN.
+
+A PIN is a handful of digits: 10,000 of them at 4 digits, a million at 6. No hash is slow enough to
+protect so few against someone who can test them offline, so scrypt is the smaller part of the defence;
+what protects a PIN is that nobody gets to test it offline — on PostgreSQL the workstations' role cannot
+read the digests (app.pins, app.roles), on SQLite the digest mixes in a pepper kept outside the database
+file — and that testing it online locks the user after a few wrong tries (``check_pin``). Supervisors and
+administrators, whose PIN approves and changes records, need at least ``min_pin_digits_privileged``
+digits (6 unless the plant asks for more).
+"""
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import hmac
 import math
-import secrets
 from dataclasses import dataclass
 
-from app import audit, clock, db
+from app import audit, db, pins
 from app.clock import iso_utc
 from app.db import write_transaction
 from app.errors import Forbidden, Invalid, NotFound
@@ -16,8 +22,7 @@ from app.ids import check_id
 from app.models import ROLES, User, database
 from app.policy import get_policy
 
-# scrypt parameters: slow enough to make guessing a 4-digit PIN offline costly.
-_SCRYPT = {"n": 2**14, "r": 8, "p": 1}
+PRIVILEGED_ROLES = ("supervisor", "admin")
 
 
 @dataclass(frozen=True)
@@ -30,30 +35,21 @@ class UserRecord:
     active: bool
 
     @classmethod
-    def of(cls, user: User) -> "UserRecord":
-        return cls(user.id, user.name, user.role, user.badge, bool(user.pin_hash), user.active)
+    def of(cls, user: User, has_pin: bool | None = None) -> "UserRecord":
+        has_pin = pins.has_pin(user.id) if has_pin is None else has_pin
+        return cls(user.id, user.name, user.role, user.badge, has_pin, user.active)
 
     def to_json(self) -> dict:
         return {"id": self.id, "name": self.name, "role": self.role, "badge": self.badge,
                 "hasPin": self.has_pin, "active": self.active}
 
 
-def hash_pin(pin: str) -> str:
-    salt = secrets.token_bytes(16)
-    digest = hashlib.scrypt(pin.encode(), salt=salt, **_SCRYPT)
-    return f"scrypt${salt.hex()}${digest.hex()}"
-
-
-def pin_matches(pin_hash: str | None, pin: str) -> bool:
-    if not pin_hash:
-        return False
-    _, salt, digest = pin_hash.split("$")
-    candidate = hashlib.scrypt(pin.encode(), salt=bytes.fromhex(salt), **_SCRYPT)
-    return hmac.compare_digest(candidate.hex(), digest)
-
-
-def _check_pin(pin: str) -> str:
-    if not (pin.isdigit() and 4 <= len(pin) <= 12):
+def _check_pin(pin: str, role: str) -> str:
+    if role in PRIVILEGED_ROLES:
+        least = get_policy("min_pin_digits_privileged")
+        if not (pin.isdigit() and least <= len(pin) <= 12):
+            raise Invalid(f"PIN must be {least} to 12 digits for a supervisor or administrator")
+    elif not (pin.isdigit() and 4 <= len(pin) <= 12):
         raise Invalid("PIN must be 4 to 12 digits")
     return pin
 
@@ -67,7 +63,8 @@ def user_row(**fields) -> dict:
     if not str(fields.get("name") or "").strip():
         raise Invalid(f"User {fields['id']} needs a name")
     pin = fields.pop("pin", None)
-    fields["pin_hash"] = hash_pin(_check_pin(pin)) if pin else None
+    # Not a column of ``user``: the caller hands it to app.pins.store after inserting the row.
+    fields["pin_hash"] = pins.make_hash(_check_pin(pin, fields["role"])) if pin else None
     return fields
 
 
@@ -87,7 +84,10 @@ def create_user(user_id: str, name: str, role: str, badge: str, pin: str | None 
             raise Invalid(f"User already exists: {user_id}")
         if User.get_or_none(User.badge == badge):
             raise Invalid(f"Badge code already belongs to another user: {badge}")
+        stored = row.pop("pin_hash")
         User.insert(row).execute()
+        if stored:
+            pins.store(user_id, stored)
         audit.record("user_created", by, details={"userId": user_id, "name": row["name"], "role": role})
     return get_user(user_id)
 
@@ -103,7 +103,8 @@ def list_users(active_only: bool = False) -> list[UserRecord]:
     query = User.select().order_by(User.name, User.id)
     if active_only:
         query = query.where(User.active == True)  # noqa: E712 (peewee expression)
-    return [UserRecord.of(u) for u in query]
+    with_pin = pins.users_with_pin()
+    return [UserRecord.of(u, u.id in with_pin) for u in query]
 
 
 def find_by_badge(badge: str) -> UserRecord | None:
@@ -142,17 +143,17 @@ def _duration(seconds: float) -> str:
     return " ".join(parts)
 
 
-def _locked(user: User, now: dt.datetime) -> Locked | None:
-    if user.locked_until is None or user.locked_until <= now:
+def _locked(failed_pins: int, locked_until: dt.datetime | None, now: dt.datetime) -> Locked | None:
+    if locked_until is None or locked_until <= now:
         return None
-    wait = _duration((user.locked_until - now).total_seconds())
-    return Locked(f"Locked after {user.failed_pins} wrong PINs: try again in {wait}")
+    wait = _duration((locked_until - now).total_seconds())
+    return Locked(f"Locked after {failed_pins} wrong PINs: try again in {wait}")
 
 
 def lock_of(user_id: str) -> Locked | None:
     """The refusal a PIN of this user meets now, or None when their PINs are checked."""
     user = User.get_or_none(User.id == user_id)
-    return _locked(user, clock.now_utc()) if user else None
+    return _locked(user.failed_pins, user.locked_until, pins.now()) if user else None
 
 
 def check_pin(user_id: str, pin: str, purpose: str = "sign_in") -> UserRecord:
@@ -170,38 +171,29 @@ def check_pin(user_id: str, pin: str, purpose: str = "sign_in") -> UserRecord:
     user = User.get_or_none(User.id == user_id)
     if user is None or not user.active:
         raise Forbidden(WRONG)
-    matches = pin_matches(user.pin_hash, pin)  # the slow hash, before the write lock is taken
-    refusal: Forbidden | None = None
+    attempt = pins.prepare(user_id, pin)  # the slow hash, before the write lock is taken
     with write_transaction():
-        user = User.get_by_id(user_id)  # as it is now: another station may have counted meanwhile
-        now = clock.now_utc()
-        refusal = _locked(user, now)
-        if refusal is not None:
-            audit.record("sign_in_refused", user.id, details={"purpose": purpose, "locked": True,
-                                                               "lockedUntil": iso_utc(user.locked_until)})
-        elif matches:
-            if user.failed_pins or user.locked_until:
-                User.update(failed_pins=0, locked_until=None).where(User.id == user.id).execute()
-        else:
-            refusal = _count_wrong_pin(user, now, purpose)
+        outcome = pins.verify(attempt)  # compares and counts (on PostgreSQL, the server does)
+        refusal = _refusal(user.id, outcome, purpose)
     if refusal is not None:
         raise refusal
-    return UserRecord.of(user)
+    return UserRecord.of(user, True)
 
 
-def _count_wrong_pin(user: User, now: dt.datetime, purpose: str) -> Forbidden:
-    # A lock that has run out starts a new count.
-    failures = (0 if user.locked_until else user.failed_pins) + 1
-    limit, minutes = get_policy("pin_attempts"), get_policy("pin_lock_minutes")
-    until = now + dt.timedelta(minutes=minutes) if failures >= limit else None
-    User.update(failed_pins=failures, locked_until=until).where(User.id == user.id).execute()
-    audit.record("sign_in_refused", user.id, details={"purpose": purpose, "wrongPins": failures})
-    if until is None:
+def _refusal(user_id: str, outcome: pins.Outcome, purpose: str) -> Forbidden | None:
+    """The audit entries of a PIN checked, in the check's transaction; the refusal to raise, if any."""
+    if outcome.kind == "right":
+        return None
+    if outcome.kind == "locked":
+        audit.record("sign_in_refused", user_id, details={"purpose": purpose, "locked": True,
+                                                          "lockedUntil": iso_utc(outcome.locked_until)})
+        return _locked(outcome.failed_pins, outcome.locked_until, outcome.now) or Forbidden(WRONG)
+    audit.record("sign_in_refused", user_id, details={"purpose": purpose, "wrongPins": outcome.failed_pins})
+    if outcome.locked_until is None:
         return Forbidden(WRONG)
-    audit.record("user_locked", user.id, details={"wrongPins": failures, "minutes": minutes,
-                                                   "lockedUntil": iso_utc(until)})
-    user.failed_pins, user.locked_until = failures, until
-    return _locked(user, now) or Forbidden(WRONG)
+    audit.record("user_locked", user_id, details={"wrongPins": outcome.failed_pins, "minutes": outcome.lock_minutes,
+                                                  "lockedUntil": iso_utc(outcome.locked_until)})
+    return _locked(outcome.failed_pins, outcome.locked_until, outcome.now) or Forbidden(WRONG)
 
 
 def record_login(user_id: str, method: str | None = None) -> None:

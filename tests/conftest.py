@@ -14,6 +14,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ["CERTLINE_WORKSTATION"] = "test-station"
 # Witness files, logs and documents of the tests stay out of the real user data directory.
 os.environ.setdefault("CERTLINE_DATA", tempfile.mkdtemp(prefix="certline-test-data-"))
+# The PIN pepper too stays out of the user's configuration directory (app.pins).
+os.environ.setdefault("CERTLINE_PEPPER_FILE", os.path.join(os.environ["CERTLINE_DATA"], "pin-pepper"))
 
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 

@@ -46,7 +46,7 @@ class FirstRunDialog(QDialog):
         form.addRow("Name", self.name_field)
         form.addRow("User id", self.user_field)
         form.addRow("Badge code", self.badge_field)
-        form.addRow("PIN (4–12 digits)", self.pin_field)
+        form.addRow("PIN (6–12 digits)", self.pin_field)
         layout.addLayout(form)
         self.error_label = QLabel("", objectName="errorLabel")
         self.error_label.setStyleSheet("color: #b00020; font-weight: bold")

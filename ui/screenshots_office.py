@@ -42,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
 
     with demo_station("python -m ui.screenshots_office", argv, pick_examples) as (window, examples, out, app):
         scan(window, "B-SUP1", window.pin_requested)
-        QTest.keyClicks(window.pin_field, "1111")
+        QTest.keyClicks(window.pin_field, "111111")
         QTest.keyClick(window.pin_field, Qt.Key.Key_Return)
         wait_for(window.signed_in)
         settle()

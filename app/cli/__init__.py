@@ -45,7 +45,12 @@ def build_parser() -> argparse.ArgumentParser:
         if reason:
             sub.add_argument("--reason", required=True, help="why (recorded in the audit trail)")
 
-    command("init", cmd_init, "create or migrate the database")
+    sub = command("init", cmd_init, "create or migrate the database (on PostgreSQL as its owner)")
+    sub.add_argument("--station-role", metavar="NAME",
+                     help="PostgreSQL: create or update the role the workstations connect as, with only the "
+                          "grants their daily work needs")
+    sub.add_argument("--station-password-file", metavar="FILE",
+                     help="the station role's password, first line of FILE (none: peer or certificate login)")
     sub = command("demo", cmd_demo, "fill an empty database with a believable demo plant")
     sub.add_argument("--seed", type=int, default=7, help=argparse.SUPPRESS)
     sub = command("import", cmd_import, "import a plant file (JSON), all or nothing")

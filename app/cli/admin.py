@@ -12,8 +12,38 @@ from app.errors import Invalid
 def cmd_init(args, out: Output) -> None:
     handle = db.open_database(args.db)
     applied = db.schema_migrations(handle)
-    out.emit({"database": db.describe(db.resolve_url(args.db)), "migrations": applied},
-             lambda v: f"Database ready: {v['database']} (schema {len(applied)}: {applied[-1]})")
+    from app import roles  # psycopg's SQL composition: only init needs it
+
+    url = db.resolve_url(args.db)
+    password = _station_password(args.station_password_file)
+    if args.station_role and not db.is_postgres_url(url):
+        raise Invalid("--station-role is for a PostgreSQL database: SQLite has no roles", "station_role")
+    if args.station_role:
+        roles.check_role_name(args.station_role)
+    result = {"database": db.describe(url), "migrations": applied}
+    if args.station_role:
+        roles.setup_station_role(handle, args.station_role, password)
+    elif db.is_postgres_url(url):
+        roles.regrant_stations(handle)  # every station role keeps exactly the grants of this version
+    if db.is_postgres_url(url):
+        result["stationRoles"] = roles.station_roles(handle)
+    out.emit(result, lambda v: f"Database ready: {v['database']} (schema {len(applied)}: {applied[-1]})" + (
+        f"\nStation roles (connect the workstations as one of these): {', '.join(v['stationRoles']) or 'none yet'}"
+        if "stationRoles" in v else ""))
+
+
+def _station_password(path: str | None) -> str | None:
+    if path is None:
+        return None
+    try:
+        with open(path, encoding="utf-8") as handle:
+            password = handle.readline().rstrip("\r\n")
+    except OSError as error:
+        raise Invalid(f"Cannot read the station password file {path}: {error.strerror}",
+                      "station_password_file") from None
+    if not password:
+        raise Invalid(f"The station password file {path} is empty", "station_password_file")
+    return password
 
 
 def cmd_demo(args, out: Output) -> None:
@@ -21,7 +51,7 @@ def cmd_demo(args, out: Output) -> None:
     result = demo.fill_demo(seed=args.seed)
     out.emit(result.to_json(), lambda v: "Demo plant created: " + ", ".join(
         f"{n} {k}" for k, n in v["demo"].items()) + "\nSign in at the station with badge B-OP1 (operator), "
-        "B-SUP1 (supervisor, PIN 1111) or B-ADM (admin, PIN 0000).")
+        "B-SUP1 (supervisor, PIN 111111) or B-ADM (admin, PIN 000000).")
 
 
 def cmd_import(args, out: Output) -> None:

@@ -157,7 +157,7 @@ def approved_insp01(plant, tmp_path, monkeypatch):
     """cert_insp01 with a document a supervisor approved; the others stay pending."""
     monkeypatch.setenv("CERTLINE_DOCUMENTS", str(tmp_path / "documents"))
     documents.add_document_bytes("cert_insp01", PDF, "report.pdf", "sup1")
-    documents.approve_certificate("cert_insp01", "sup1", "4321")
+    documents.approve_certificate("cert_insp01", "sup1", "432100")
     return certificates.get_certificate("cert_insp01")
 
 

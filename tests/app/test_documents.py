@@ -142,7 +142,7 @@ def test_review_goes_pending_uploaded_approved_and_back(plant, tmp_path):
     source.write_bytes(PDF)
     assert Certificate.get_by_id("cert_mat01").review_status == "pending"
     with pytest.raises(Invalid, match="^Certificate cert_mat01 has no documents to approve$"):
-        documents.approve_certificate("cert_mat01", "sup1", "4321")
+        documents.approve_certificate("cert_mat01", "sup1", "432100")
     doc = documents.add_document("cert_mat01", source, "sup1")
     with pytest.raises(Forbidden, match="^Wrong PIN: the certificate was not approved$"):
         documents.approve_certificate("cert_mat01", "sup1", "0000")
@@ -150,7 +150,7 @@ def test_review_goes_pending_uploaded_approved_and_back(plant, tmp_path):
     with pytest.raises(Forbidden):
         documents.approve_certificate("cert_mat01", "op1", "1234")  # operators do not approve
 
-    signature = documents.approve_certificate("cert_mat01", "sup1", "4321")
+    signature = documents.approve_certificate("cert_mat01", "sup1", "432100")
 
     cert = Certificate.get_by_id("cert_mat01")
     assert (cert.review_status, cert.approved_by) == ("approved", "sup1")
@@ -162,7 +162,7 @@ def test_review_goes_pending_uploaded_approved_and_back(plant, tmp_path):
     second.write_bytes(PNG)
     documents.add_document("cert_mat01", second, "sup1")
     assert Certificate.get_by_id("cert_mat01").review_status == "uploaded"  # approval covered the old set
-    documents.approve_certificate("cert_mat01", "sup1", "4321")
+    documents.approve_certificate("cert_mat01", "sup1", "432100")
     documents.remove_document("cert_mat01", doc.id, "sup1", "Wrong heat number on page 1")
     assert Certificate.get_by_id("cert_mat01").review_status == "uploaded"
     (left,) = documents.list_documents("cert_mat01")
@@ -189,7 +189,7 @@ def test_the_approval_policy_refuses_unapproved_certificates_for_every_caller(pl
     source = tmp_path / "mtr.pdf"
     source.write_bytes(PDF)
     documents.add_document("cert_mat01", source, "sup1")
-    documents.approve_certificate("cert_mat01", "sup1", "4321")
+    documents.approve_certificate("cert_mat01", "sup1", "432100")
     assert attachments.attach(serial, "cert_mat01", "op1").created
     with pytest.raises(Forbidden):
         policy.set_policy("require_approved", False, "sup1", "not theirs to change")

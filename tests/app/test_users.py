@@ -1,27 +1,37 @@
 """Users: roles, unique badges, PINs kept only as salted slow hashes, how they sign in, wrong PINs locking them."""
 import datetime as dt
+import hashlib
+import hmac
+import os
+import pathlib
 import re
+import sqlite3
+import stat
 
 import pytest
 from peewee import IntegrityError
 
-from app import audit, clock, documents, policy, sign_in, users
+from app import audit, clock, db, documents, pins, policy, sign_in, users
+from app import db as app_db
 from app.db import write_transaction
 from app.errors import Forbidden, Invalid, NotFound
-from app.models import AuditEntry, Certificate, User
+from app.models import AuditEntry, Certificate, User, UserPin
+from tests.helpers.roles import hold_server_clock
 from tests.helpers.state import entries, row_counts
 
 
 def test_a_pin_is_stored_only_as_a_salted_hash(plant):
     users.create_user("op3", "Olli Operator", "operator", "B-OP3", pin="1234", by="admin")  # op1's PIN too
 
-    mine, olgas = User.get_by_id("op3").pin_hash, User.get_by_id("op1").pin_hash
+    mine, olgas = UserPin.get_by_id("op3").pin_hash, UserPin.get_by_id("op1").pin_hash
     for stored in (mine, olgas):
         scheme, salt, digest = stored.split("$")
-        assert scheme == "scrypt" and len(bytes.fromhex(salt)) == 16 and len(bytes.fromhex(digest)) == 64
+        # SQLite mixes in the pepper kept outside the database file; PostgreSQL hides the table instead.
+        assert scheme == ("scrypt-hmac" if db.is_sqlite() else "scrypt")
+        assert len(bytes.fromhex(salt)) == 16 and len(bytes.fromhex(digest)) == 64
         assert "1234" not in stored
     assert mine != olgas  # same PIN, different salt
-    assert User.get_by_id("op2").pin_hash is None
+    assert UserPin.get_or_none(UserPin.user_id == "op2") is None
     # Neither the audit trail nor the record gives the PIN away.
     assert not any("1234" in str(e.details) for e in AuditEntry.select())
     assert "1234" not in str(users.get_user("op3").to_json())
@@ -29,7 +39,7 @@ def test_a_pin_is_stored_only_as_a_salted_hash(plant):
 
 def test_check_pin(plant):
     assert users.check_pin("op1", "1234") == users.get_user("op1")
-    assert users.check_pin("sup1", "4321").role == "supervisor"
+    assert users.check_pin("sup1", "432100").role == "supervisor"
     for user_id, pin in (("op1", "4321"), ("op1", "12345"), ("op1", ""), ("ghost", "1234"), ("op2", "1234")):
         with pytest.raises(Forbidden, match="^Wrong user or PIN$"):  # the same words whatever was wrong
             users.check_pin(user_id, pin)
@@ -59,6 +69,8 @@ REFUSED_USERS = [
     ({"pin": "12"}, Invalid, "PIN must be 4 to 12 digits"),
     ({"pin": "12ab"}, Invalid, "PIN must be 4 to 12 digits"),
     ({"pin": "1" * 13}, Invalid, "PIN must be 4 to 12 digits"),
+    ({"role": "supervisor", "pin": "12345"}, Invalid, "PIN must be 6 to 12 digits for a supervisor or administrator"),
+    ({"role": "admin", "pin": "9999"}, Invalid, "PIN must be 6 to 12 digits for a supervisor or administrator"),
     ({"by": "sup1"}, Forbidden, "User sup1 (supervisor) may not create users"),
     ({"by": "nobody"}, NotFound, "User not found: nobody"),
 ]
@@ -178,13 +190,17 @@ def test_the_plant_may_require_badge_and_pin_of_everyone(plant):
 
 
 @pytest.fixture
-def clock_at(monkeypatch):
-    """Drives app.clock: ``clock_at(seconds)`` puts "now" that many seconds after the start."""
-    start = clock.now_utc()
+def clock_at(monkeypatch, database):
+    """Drives the clock of PIN locks: ``clock_at(seconds)`` puts "now" that many seconds after the start.
+
+    On PostgreSQL that clock is the server's (``certline_now()``, which only the owner may replace)."""
+    start = clock.now_utc().replace(microsecond=0)
 
     def move(seconds: float) -> dt.datetime:
         moment = start + dt.timedelta(seconds=seconds)
         monkeypatch.setattr(clock, "now_utc", lambda: moment)
+        if not db.is_sqlite():
+            hold_server_clock(database, moment)
         return moment
 
     move(0)
@@ -258,13 +274,13 @@ def test_approval_pins_are_counted_and_locked_the_same(plant, clock_at):
     clock_at(30)
     with pytest.raises(users.Locked, match="^Locked after 5 wrong PINs: try again in 4 min 30 s. The certificate "
                                            "was not approved$"):
-        documents.approve_certificate("cert_mat01", "sup1", "4321")
+        documents.approve_certificate("cert_mat01", "sup1", "432100")
     assert [e.details.get("purpose") for e in entries("sign_in_refused")] == ["approve"] * 4 + ["sign_in", "approve"]
     assert Certificate.get_by_id("cert_mat01").approved_by is None
     assert (User.get_by_id("sup1").failed_pins, len(entries("user_locked"))) == (5, 1)
     clock_at(300)
     with pytest.raises(Invalid, match="^Certificate cert_mat01 has no documents to approve$"):
-        documents.approve_certificate("cert_mat01", "sup1", "4321")  # the PIN passes; the certificate's state rules
+        documents.approve_certificate("cert_mat01", "sup1", "432100")  # the PIN passes; the certificate's state rules
     assert User.get_by_id("sup1").failed_pins == 0
 
 
@@ -298,7 +314,7 @@ def test_policies_are_for_administrators_with_a_reason_and_sane_values(plant):
         policy.set_policy("pin_attempts", 4, "admin", "  ")
     assert row_counts() == before
     assert policy.get_policies() == {"require_approved": False, "require_badge_and_pin": False, "pin_attempts": 5,
-                                     "pin_lock_minutes": 5}
+                                     "pin_lock_minutes": 5, "min_pin_digits_privileged": 6}
 
     policy.set_policy("require_badge_and_pin", True, "admin", "Two factors at the line")
     policy.set_policy("pin_attempts", 4, "admin", "Pen test finding 3")
@@ -314,4 +330,70 @@ def test_a_pin_check_refuses_to_run_inside_a_transaction(plant):
     with pytest.raises(RuntimeError, match="call it outside a transaction"):
         with write_transaction():
             users.check_pin("op1", "0000")
+    assert User.get_by_id("op1").failed_pins == 0
+
+
+# ---- PINs of supervisors and administrators; the pepper on SQLite ------------------------------------------------
+
+def test_privileged_pins_have_the_plants_minimum_of_digits(plant):
+    with pytest.raises(Invalid, match="^Policy min_pin_digits_privileged must be from 6 to 12, got 4$"):
+        policy.set_policy("min_pin_digits_privileged", 4, "admin", "Shorter is easier")
+    policy.set_policy("min_pin_digits_privileged", 8, "admin", "Pen test finding 7")
+    with pytest.raises(Invalid, match="^PIN must be 8 to 12 digits for a supervisor or administrator$"):
+        users.create_user("qe1", "Quinn Quality", "supervisor", "B-QE1", pin="123456", by="admin")
+    users.create_user("qe1", "Quinn Quality", "supervisor", "B-QE1", pin="12345678", by="admin")
+    users.create_user("op5", "Otis Operator", "operator", "B-OP5", pin="2468", by="admin")  # operators keep 4
+    assert users.check_pin("qe1", "12345678").role == "supervisor" and users.check_pin("op5", "2468").id == "op5"
+
+
+SQLITE_ONLY = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+
+
+@SQLITE_ONLY
+def test_on_sqlite_the_stored_digest_is_not_scrypt_of_the_pin_alone(plant):
+    scheme, salt, digest = UserPin.get_by_id("op1").pin_hash.split("$")
+    without_pepper = hashlib.scrypt(b"1234", salt=bytes.fromhex(salt), n=2**14, r=8, p=1).hex()
+    assert scheme == "scrypt-hmac" and digest != without_pepper
+    peppered = hmac.new(pins.pepper(), b"1234", hashlib.sha256).digest()
+    assert hashlib.scrypt(peppered, salt=bytes.fromhex(salt), n=2**14, r=8, p=1).hex() == digest
+    # The pepper is a file of this OS account only, outside the database file.
+    assert stat.S_IMODE(os.stat(pins.pepper_path()).st_mode) == 0o600
+    assert pins.pepper().hex() not in pathlib.Path(plant.database).read_bytes().hex()
+
+
+@SQLITE_ONLY
+def test_a_copied_database_file_cannot_check_a_pin_without_its_pepper(plant, tmp_path, monkeypatch):
+    copy = tmp_path / "copied.sqlite3"
+    plant.connection().backup(sqlite3.connect(copy))
+    app_db.close_database()
+    monkeypatch.setenv("CERTLINE_PEPPER_FILE", str(tmp_path / "elsewhere" / "pin-pepper"))
+    app_db.open_database(str(copy))
+    with pytest.raises(Forbidden, match="^Wrong user or PIN$"):
+        users.check_pin("op1", "1234")
+    monkeypatch.undo()  # the right pepper again, as on the workstation the file came from
+    assert users.check_pin("op1", "1234").id == "op1"
+
+
+@SQLITE_ONLY
+def test_a_pin_stored_before_the_pepper_works_and_is_peppered_at_its_next_right_pin(plant):
+    salt = os.urandom(16)
+    old = f"scrypt${salt.hex()}${hashlib.scrypt(b'1234', salt=salt, n=2**14, r=8, p=1).hex()}"
+    UserPin.update(pin_hash=old).where(UserPin.user_id == "op1").execute()
+    with pytest.raises(Forbidden, match="^Wrong user or PIN$"):
+        users.check_pin("op1", "4321")
+    assert UserPin.get_by_id("op1").pin_hash == old  # a wrong PIN changes nothing
+
+    assert users.check_pin("op1", "1234").id == "op1"
+
+    assert UserPin.get_by_id("op1").pin_hash.startswith("scrypt-hmac$")
+    assert users.check_pin("op1", "1234").id == "op1"
+
+
+@SQLITE_ONLY
+def test_a_damaged_pepper_file_refuses_every_pin_plainly(plant, tmp_path, monkeypatch):
+    damaged = tmp_path / "pin-pepper"
+    damaged.write_text("not a pepper\n")
+    monkeypatch.setenv("CERTLINE_PEPPER_FILE", str(damaged))
+    with pytest.raises(pins.PepperUnreadable, match=f"^The PIN pepper file {re.escape(str(damaged))} is damaged"):
+        users.check_pin("op1", "1234")
     assert User.get_by_id("op1").failed_pins == 0

@@ -13,7 +13,7 @@ def build_plant() -> None:
     """Users of every role, one route of three steps, one job, and certificates in every state."""
     # The first administrator has nobody to create them; it is inserted directly.
     User.insert(id="admin", name="Ada Admin", role="admin", badge="B-ADM").execute()
-    users.create_user("sup1", "Sam Supervisor", "supervisor", "B-SUP1", pin="4321", by="admin")
+    users.create_user("sup1", "Sam Supervisor", "supervisor", "B-SUP1", pin="432100", by="admin")
     users.create_user("op1", "Olga Operator", "operator", "B-OP1", pin="1234", by="admin")
     users.create_user("op2", "Otto Operator", "operator", "B-OP2", by="admin")
     routes.create_path({"id": "path_a", "name": "Flange machining", "steps": [

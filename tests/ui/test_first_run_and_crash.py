@@ -29,15 +29,15 @@ def test_first_run_with_a_first_administrator(qtbot, empty_db):
     qtbot.keyClicks(dialog.badge_field, "B-ADA")
     qtbot.keyClicks(dialog.pin_field, "12")
     dialog.create_button.click()
-    assert dialog.error_label.text() == "PIN must be 4 to 12 digits"
+    assert dialog.error_label.text() == "PIN must be 6 to 12 digits for a supervisor or administrator"
     assert User.select().count() == 0
-    qtbot.keyClicks(dialog.pin_field, "34")
+    qtbot.keyClicks(dialog.pin_field, "3456")
     dialog.create_button.click()
     assert dialog.choice == "admin" and dialog.result() == FirstRunDialog.DialogCode.Accepted
     (admin,) = users.list_users()
     assert (admin.id, admin.name, admin.role, admin.badge, admin.has_pin) == ("admin", "Ada Admin", "admin",
                                                                              "B-ADA", True)
-    assert users.check_pin("admin", "1234").id == "admin"
+    assert users.check_pin("admin", "123456").id == "admin"
     assert not needs_first_run()
 
 

@@ -29,7 +29,7 @@ def test_an_operator_sees_only_the_station(probe_view, operator):
 
 def test_a_supervisor_gets_the_office_views_until_signing_out(probe_view, operator):
     window = operator.window
-    operator.sign_in("B-SUP1", "4321")
+    operator.sign_in("B-SUP1", "432100")
     titles = tab_titles(window)
     assert titles[0] == "Station" and "Probe view" in titles
     assert window.tabs.tabBar().isVisible()

@@ -44,7 +44,7 @@ def office_tab(window, cls):
 
 @pytest.fixture
 def supervisor(operator):
-    operator.sign_in("B-SUP1", "4321")
+    operator.sign_in("B-SUP1", "432100")
     return operator
 
 
@@ -70,7 +70,7 @@ def serial_and_step(model):
 
 
 def test_the_supervisor_sees_the_four_views_and_an_operator_none(operator):
-    operator.sign_in("B-SUP1", "4321")
+    operator.sign_in("B-SUP1", "432100")
     titles = [operator.window.tabs.tabText(i) for i in range(operator.window.tabs.count())]
     assert {"Certificate attachments", "Serial detail", "Coverage", "Audit trail"} <= set(titles)
 

@@ -22,7 +22,7 @@ def documents_dir(tmp_path, monkeypatch):
 
 @pytest.fixture
 def view(operator, documents_dir) -> CertificatesView:
-    operator.sign_in("B-SUP1", "4321")
+    operator.sign_in("B-SUP1", "432100")
     tabs = operator.window.tabs
     titles = [tabs.tabText(i) for i in range(tabs.count())]
     assert "Certificates" in titles
@@ -260,7 +260,7 @@ def test_a_dropped_document_is_stored_and_approval_needs_the_right_pin(qtbot, vi
     assert "Wrong PIN" in refusal.args[0]
     assert ask(qtbot, view, "cert_get", "cert_insp01")[1].review_status == "uploaded"
 
-    panel.ask_pin = lambda *args: "4321"
+    panel.ask_pin = lambda *args: "432100"
     with qtbot.waitSignal(panel.approved, timeout=TIMEOUT) as approval:
         qtbot.mouseClick(panel.approve_button, Qt.MouseButton.LeftButton)
     assert approval.args[0]["printedName"] == "Sam Supervisor" and approval.args[0]["meaning"] == "approved"
@@ -283,7 +283,7 @@ def test_a_refused_file_shows_the_seed_message_and_stores_nothing(qtbot, view, t
 
 
 def test_signing_out_while_the_list_loads_is_harmless(qtbot, operator, documents_dir):
-    operator.sign_in("B-SUP1", "4321")
+    operator.sign_in("B-SUP1", "432100")
     window = operator.window
     titles = [window.tabs.tabText(i) for i in range(window.tabs.count())]
     view = window.tabs.widget(titles.index("Certificates"))

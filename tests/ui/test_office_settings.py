@@ -22,7 +22,7 @@ def settings_tab(window):
 
 
 def test_only_an_administrator_gets_the_settings(settings_store, operator):
-    operator.sign_in("B-SUP1", "4321")
+    operator.sign_in("B-SUP1", "432100")
     assert settings_tab(operator.window) is None
     operator.sign_in("B-ADM", None)
     assert settings_tab(operator.window) is not None

@@ -179,7 +179,7 @@ def test_a_badge_without_pin_signs_in_at_once_and_another_badge_switches(operato
     operator.sign_in("B-OP2", pin=None)
     assert window.user.id == "op2"
     operator.scan("SN-00001", window.serial_loaded)
-    operator.sign_in("B-SUP1", pin="4321")
+    operator.sign_in("B-SUP1", pin="432100")
     # The new user starts clean: the part in front of them is scanned again.
     assert window.user.id == "sup1" and window.serial is None
     operator.scan("SN-00001", window.serial_loaded)

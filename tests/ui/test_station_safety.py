@@ -32,7 +32,7 @@ def station_db(station_db, require_approved, tmp_path, monkeypatch):
     monkeypatch.setenv("CERTLINE_DOCUMENTS", str(tmp_path / "documents"))
     app_db.open_database(station_db)
     documents.add_document_bytes("cert_insp01", PDF, "report.pdf", "sup1")
-    documents.approve_certificate("cert_insp01", "sup1", "4321")
+    documents.approve_certificate("cert_insp01", "sup1", "432100")
     if require_approved is not None:
         policy.set_policy("require_approved", require_approved, "admin", "Customer requires reviewed MTRs")
     app_db.close_database()
@@ -284,7 +284,7 @@ def test_another_badge_clears_the_session_list_the_serial_and_the_certificate(si
     window = signed_in.window
     work_a_little(signed_in)
     assert window.serial.id == "SN-00001" and window.certificate.id == "cert_insp01"
-    signed_in.sign_in("B-SUP1", pin="4321")
+    signed_in.sign_in("B-SUP1", pin="432100")
     assert window.user.id == "sup1"
     assert_fresh_session(window, "Switched to Sam Supervisor")
     # Enter attaches nothing of the last user's choice.
