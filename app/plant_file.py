@@ -18,7 +18,7 @@ from app.errors import CertlineError, Invalid
 from app.ids import check_id
 from app.models import Certificate, Job, Path, SerialNumber, Step, User
 from app.routes import job_row, path_rows
-from app.users import require_user, user_row
+from app.users import check_names_free, require_user, user_row
 
 SECTIONS = ("users", "paths", "jobs", "certificates", "serials")
 SERIAL_STATUSES = ("in_progress", "completed", "scrapped")
@@ -116,17 +116,18 @@ def import_plant(path: str | FilePath, user_id: str) -> ImportResult:
                     raise Invalid(f"users ({user['id']}): a plant file may only add operators to a database that "
                                   f"has users; an administrator gives the {user['role']} role (certline-cli user)")
         _unique(users, "users", User)
+        check_names_free(users, lambda u: f"users ({u['id']}): ")
         _unique([p for p, _ in paths], "paths", Path)
         _unique([s for _, steps in paths for s in steps], "steps", Step)
         _unique(jobs, "jobs", Job)
         _unique(certificates, "certificates", Certificate)
         if users:
-            User.insert_many([u | {"created_at": now} for u in users]).execute()
             pin_hashes = {u["id"]: u.pop("pin_hash") for u in users}  # kept apart from the user rows (app.pins)
-        if bootstrap:
+            User.insert_many([u | {"created_at": now} for u in users]).execute()
             for pin_user, stored in pin_hashes.items():
                 if stored:
                     pins.store(pin_user, stored)
+        if bootstrap:
             require_user(user_id, ("admin",), "import a plant file")
         for path_row, step_rows in paths:
             Path.insert(path_row).execute()

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from app.errors import Invalid
+from app.text import shown
 
 if TYPE_CHECKING:  # biip is imported when a GS1 code is first read: its prefix tables take ~0.1 s
     from biip import ParseConfig
@@ -78,17 +79,8 @@ class Scan:
 
 
 def visible(text: str, limit: int = 80) -> str:
-    """``text`` with control and other unprintable characters shown, e.g. ``␝`` or ``\\x07``."""
-    out = []
-    for char in text:
-        if char == GS:
-            out.append(GS_SYMBOL)
-        elif char.isprintable():
-            out.append(char)
-        else:
-            out.append(repr(char)[1:-1])
-    shown = "".join(out)
-    return shown if len(shown) <= limit else shown[:limit - 1] + "…"
+    """``text`` with control and other unprintable characters shown, e.g. ``␝`` or ``\\x07`` (``app.text.shown``)."""
+    return shown(text.replace(GS, GS_SYMBOL), limit)
 
 
 def read_scan(text: Any, separator: str = "") -> Scan:

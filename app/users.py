@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass
+from typing import Callable
 
 from app import audit, db, pins
 from app.clock import iso_utc
@@ -21,6 +22,7 @@ from app.errors import Forbidden, Invalid, NotFound
 from app.ids import check_id
 from app.models import ROLES, User, database
 from app.policy import get_policy
+from app.text import look_alike_key, same_name_key, shown
 
 PRIVILEGED_ROLES = ("supervisor", "admin")
 
@@ -68,6 +70,32 @@ def user_row(**fields) -> dict:
     return fields
 
 
+def check_names_free(rows: list[dict], label: Callable[[dict], str] = lambda row: "") -> None:
+    """Refuse new users whose name is, or looks like, another user's: people pick their name to sign in.
+
+    Compared with every user in the database (inactive ones too: they may come back) and with the
+    rows before in ``rows``, by ``look_alike_key``: case, width, accents written either way, spaces
+    and look-alike letters of other alphabets do not make a name different. ``label(row)`` starts
+    the refusal (an import names the record). Call it in the transaction that inserts the rows.
+    """
+    taken: dict[str, tuple[str, str, bool]] = {}  # key: (id, name, in the database already)
+    for user_id, name in User.select(User.id, User.name).order_by(User.id).tuples():
+        taken.setdefault(look_alike_key(name), (user_id, name, True))
+    for row in rows:
+        key = look_alike_key(row["name"])
+        if key in taken:
+            other_id, other, stored = taken[key]
+            if same_name_key(other) != same_name_key(row["name"]):
+                problem = (f"The name '{shown(row['name'])}' looks like that of user {other_id}, '{shown(other)}' "
+                           f"(a letter of another alphabet, or a digit for a letter)")
+            elif stored:
+                problem = f"A user named '{shown(other)}' already exists ({other_id})"
+            else:
+                problem = f"A user named '{shown(other)}' comes earlier in the same file ({other_id})"
+            raise Invalid(f"{label(row)}{problem}; names must differ so people pick the right one", "name")
+        taken[key] = (row["id"], row["name"], False)
+
+
 def create_user(user_id: str, name: str, role: str, badge: str, pin: str | None = None,
                 by: str | None = None) -> UserRecord:
     """Create a user; ``by`` (an admin) is recorded in the audit trail.
@@ -84,11 +112,13 @@ def create_user(user_id: str, name: str, role: str, badge: str, pin: str | None 
             raise Invalid(f"User already exists: {user_id}")
         if User.get_or_none(User.badge == badge):
             raise Invalid(f"Badge code already belongs to another user: {badge}")
+        check_names_free([row])
         stored = row.pop("pin_hash")
         User.insert(row).execute()
         if stored:
             pins.store(user_id, stored)
-        audit.record("user_created", by, details={"userId": user_id, "name": row["name"], "role": role})
+        audit.record("user_created", by, details={"userId": user_id, "name": row["name"], "role": role,
+                                                  "badge": badge, "hasPin": bool(pin)})
     return get_user(user_id)
 
 

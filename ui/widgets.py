@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from collections import Counter
 
 from PySide6.QtCore import QEvent, QRect, Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QKeyEvent
@@ -26,6 +27,7 @@ from app.certificates import state_words
 from app.clock import today
 from app.scan import GS_SYMBOL
 from app.sign_in import Choice
+from app.text import look_alike_key, shown
 from ui.operations import CertificateView
 
 ENTER_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
@@ -384,18 +386,18 @@ class CertificatePicker(PickList):
         self.clear()
         for view in views:
             record = view.record
-            number = f" · No. {record.number}" if record.number else ""
+            number = f" · No. {shown(record.number)}" if record.number else ""
             line2 = f"{expiry_text(view)} · {record.kind}{number}"
             if view.refusal:
                 line2 = f"✖ {refused_because(view)} · {record.kind}{number}"
-            item = QListWidgetItem(f"{record.id} — {record.name}\n{line2}")
+            item = QListWidgetItem(f"{record.id} — {shown(record.name)}\n{line2}")
             item.setData(Qt.ItemDataRole.UserRole, view)
             if view.refusal:
                 item.setFlags(Qt.ItemFlag.NoItemFlags)
                 item.setForeground(QBrush(QColor("#7b8794")))
                 item.setToolTip(view.refusal)
             elif view.expiry == "expiring":
-                item.setText(f"⚠ {record.id} — {record.name}\n{line2}")
+                item.setText(f"⚠ {record.id} — {shown(record.name)}\n{line2}")
                 item.setBackground(QBrush(QColor("#ffe9a8")))
             self.addItem(item)
 
@@ -407,9 +409,14 @@ class UserPicker(PickList):
     def __init__(self, parent: QWidget | None = None):
         super().__init__("users", parent)
         self.choices: list[Choice] = []
+        self._ambiguous: set[str] = set()
 
     def set_users(self, choices: list[Choice], text: str = "") -> None:
         self.choices = choices
+        # Names are unique as people see them (app.users), but a database from before that rule may
+        # hold two that look alike: those show the user id beside the name, so each can tell theirs.
+        keys = Counter(look_alike_key(choice.user.name) for choice in choices)
+        self._ambiguous = {choice.user.id for choice in choices if keys[look_alike_key(choice.user.name)] > 1}
         self.filter(text)
 
     def filter(self, text: str) -> None:
@@ -419,7 +426,8 @@ class UserPicker(PickList):
             user = choice.user
             if needle and needle not in user.name.lower() and needle not in user.id.lower():
                 continue
-            item = QListWidgetItem(f"{user.name}   ({user.role}, {choice.note})")
+            name = shown(user.name) + (f"  [{user.id}]" if user.id in self._ambiguous else "")
+            item = QListWidgetItem(f"{name}   ({user.role}, {choice.note})")
             item.setData(Qt.ItemDataRole.UserRole, user)
             if not choice.by_name:
                 item.setForeground(QBrush(QColor("#5b6b79")))
