@@ -3,13 +3,27 @@
 Every entry stores the hash of the one before it, so an edit made behind the
 application's back (triggers dropped, a row rewritten) breaks the chain and
 ``verify`` names the first entry that no longer matches.
+
+Who: besides the Certline user an entry names (``user_id``), each entry since schema 0006 says
+which operating-system account on which host ran the process (``os_account``, e.g.
+``jdoe@line-3``), how that user was authenticated (``auth``: ``pin`` or ``token`` for
+certline-cli, ``bootstrap`` for the first user of an empty database, the station's sign-in
+method such as ``badge`` or ``badge+PIN``) and the API token used (``token_id``). These columns
+were added nullable and are sealed into the hash only when not null (``OPTIONAL_HASHED``): an
+entry written before them hashes exactly as it did, so existing chains still verify without
+being rewritten (they could not be: the trail is append-only), while on a new entry removing,
+adding or changing any of the three breaks its hash like any other field. Sealing them always
+(as null) would have changed every old entry's hash; a second chain or a version number per
+entry would have said the same thing with more machinery.
 """
 from __future__ import annotations
 
+import getpass
 import hashlib
 import json
 import os
 import socket
+import sys
 from dataclasses import dataclass
 from typing import Any, Iterable, Iterator
 
@@ -27,11 +41,53 @@ HASHED_FIELDS = (
     "seq", "id", "type", "at", "user_id", "serial_id", "cert_id", "job_id",
     "path_id", "step_id", "record_id", "workstation", "reason", "details",
 )
+# Sealed only when not null, so entries written before these columns existed keep their hashes.
+OPTIONAL_HASHED = ("os_account", "auth", "token_id")
 
 
 def workstation() -> str:
     """Where this process runs, as recorded in each entry."""
     return os.environ.get("CERTLINE_WORKSTATION") or socket.gethostname()
+
+
+def _account_name() -> str:
+    # The effective uid's name rather than getpass.getuser() first: getuser() believes LOGNAME
+    # and USER, which anyone can set (USER=admin certline-cli …). A uid without a passwd entry
+    # (containers) has no name; its number is still the truth.
+    if sys.platform != "win32":
+        import pwd
+
+        uid = os.geteuid()
+        try:
+            return pwd.getpwuid(uid).pw_name
+        except KeyError:
+            return f"uid {uid}"
+    try:
+        return getpass.getuser()
+    except Exception:  # noqa: BLE001 - no USERNAME and no account database: say so rather than fail a write
+        return "unknown"
+
+
+_os_account: str | None = None
+
+
+def os_account() -> str:
+    """``account@host`` of this process, as recorded in each entry; looked up once per process."""
+    global _os_account
+    if _os_account is None:
+        _os_account = f"{_account_name()}@{socket.gethostname()}"
+    return _os_account
+
+
+# How the user acting in this process was authenticated, and the token used: set by certline-cli
+# once it has authenticated, and by the station at each sign-in (app.sign_in).
+_auth: tuple[str | None, str | None] = (None, None)
+
+
+def set_auth(method: str | None, token_id: str | None = None) -> None:
+    """From now on this process's entries say ``method`` (``pin``, ``token``, ``badge``…) and ``token_id``."""
+    global _auth
+    _auth = (method, token_id)
 
 
 # json.dumps with these options builds a new encoder on every call; this one gives the same text.
@@ -43,6 +99,10 @@ def entry_hash(prev_hash: str, row: dict[str, Any]) -> str:
     """The seal of one entry: sha256 over the previous hash and the entry's canonical JSON."""
     global _last_at
     payload = {name: row.get(name) for name in HASHED_FIELDS}
+    for name in OPTIONAL_HASHED:
+        value = row.get(name)
+        if value is not None:
+            payload[name] = value
     at, text = _last_at
     if row["at"] is not at:  # a batch's entries share one timestamp
         _last_at = at, text = row["at"], iso_utc(row["at"])
@@ -53,10 +113,11 @@ def entry_hash(prev_hash: str, row: dict[str, Any]) -> str:
 
 # The last entry and the insert, written out: they run inside every attach (see app.db.execute).
 _HEAD_SQL = 'SELECT "seq", "hash" FROM "audit_entry" ORDER BY "seq" DESC LIMIT 1'
-_COLUMNS = HASHED_FIELDS + ("prev_hash", "hash")
+_COLUMNS = HASHED_FIELDS + OPTIONAL_HASHED + ("prev_hash", "hash")
 _INSERT_SQL = ('INSERT INTO "audit_entry" (' + ", ".join('"%s"' % name for name in _COLUMNS) + ") VALUES ("
                + ", ".join("?" for _ in _COLUMNS) + ")")
 _DETAILS = _COLUMNS.index("details")
+_SEALED = HASHED_FIELDS + OPTIONAL_HASHED
 _details_db_value = AuditEntry.details.db_value
 
 
@@ -84,7 +145,9 @@ def new_entry(type: str, user_id: str | None, **fields: Any) -> dict[str, Any]:
     fields.setdefault("details", {})
     if "at" not in fields:
         fields["at"] = db.now()
-    return {"id": new_id("ae_"), "type": type, "user_id": user_id, "workstation": workstation(), **fields}
+    method, token_id = _auth
+    return {"id": new_id("ae_"), "type": type, "user_id": user_id, "workstation": workstation(),
+            "os_account": _os_account or os_account(), "auth": method, "token_id": token_id, **fields}
 
 
 def append(entries: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -93,7 +156,7 @@ def append(entries: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     rows = []
     for entry in entries:
         seq += 1
-        row = {name: None for name in HASHED_FIELDS} | entry | {"seq": seq, "prev_hash": prev_hash}
+        row = {name: None for name in _SEALED} | entry | {"seq": seq, "prev_hash": prev_hash}
         row["hash"] = prev_hash = entry_hash(prev_hash, row)
         rows.append(row)
     dumped: dict[int, str] = {}  # keyed by id(): every details object stays alive in rows meanwhile
@@ -120,7 +183,8 @@ class VerifyResult:
                 "problem": self.problem, "entryId": self.entry_id, "seq": self.seq}
 
 
-def _entries_in_order() -> Iterator[dict[str, Any]]:
+def entries_in_order() -> Iterator[dict[str, Any]]:
+    """Every audit entry as a dict, oldest first, read in keyset pages."""
     # Keyset pages rather than one cursor: PostgreSQL's client cursor would hold it all.
     after = 0
     while True:
@@ -138,7 +202,7 @@ def verify() -> VerifyResult:
     with the same serial, certificate, step, user and time.
     """
     expected_seq, prev_hash, count = 1, GENESIS_HASH, 0
-    for row in _entries_in_order():
+    for row in entries_in_order():
         if row["seq"] != expected_seq:
             return VerifyResult(False, count, 0, f"entry {expected_seq} is missing: the chain jumps to {row['seq']}",
                                 row["id"], row["seq"])

@@ -198,6 +198,11 @@ class AuditEntry(BaseModel):
     details = JSONField(default=dict)
     prev_hash = CharField(max_length=64)
     hash = CharField(max_length=64)
+    # Since schema 0006 (null before): the process's OS account and host, how the user was
+    # authenticated, and the API token used, if any. Sealed only when set (app.audit).
+    os_account = CharField(max_length=200, null=True)
+    auth = CharField(max_length=32, null=True)
+    token_id = CharField(max_length=64, null=True)
 
     class Meta:
         table_name = "audit_entry"
@@ -205,15 +210,35 @@ class AuditEntry(BaseModel):
 
 ALL_MODELS = (
     User,
+    UserPin,
     Path,
     Step,
     Job,
     SerialNumber,
     SerialCounter,
-    UserPin,
     Certificate,
     Policy,
     CertificateDocument,
     CertAttachment,
     AuditEntry,
 )
+
+
+class ApiToken(BaseModel):
+    """A script's credential (app.tokens): only the sha256 of the secret is kept."""
+
+    id = _id_field(primary_key=True)
+    user = ForeignKeyField(User, on_delete="RESTRICT")
+    name = CharField(max_length=100)
+    token_hash = CharField(max_length=64, unique=True)
+    created_at = DateTimeField()
+    created_by = CharField(max_length=64)
+    expires_at = DateTimeField(null=True)
+    revoked_at = DateTimeField(null=True)
+    revoked_by = CharField(max_length=64, null=True)
+
+    class Meta:
+        table_name = "api_token"
+
+
+ALL_MODELS += (ApiToken,)

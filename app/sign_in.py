@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from app import audit
 from app.errors import Forbidden, Invalid
 from app.policy import get_policy
 from app.users import (
@@ -110,5 +111,6 @@ def complete(user_id: str, badge: str | None, pin: str | None) -> UserRecord:
         if not pin:
             raise Forbidden("Type your PIN")
         check_pin(user_id, pin, purpose="sign_in")
+    audit.set_auth(attempt.method)  # this station's entries say how the person signed in, until the next one
     record_login(user_id, attempt.method)
     return get_user(user_id)

@@ -1,7 +1,8 @@
 """certline-cli: what scripts and administrators need, on the same rules as the station.
 
-Exit status: 0 done, 2 bad usage, 3 bad request, 4 not found, 5 internal error, 141 the reader of the
-output closed it early (`certline-cli certs | head -1`).
+Exit status: 0 done, 2 bad usage, 3 bad request, 4 not found, 5 internal error, 6 not authenticated
+(no PIN or token, a wrong one, a locked user: nothing was done), 141 the reader of the output closed it
+early (`certline-cli certs | head -1`).
 """
 from __future__ import annotations
 
@@ -10,11 +11,13 @@ import logging
 import sys
 from typing import Sequence
 
-from app import certificates, db, integrity, policy, users, witness
+from app import audit, certificates, db, integrity, policy, users, witness
+from app.cli import auth
 from app.cli.admin import cmd_demo, cmd_import, cmd_init, cmd_policy, cmd_backup, cmd_restore, cmd_user, cmd_verify
 from app.cli.certs import CERT_FIELDS, cmd_approve, cmd_cert, cmd_certs, cmd_doc, cmd_validate_file
 from app.cli.exports import cmd_export
 from app.cli.floor import cmd_attach, cmd_attachments, cmd_serial, cmd_serials_create
+from app.cli.tokens import add_token_commands
 from app.cli.output import EXIT_CLOSED_PIPE, EXIT_INTERNAL, EXIT_OK, Output, exit_code, report, silence_closed_stdout
 from app.errors import CertlineError
 
@@ -41,7 +44,9 @@ def build_parser() -> argparse.ArgumentParser:
         return sub
 
     def needs_user(sub: argparse.ArgumentParser, reason: bool = False) -> None:
-        sub.add_argument("--user", required=True, help="id of the user doing this (recorded in the audit trail)")
+        """A command that writes: it acts as a user it first proves (app/cli/auth.py)."""
+        auth.add_options(sub)
+        sub.set_defaults(writes=True)
         if reason:
             sub.add_argument("--reason", required=True, help="why (recorded in the audit trail)")
 
@@ -67,7 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = command("serial", cmd_serial, "show a serial, or: serial advance|complete|scrap SERIAL --user U",
                   usage="certline-cli serial SERIAL | serial {advance,complete,scrap} SERIAL --user USER")
     sub.add_argument("words", nargs="+", metavar="SERIAL")
-    sub.add_argument("--user")
+    auth.add_options(sub)
     sub.add_argument("--reason", help="override reason (a step's required certificate missing) or scrap reason")
     serials_parser = command("serials", None, "serials in bulk")
     serials_commands = serials_parser.add_subparsers(dest="serials_command", required=True, metavar="COMMAND")
@@ -143,8 +148,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--name", required=True)
     sub.add_argument("--role", required=True, choices=users.ROLES)
     sub.add_argument("--badge", required=True)
-    sub.add_argument("--pin", help="PIN (or CERTLINE_PIN); digits only")
-    sub.add_argument("--user", help="the admin adding them (not needed for the very first user)")
+    sub.add_argument("--pin", help="the new user's PIN (or CERTLINE_NEW_PIN; for the very first user also "
+                                   "CERTLINE_PIN); digits only")
+    auth.add_options(sub, who="the admin adding them, proven by PIN or token (not needed for the very first user)")
     export_parser = command("export", cmd_export, "a supervisor's view to CSV (every row) or PDF (a report)")
     views = export_parser.add_subparsers(dest="view", required=True, metavar="VIEW")
 
@@ -153,7 +159,8 @@ def build_parser() -> argparse.ArgumentParser:
         target = sub.add_mutually_exclusive_group(required=True)
         target.add_argument("--csv", metavar="FILE")
         target.add_argument("--pdf", metavar="FILE")
-        sub.add_argument("--user", help="who generates the report (printed on it)")
+        auth.add_options(sub, who="who generates the report (printed on it), proven by PIN or token; "
+                                  "without it the operating-system account is printed")
         return sub
 
     sub = view("attachments", "every attachment of a certificate")
@@ -196,6 +203,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--quick", action="store_true", help="skip rehashing the stored documents")
     sub.add_argument("--clock-tolerance", type=float, default=integrity.DEFAULT_CLOCK_TOLERANCE_SECONDS,
                      metavar="SECONDS", help="how far an entry's time may run behind the one before it")
+    add_token_commands(command("token", None, "API tokens for scripts: create (shown once), list, revoke"),
+                       common, needs_user)
     return parser
 
 
@@ -204,6 +213,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     out = Output(args.json)
     try:
+        auth.authenticate(args)
         code = args.handler(args, out)
         if code in (None, EXIT_OK) and db.database.obj is not None and not db.database.obj.is_closed():
             witness.remember()
@@ -220,6 +230,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         report(500, f"Internal error: {type(error).__name__}: {error}", args.json)
         return EXIT_INTERNAL
     finally:
+        audit.set_auth(None)
         db.close_database()
 
 

@@ -5,13 +5,13 @@ import json
 import os
 
 from app import backup, db, demo, integrity, plant_file, policy, users
+from app.cli.auth import PIN_ENV, first_user_only, open_db
 from app.cli.output import EXIT_BAD_REQUEST, EXIT_OK, Output
 from app.errors import Invalid
+from app.text import shown
 
 
 def cmd_init(args, out: Output) -> None:
-    handle = db.open_database(args.db)
-    applied = db.schema_migrations(handle)
     from app import roles  # psycopg's SQL composition: only init needs it
 
     url = db.resolve_url(args.db)
@@ -20,6 +20,8 @@ def cmd_init(args, out: Output) -> None:
         raise Invalid("--station-role is for a PostgreSQL database: SQLite has no roles", "station_role")
     if args.station_role:
         roles.check_role_name(args.station_role)
+    handle = db.open_database(args.db)
+    applied = db.schema_migrations(handle)
     result = {"database": db.describe(url), "migrations": applied}
     if args.station_role:
         roles.setup_station_role(handle, args.station_role, password)
@@ -47,7 +49,7 @@ def _station_password(path: str | None) -> str | None:
 
 
 def cmd_demo(args, out: Output) -> None:
-    db.open_database(args.db)
+    open_db(args)
     result = demo.fill_demo(seed=args.seed)
     out.emit(result.to_json(), lambda v: "Demo plant created: " + ", ".join(
         f"{n} {k}" for k, n in v["demo"].items()) + "\nSign in at the station with badge B-OP1 (operator), "
@@ -55,13 +57,14 @@ def cmd_demo(args, out: Output) -> None:
 
 
 def cmd_import(args, out: Output) -> None:
-    db.open_database(args.db)
-    result = plant_file.import_plant(args.file, args.user)
+    open_db(args)
+    with first_user_only(args):
+        result = plant_file.import_plant(args.file, args.user)
     out.emit(result.to_json(), lambda v: "Imported: " + ", ".join(f"{n} {k}" for k, n in v["imported"].items()))
 
 
 def cmd_policy(args, out: Output) -> None:
-    db.open_database(args.db)
+    open_db(args)
     if args.policy_command == "set":
         try:
             value = json.loads(args.value)
@@ -86,20 +89,23 @@ def cmd_restore(args, out: Output) -> None:
 
 
 def cmd_user(args, out: Output) -> None:
-    db.open_database(args.db)
+    open_db(args)
     if args.user_command == "list":
         found = users.list_users()
         out.emit([u.to_json() for u in found], lambda _: "\n".join(
             f"{u.id:<12} {u.role:<11} {u.badge:<12} {'PIN' if u.has_pin else '   '} "
-            f"{'' if u.active else 'inactive '}{u.name}" for u in found))
+            f"{'' if u.active else 'inactive '}{shown(u.name)}" for u in found))
     else:
-        pin = os.environ.get("CERTLINE_PIN") if args.pin is None else args.pin
-        created = users.create_user(args.id, args.name, args.role, args.badge, pin=pin or None, by=args.user)
+        # CERTLINE_PIN is the acting administrator's own PIN; the very first user, who will act next, may take it.
+        pin = args.pin if args.pin is not None else os.environ.get("CERTLINE_NEW_PIN") or (
+            os.environ.get(PIN_ENV) if getattr(args, "first_user", False) else None)
+        with first_user_only(args):
+            created = users.create_user(args.id, args.name, args.role, args.badge, pin=pin or None, by=args.user)
         out.emit(created.to_json(), f"Created {created.role} {created.id} ({created.name}), badge {created.badge}")
 
 
 def cmd_verify(args, out: Output) -> int:
-    db.open_database(args.db)
+    open_db(args)
     report = integrity.verify(args.witness, quick=args.quick, clock_tolerance_seconds=args.clock_tolerance)
     chain = report.chain
     lines = []

@@ -1,21 +1,21 @@
 """certline-cli commands on certificates: list, show, add, update, revoke, delete, documents, approval."""
 from __future__ import annotations
 
-import getpass
-import os
 from typing import Any
 
-from app import certificates, db, documents
+from app import certificates, documents, policy
 from app.bounds import parse_json
 from app.certificates import resolve_certificate
-from app.cli.output import EXIT_BAD_REQUEST, EXIT_OK, Output
+from app.cli.auth import open_db, signature_pin
+from app.cli.output import EXIT_BAD_REQUEST, EXIT_OK, Output, say
+from app.text import shown
 
 CERT_FIELDS = ("name", "kind", "number", "en10204_type", "heat_lot", "resource_type", "resource_id",
                "date_release", "date_expire", "validity", "validity_unit", "warning", "note")
 
 def _cert_line(c: certificates.CertificateRecord) -> str:
-    return (f"{c.id:<16} {c.kind:<12} {c.number or '':<14} {certificates.state_words(c):<22} {c.review_status:<9} "
-            f"{c.name}")
+    return (f"{c.id:<16} {c.kind:<12} {shown(c.number or ''):<14} {certificates.state_words(c):<22} "
+            f"{c.review_status:<9} {shown(c.name)}")  # shown: a newline in a name must not forge a row
 
 
 def _cert_json(c: certificates.CertificateRecord) -> dict[str, Any]:
@@ -25,7 +25,7 @@ def _cert_json(c: certificates.CertificateRecord) -> dict[str, Any]:
 
 
 def cmd_certs(args, out: Output) -> None:
-    db.open_database(args.db)
+    open_db(args)
     query = certificates.CertificateQuery(
         text=args.text, kind=args.kind, status=args.status, review_status=args.review_status,
         resource_type=args.resource_type, resource_id=args.resource_id, expires_within_days=args.expires_within,
@@ -35,10 +35,10 @@ def cmd_certs(args, out: Output) -> None:
     if out.as_json:
         out.emit({"total": total, "certificates": [_cert_json(c) for c in found]}, "")
         return
-    print(f"{'id':<16} {'kind':<12} {'number':<14} {'state':<22} {'review':<9} name")
+    say(f"{'id':<16} {'kind':<12} {'number':<14} {'state':<22} {'review':<9} name")
     for c in found:
-        print(_cert_line(c))
-    print(f"{len(found)} of {total} certificates")
+        say(_cert_line(c))
+    say(f"{len(found)} of {total} certificates")
 
 
 def _cert_fields(args) -> dict[str, Any]:
@@ -49,11 +49,13 @@ def _cert_fields(args) -> dict[str, Any]:
 
 
 def _cert_text(c: certificates.CertificateRecord) -> str:
-    return "\n".join(f"{name:<14} {value}" for name, value in _cert_json(c).items() if value not in (None, {}, ""))
+    # One field a line: a line break in a note is shown as \n, so no value starts a line of its own.
+    return "\n".join(f"{name:<14} {shown(str(value))}" for name, value in _cert_json(c).items()
+                     if value not in (None, {}, ""))
 
 
 def cmd_cert(args, out: Output) -> None:
-    db.open_database(args.db)
+    open_db(args)
     if args.cert_command != "add":  # an id or the issuer's number, as at the station; records keep the id
         args.id = resolve_certificate(args.id).id
     if args.cert_command == "show":
@@ -81,18 +83,19 @@ def cmd_cert(args, out: Output) -> None:
 
 
 def cmd_validate_file(args, out: Output) -> int:
-    result = documents.validate_file(args.file)
+    open_db(args)  # whether macros are allowed is the plant's policy: the answer is the one `doc add` gives
+    result = documents.validate_file(args.file, allow_macros=policy.get_policy("allow_macro_documents"))
     out.emit(result.to_json(), lambda _: f"{args.file}: valid {result.content_type}, {result.size} bytes"
              if result.valid else "\n".join(result.errors))
     return EXIT_OK if result.valid else EXIT_BAD_REQUEST
 
 
 def _document_line(d: documents.DocumentRecord) -> str:
-    return f"{d.id:<22} {d.content_type:<16.16} {d.size:>9}  {d.to_json()['created_at']}  {d.uploaded_by:<10} {d.file_name}"
+    return f"{d.id:<22} {d.content_type:<16.16} {d.size:>9}  {d.to_json()['created_at']}  {d.uploaded_by:<10} {shown(d.file_name)}"
 
 
 def cmd_doc(args, out: Output) -> None:
-    db.open_database(args.db)
+    open_db(args)
     args.cert = resolve_certificate(args.cert).id
     if args.doc_command == "add":
         added = documents.add_document(args.cert, args.file, args.user)
@@ -108,11 +111,9 @@ def cmd_doc(args, out: Output) -> None:
 
 
 def cmd_approve(args, out: Output) -> None:
-    db.open_database(args.db)
+    open_db(args)
     args.id = resolve_certificate(args.id).id
-    pin = os.environ.get("CERTLINE_PIN")
-    if pin is None:
-        pin = getpass.getpass(f"PIN for {args.user}: ")
+    pin = signature_pin(args, args.actor)  # checked, counted and recorded by the approval itself
     signature = documents.approve_certificate(args.id, args.user, pin)
     out.emit(signature, f"Approved {args.id}: {signature['printedName']}, {signature['signedAt']}, "
                         f"meaning: {signature['meaning']}")

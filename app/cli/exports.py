@@ -2,15 +2,15 @@
 from __future__ import annotations
 
 import datetime as dt
-import getpass
 import os
 import shutil
 import sys
 import tempfile
 from typing import Any
 
-from app import db, export
+from app import audit, export
 from app.certificates import resolve_certificate
+from app.cli.auth import open_db
 from app.cli.output import STDOUT, Output, stdout_bytes
 from app.clock import now_utc
 from app.errors import Invalid, NotFound
@@ -68,7 +68,7 @@ def _export_options(args) -> dict[str, Any]:
 
 def cmd_export(args, out: Output) -> None:
     """To a file, or with ``-`` to standard output: then the data is all that is printed."""
-    db.open_database(args.db)
+    open_db(args)
     options = _export_options(args)
     title, details, total = export.report_title_and_details(args.view, **options)
     if args.csv:
@@ -79,7 +79,7 @@ def cmd_export(args, out: Output) -> None:
         # Qt draws the PDF; only this command needs it, so it is imported here and nowhere else in app/.
         from ui.report_pdf import Report, write_pdf
 
-        who = args.user or getpass.getuser()
+        who = args.user or audit.os_account()  # a user named on the report was proven (app/cli/auth.py)
         report = Report(title, details, export.COLUMNS[args.view], export.report_dicts(args.view, **options),
                         generated_by=who, generated_at=now_utc().strftime("%Y-%m-%d %H:%M UTC"), total=total)
         if args.pdf == STDOUT:

@@ -4,9 +4,10 @@ from __future__ import annotations
 import json
 import sys
 
-from app import attachments, db, serials
+from app import attachments, serials
 from app.certificates import resolve_certificate
-from app.cli.output import Output
+from app.cli.auth import open_db
+from app.cli.output import Output, say
 from app.errors import Invalid
 
 
@@ -16,7 +17,7 @@ def _attachment_line(a: attachments.AttachmentRecord) -> str:
 
 
 def cmd_attach(args, out: Output) -> None:
-    db.open_database(args.db)
+    open_db(args)
     cert_id = resolve_certificate(args.cert).id
     result = attachments.attach(args.serial, cert_id, args.user, require_approved=args.require_approved)
     a = result.attachment
@@ -29,7 +30,7 @@ def cmd_attach(args, out: Output) -> None:
 
 
 def cmd_attachments(args, out: Output) -> None:
-    db.open_database(args.db)
+    open_db(args)
     cert = resolve_certificate(args.cert)
     if out.as_json:
         # Streamed, so a certificate with a million attachments never sits in memory.
@@ -46,12 +47,12 @@ def cmd_attachments(args, out: Output) -> None:
     count = 0
     for row in attachments.iter_attachments_of_certificate(cert.id):
         if count == 0:
-            print(f"{'attached at (UTC)':<24}  {'serial':<16} {'step':<14} {'by':<12} id")
-        print(_attachment_line(row))
+            say(f"{'attached at (UTC)':<24}  {'serial':<16} {'step':<14} {'by':<12} id")
+        say(_attachment_line(row))
         count += 1
     named = f"{cert.id} ({cert.number})" if cert.number else cert.id
-    print(f"{count} attachment{'s' if count != 1 else ''} of {named}" if count else
-          f"Certificate {named} has no attachments")
+    say(f"{count} attachment{'s' if count != 1 else ''} of {named}" if count else
+        f"Certificate {named} has no attachments")
 
 
 def _serial_text(detail: serials.SerialDetail) -> str:
@@ -71,7 +72,7 @@ def _serial_text(detail: serials.SerialDetail) -> str:
 
 
 def cmd_serial(args, out: Output) -> None:
-    db.open_database(args.db)
+    open_db(args)
     words = args.words
     if words[0] in ("advance", "complete", "scrap") and len(words) == 2:
         if not args.user:
@@ -87,7 +88,7 @@ def cmd_serial(args, out: Output) -> None:
 
 
 def cmd_serials_create(args, out: Output) -> None:
-    db.open_database(args.db)
+    open_db(args)
     cert_id = resolve_certificate(args.cert).id if args.cert else None
     batch = serials.create_serials(args.job, args.count, args.user, cert_id=cert_id, prefix=args.prefix)
     with_cert = f", {batch.cert_id} attached to each at {batch.step_id}" if batch.cert_id else ""

@@ -2,6 +2,7 @@
 that cannot get the lock says so in a sentence, with nothing saved."""
 from __future__ import annotations
 
+import os
 import sqlite3
 import subprocess
 import sys
@@ -76,7 +77,8 @@ def test_the_cli_prints_the_busy_sentence_and_exits_5(plant_file, other_writer):
     env_code = ("import sys; from app import db; db.SQLITE_PRAGMAS['busy_timeout'] = 300; "
                 "from app.cli import main; sys.exit(main(sys.argv[1:]))")
     done = subprocess.run([sys.executable, "-c", env_code, "attach", "SN-00001", "cert_mat01", "--db", plant_file,
-                           "--user", "op1"], capture_output=True, text=True, timeout=60)
+                           "--user", "op1"], capture_output=True, text=True, timeout=60,
+                          env={**os.environ, "CERTLINE_PIN": "1234"})  # op1's (tests/helpers/plant.py)
     assert done.returncode == 5
     assert "The database is busy" in done.stderr
     assert "Traceback" not in done.stderr

@@ -12,8 +12,10 @@ import pytest
 from app import cli
 from app.certificates import add_validity
 from app.db import MIGRATIONS_DIR
+from tests.helpers import documents_corpus as corpus
 
 PLANT = Path(__file__).parent.parent / "data" / "plant.json"
+PIN = "246813"  # every user of the imported plant; commands that write prove their --user with it (CERTLINE_PIN)
 
 
 def run(capsys, db_url, *argv):
@@ -28,9 +30,15 @@ def run_json(capsys, db_url, *argv):
 
 
 @pytest.fixture
-def imported(capsys, db_url):
-    code, out, err = run(capsys, db_url, "import", str(PLANT), "--user", "admin")
+def imported(capsys, db_url, tmp_path, monkeypatch):
+    plant = json.loads(PLANT.read_text())
+    for user in plant["users"]:
+        user["pin"] = PIN
+    with_pins = tmp_path / "plant-with-pins.json"
+    with_pins.write_text(json.dumps(plant))
+    code, out, err = run(capsys, db_url, "import", str(with_pins), "--user", "admin")  # the first user: no PIN yet
     assert (code, err) == (0, ""), err
+    monkeypatch.setenv("CERTLINE_PIN", PIN)  # the subprocesses below inherit it
     return db_url
 
 
@@ -180,7 +188,7 @@ def test_the_installed_command_runs(tmp_path):
 def test_document_commands_validate_add_list_approve_remove(capsys, imported, tmp_path, monkeypatch):
     monkeypatch.setenv("CERTLINE_DOCUMENTS", str(tmp_path / "docs"))
     scan = tmp_path / "mtr.png"
-    scan.write_bytes(b"%PDF-1.4\n%%EOF\n")  # a PDF, whatever its name says
+    scan.write_bytes(corpus.pdf())  # a PDF, whatever its name says
     code, preflight, _ = run_json(capsys, imported, "cert", "validate-file", str(scan))
     assert code == 0 and preflight["valid"] and preflight["max_file_size_bytes"] == 10485760
     junk = tmp_path / "junk.pdf"
@@ -195,6 +203,7 @@ def test_document_commands_validate_add_list_approve_remove(capsys, imported, tm
     monkeypatch.setenv("CERTLINE_PIN", "9999")
     code, _, error = run_json(capsys, imported, "cert", "approve", "cert_mat01", "--user", "sup1")
     assert code == 3 and error["error"]["message"] == "Wrong PIN: the certificate was not approved"
+    monkeypatch.setenv("CERTLINE_PIN", PIN)
     code, _, error = run_json(capsys, imported, "cert", "doc", "remove", "cert_mat01", added["id"], "--user",
                               "sup1", "--reason", "Illegible scan")
     assert code == 0 and error is None
@@ -222,7 +231,7 @@ def test_every_command_that_takes_a_certificate_takes_its_number_and_records_kee
     assert batch["certId"] == "cert_mat01"
     monkeypatch.setenv("CERTLINE_DOCUMENTS", str(tmp_path / "docs"))
     document = tmp_path / "mtr.pdf"
-    document.write_bytes(b"%PDF-1.4\n%%EOF\n")
+    document.write_bytes(corpus.pdf())
     code, added, _ = run_json(capsys, imported, "cert", "doc", "add", "HT-4711", str(document), "--user", "sup1")
     assert code == 0
     _, documents, _ = run_json(capsys, imported, "cert", "doc", "list", "HT-4711")
@@ -230,6 +239,7 @@ def test_every_command_that_takes_a_certificate_takes_its_number_and_records_kee
     monkeypatch.setenv("CERTLINE_PIN", "9999")
     code, _, error = run_json(capsys, imported, "cert", "approve", "HT-4711", "--user", "sup1")
     assert (code, error["error"]["message"]) == (3, "Wrong PIN: the certificate was not approved")
+    monkeypatch.setenv("CERTLINE_PIN", PIN)
     csv_file = tmp_path / "a.csv"
     code, written, _ = run_json(capsys, imported, "export", "attachments", "HT-4711", "--csv", str(csv_file))
     assert (code, written["rows"]) == (0, 3)
