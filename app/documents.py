@@ -8,12 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import io
 import os
 import re
 import tempfile
 import unicodedata
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path as FilePath
 from typing import Any, Iterator
@@ -21,113 +19,18 @@ from typing import Any, Iterator
 from app import audit, db
 from app.clock import iso_utc
 from app.db import data_dir, write_transaction
+from app.document_checks import (ALLOWED_CONTENT_TYPES, DOC, DOCX, JPEG, MAX_FILE_SIZE_BYTES, PDF, PNG,  # noqa: F401
+                                 Validation, macro_refusal, read_limited, sniff_content_type, validate_bytes,
+                                 validate_file)
 from app.errors import Forbidden, Invalid, NotFound
 from app.ids import new_id
 from app.models import Certificate, CertificateDocument
+from app.policy import get_policy
 from app.users import Locked, check_pin, require_user
 
-PDF = "application/pdf"
-JPEG = "image/jpeg"
-PNG = "image/png"
-DOC = "application/msword"
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-ALLOWED_CONTENT_TYPES = (PDF, JPEG, PNG, DOC, DOCX)
-MAX_FILE_SIZE_BYTES = 10 * 1024 * 1024
 EXTENSIONS = {PDF: ".pdf", JPEG: ".jpg", PNG: ".png", DOC: ".doc", DOCX: ".docx"}
 MAX_NAME_LENGTH = 255
 MANAGERS = ("supervisor", "admin")
-
-# Types we recognise only to name them in a refusal.
-_OTHER_SIGNATURES = (
-    (b"GIF87a", "image/gif"), (b"GIF89a", "image/gif"), (b"II*\x00", "image/tiff"), (b"MM\x00*", "image/tiff"),
-    (b"BM", "image/bmp"), (b"\x1f\x8b", "application/gzip"), (b"7z\xbc\xaf\x27\x1c", "application/x-7z-compressed"),
-    (b"Rar!", "application/vnd.rar"), (b"\x7fELF", "application/x-executable"), (b"MZ", "application/x-msdownload"),
-)
-_OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-
-
-def sniff_content_type(data: bytes) -> str:
-    """The content type the bytes are, whatever the file is called."""
-    if b"%PDF-" in data[:1024]:
-        return PDF
-    if data.startswith(b"\xff\xd8\xff"):
-        return JPEG
-    if data.startswith(b"\x89PNG\r\n\x1a\n"):
-        return PNG
-    if data.startswith(_OLE2):
-        # An OLE2 file is a Word document when it holds a "WordDocument" stream.
-        return DOC if "WordDocument".encode("utf-16-le") in data else "application/x-ole-storage"
-    if data.startswith(b"PK\x03\x04"):
-        return _zip_type(data)
-    if data[4:12] in (b"ftypheic", b"ftypheix", b"ftypmif1", b"ftyphevc"):
-        return "image/heic"
-    for signature, content_type in _OTHER_SIGNATURES:
-        if data.startswith(signature):
-            return content_type
-    return "application/octet-stream"
-
-
-def _zip_type(data: bytes) -> str:
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            names = set(archive.namelist())
-    except (zipfile.BadZipFile, ValueError, OSError):
-        return "application/zip"
-    if "[Content_Types].xml" in names and "word/document.xml" in names:
-        return DOCX
-    return "application/zip"
-
-
-@dataclass(frozen=True)
-class Validation:
-    """The answer of the check made before a file is stored."""
-
-    valid: bool
-    errors: list[str]
-    content_type: str
-    size: int
-
-    def to_json(self) -> dict[str, Any]:
-        return {"valid": self.valid, "errors": list(self.errors),
-                "allowed_content_types": list(ALLOWED_CONTENT_TYPES), "max_file_size_bytes": MAX_FILE_SIZE_BYTES}
-
-
-def validate_bytes(data: bytes) -> Validation:
-    """Check type (by content) and size; every problem listed, each in its own sentence."""
-    errors = []
-    content_type = sniff_content_type(data)
-    if not data:
-        errors.append("File is empty")
-    elif content_type not in ALLOWED_CONTENT_TYPES:
-        errors.append(f"Unsupported file type: {content_type}. Allowed: {', '.join(ALLOWED_CONTENT_TYPES)}")
-    if len(data) > MAX_FILE_SIZE_BYTES:
-        errors.append(f"File size {len(data)} bytes exceeds maximum of {MAX_FILE_SIZE_BYTES} bytes (10 MB)")
-    return Validation(not errors, errors, content_type, len(data))
-
-
-def read_limited(path: str | os.PathLike) -> bytes:
-    """The file's bytes, reading at most one byte past the limit so a huge file costs nothing."""
-    try:
-        with open(path, "rb") as handle:
-            return handle.read(MAX_FILE_SIZE_BYTES + 1)
-    except IsADirectoryError:
-        raise Invalid(f"{path} is a folder, not a file") from None
-    except OSError as error:
-        raise Invalid(f"Cannot read {path}: {error.strerror or error}") from None
-
-
-def validate_file(path: str | os.PathLike) -> Validation:
-    """The check before storing, of a file on disk."""
-    data = read_limited(path)
-    validation = validate_bytes(data)
-    if len(data) > MAX_FILE_SIZE_BYTES:
-        # Report the file's real size, not the truncated read.
-        size = os.path.getsize(path)
-        errors = [e if not e.startswith("File size") else
-                  f"File size {size} bytes exceeds maximum of {MAX_FILE_SIZE_BYTES} bytes (10 MB)"
-                  for e in validation.errors]
-        validation = Validation(False, errors, validation.content_type, size)
-    return validation
 
 
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f<>:"|?*]')
@@ -260,17 +163,21 @@ def add_document(cert_id: str, path: str | os.PathLike, user_id: str, name: str 
 
     Adding to an approved certificate takes it back to ``uploaded``. Raises NotFound, Invalid, Forbidden.
     """
-    data = read_limited(path)
-    return add_document_bytes(cert_id, data, name or os.path.basename(os.fspath(path)), user_id)
+    data, size = read_limited(path)
+    return add_document_bytes(cert_id, data, name or os.path.basename(os.fspath(path)), user_id, size)
 
 
-def add_document_bytes(cert_id: str, data: bytes, name: str, user_id: str) -> DocumentRecord:
-    validation = validate_bytes(data)
+def add_document_bytes(cert_id: str, data: bytes, name: str, user_id: str, size: int | None = None) -> DocumentRecord:
+    # Checked before the transaction, so the write lock is not held while a parser reads the file; the
+    # macro policy is read inside it, so a change of policy made meanwhile still counts.
+    validation = validate_bytes(data, allow_macros=True, size=size)
     with write_transaction():
         require_user(user_id, MANAGERS, "add documents")
         cert = _certificate(cert_id)
         if not validation.valid:
             raise Invalid("; ".join(validation.errors), "file")
+        if validation.macros and not get_policy("allow_macro_documents"):
+            raise Invalid(macro_refusal(validation.content_type, validation.macros), "file")
         digest = hashlib.sha256(data).hexdigest()
         twin = CertificateDocument.get_or_none((CertificateDocument.certificate == cert_id)
                                                & (CertificateDocument.sha256 == digest))

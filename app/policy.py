@@ -14,6 +14,7 @@ POLICIES: dict[str, tuple[Any, str]] = {
     "require_badge_and_pin": (False, "everyone signs in with badge and PIN; picking a name is refused"),
     "pin_attempts": (5, "wrong PINs in a row before the user is locked out"),
     "pin_lock_minutes": (5, "minutes a user stays locked out after that many wrong PINs"),
+    "allow_macro_documents": (False, "Word documents (DOC, DOCX) with macros may be added to certificates"),
     "min_pin_digits_privileged": (6, "digits a supervisor's or administrator's PIN has at least (when it is set)"),
 }
 # The sane range of each number: fewer than 3 tries locks out people who merely mistype, more than 20

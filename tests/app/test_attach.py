@@ -8,6 +8,7 @@ from peewee import SqliteDatabase
 from app import attachments, audit, certificates, documents, policy, serials
 from app.errors import Forbidden, Invalid, NotFound
 from app.models import AuditEntry, CertAttachment, SerialNumber
+from tests.helpers import documents_corpus as corpus
 
 
 @pytest.fixture
@@ -147,7 +148,7 @@ def test_attachments_of_a_certificate_oldest_first(plant):
 
 # ---- whether a certificate may be attached: one rule, asked by attach, the station and the office ----
 
-PDF = b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\ntrailer\n%%EOF\n"
+PDF = corpus.pdf()
 NOT_APPROVED = ("Certificate cert_mat01 is not approved (review status {}); "
                 "only approved certificates may be attached")
 

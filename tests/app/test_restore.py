@@ -16,10 +16,10 @@ import pytest
 
 from app import audit, backup, db, documents
 from app.errors import Forbidden
+from tests.helpers import documents_corpus as corpus
 from tests.helpers.plant import build_plant
 
 ROOT = Path(__file__).parents[2]
-PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"
 
 
 def _plant_with_documents(path: Path, count: int) -> int:
@@ -28,7 +28,8 @@ def _plant_with_documents(path: Path, count: int) -> int:
     build_plant()
     rng = random.Random(count)
     for number in range(count):
-        documents.add_document_bytes("cert_mat01", PNG + rng.randbytes(200 * 1024), f"scan-{number}.png", "admin")
+        documents.add_document_bytes("cert_mat01", corpus.png(extra=rng.randbytes(200 * 1024)), f"scan-{number}.png",
+                                     "admin")
     entries = audit.verify().entries
     db.close_database()
     return entries

@@ -314,7 +314,8 @@ def test_policies_are_for_administrators_with_a_reason_and_sane_values(plant):
         policy.set_policy("pin_attempts", 4, "admin", "  ")
     assert row_counts() == before
     assert policy.get_policies() == {"require_approved": False, "require_badge_and_pin": False, "pin_attempts": 5,
-                                     "pin_lock_minutes": 5, "min_pin_digits_privileged": 6}
+                                     "pin_lock_minutes": 5, "min_pin_digits_privileged": 6,
+                                     "allow_macro_documents": False}
 
     policy.set_policy("require_badge_and_pin", True, "admin", "Two factors at the line")
     policy.set_policy("pin_attempts", 4, "admin", "Pen test finding 3")

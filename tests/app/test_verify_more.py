@@ -10,10 +10,11 @@ import pytest
 from app import attachments, audit, db, documents, integrity, serials, witness
 from app.cli import main as cli
 from app.errors import Invalid
+from tests.helpers import documents_corpus as corpus
 from tests.helpers.plant import build_plant
 from tests.helpers.tamper import disable_append_only
 
-PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 8
+PNG = corpus.png(extra=bytes(range(256)) * 8)
 
 
 @pytest.fixture

@@ -7,10 +7,11 @@ from PySide6.QtCore import QPointF, QMimeData, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QComboBox, QLineEdit
 
+from tests.helpers import documents_corpus as corpus
 from tests.ui.conftest import TIMEOUT
 from ui.office_certificates import COLUMNS, CertificateListModel, CertificatesView
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF = corpus.pdf()
 
 
 @pytest.fixture

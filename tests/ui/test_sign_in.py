@@ -196,7 +196,8 @@ def test_the_administrator_sets_the_sign_in_rules_in_settings(settings_store, op
         qtbot.mouseClick(view.pin_lock_button, Qt.MouseButton.LeftButton)
 
     assert policy.get_policies() == {"require_approved": False, "require_badge_and_pin": True, "pin_attempts": 3,
-                                     "pin_lock_minutes": 30}
+                                     "pin_lock_minutes": 30, "allow_macro_documents": False,
+                                     "min_pin_digits_privileged": 6}
     assert [(e.user_id, e.reason, e.details["policy"], e.details["new"]) for e in entries("policy_changed")] == [
         ("admin", "Pen test finding 3", "require_badge_and_pin", True),
         ("admin", "Pen test finding 3", "pin_attempts", 3),

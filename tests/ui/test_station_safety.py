@@ -10,12 +10,13 @@ from PySide6.QtCore import Qt
 
 from app import attachments, audit, documents, policy, reports
 from app import db as app_db
+from tests.helpers import documents_corpus as corpus
 from tests.ui.conftest import TIMEOUT
 from ui import worker as ui_worker
 from ui.card import PLACEHOLDER
 from ui.station import NOT_LOOKED_UP, NOT_UNDERSTOOD
 
-PDF = b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\ntrailer\n%%EOF\n"
+PDF = corpus.pdf()
 NOT_APPROVED = ("Certificate cert_mat01 is not approved (review status pending); "
                 "only approved certificates may be attached")
 
