@@ -48,7 +48,7 @@ def sample(path: Path, count: int, seed: int) -> tuple[str, list[str], int]:
     """An operator badge without a PIN, ``count`` random serial ids, and how many serials there are."""
     con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
-        row = con.execute("SELECT badge FROM user WHERE role = 'operator' AND active AND pin_hash IS NULL "
+        row = con.execute("SELECT badge FROM user WHERE role = 'operator' AND active AND id NOT IN (SELECT user_id FROM user_pin) "
                           "ORDER BY id LIMIT 1").fetchone()
         if row is None:
             raise SystemExit("The database has no active operator without a PIN to sign in with")

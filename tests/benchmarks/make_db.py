@@ -181,10 +181,10 @@ def _reference_schema() -> set[tuple]:
 
 def _base_rows(plan: Plan, rng: random.Random):
     created = _ts(T0 - dt.timedelta(days=30))
-    users = [("admin", "Ada Admin", "admin", "B-ADMIN", None, 1, created),
-             ("sup01", "Sam Supervisor", "supervisor", "B-SUP01", None, 1, created)]
+    users = [("admin", "Ada Admin", "admin", "B-ADMIN", 1, created),
+             ("sup01", "Sam Supervisor", "supervisor", "B-SUP01", 1, created)]
     operators = [f"op{n:02d}" for n in range(1, N_OPERATORS + 1)]
-    users += [(op, f"Operator {op[2:]}", "operator", f"B-{op.upper()}", None, 1, created) for op in operators]
+    users += [(op, f"Operator {op[2:]}", "operator", f"B-{op.upper()}", 1, created) for op in operators]
 
     paths, steps, path_steps = [], [], []
     for p, (path_id, name, path_def) in enumerate(PATHS):
@@ -290,8 +290,8 @@ def generate(path: FilePath, plan: Plan) -> None:
 
     users, operators, paths, steps, path_steps, jobs, cert_ids, certs = _base_rows(plan, rng)
     con.execute("BEGIN")
-    con.executemany('INSERT INTO "user" (id, name, role, badge, pin_hash, active, created_at) '
-                    "VALUES (?,?,?,?,?,?,?)", users)
+    con.executemany('INSERT INTO "user" (id, name, role, badge, active, created_at) '
+                    "VALUES (?,?,?,?,?,?)", users)
     con.executemany("INSERT INTO path (id, name) VALUES (?,?)", paths)
     con.executemany("INSERT INTO step (id, path_id, position, name, requires) VALUES (?,?,?,?,?)", steps)
     con.executemany("INSERT INTO job (id, name, part, path_id, quantity, created_at) VALUES (?,?,?,?,?,?)", jobs)
