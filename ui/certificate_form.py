@@ -225,10 +225,11 @@ class CertificateForm(QDialog):
             unit = self.value("validity_unit")
             if validity < 1 or unit not in VALIDITY_UNITS:
                 raise ValueError
+            expire = add_validity(release, validity, unit)  # ValueError past the calendar's end
         except ValueError:
             label.setText("no expiry" if not self.value("validity").strip() else "")
             return
-        label.setText(f"expires {add_validity(release, validity, unit).isoformat()}")
+        label.setText(f"expires {expire.isoformat()}")
 
     # --- saving --------------------------------------------------------------------------------
 

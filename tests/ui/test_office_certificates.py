@@ -114,6 +114,12 @@ def test_the_model_pages(qtbot, view, monkeypatch):
     ({"id": "cert_new", "name": "X", "warning": "-3"}, "warning"),
     ({"id": "cert_new", "name": "X", "kind": "PROCESS", "en10204_type": "3.1"}, "en10204_type"),
     ({"id": "cert_mat01", "name": "X"}, "id"),
+    # values out of bounds: refused before anything is written (tests/app/test_bad_input.py has them all)
+    ({"id": "cert_new", "name": "X", "warning": "1000000"}, "warning"),
+    ({"id": "cert_new", "name": "X", "date_release": "9999-06-01", "validity": "5", "validity_unit": "YEAR"},
+     "date_release"),
+    ({"id": "cert_new", "name": "X", "date_release": "2024-05-01", "validity": "100000000000000000000",
+      "validity_unit": "DAY"}, "validity"),
 ])
 def test_the_form_shows_the_error_beside_its_field(qtbot, view, fields, field):
     form = open_form(qtbot, view)
