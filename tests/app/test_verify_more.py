@@ -37,8 +37,9 @@ def test_a_tail_cut_off_the_chain_is_found_against_a_witnessed_head(attached, tm
     assert audit.verify().ok  # the chain that is left is a valid chain: the witness is what finds it
     report = integrity.verify([str(witness.witness_file())], quick=True)
     assert not report.ok
-    assert report.problems == [f"entries after #{seen.seq - 1} are missing: {witness.witness_file()} saw the "
-                               f"chain reach #{seen.seq} ({seen.hash[:16]})"]
+    assert (f"entries after #{seen.seq - 1} are missing: {witness.witness_file()} saw the "
+            f"chain reach #{seen.seq} ({seen.hash[:16]})") in report.problems
+    assert any(problem.startswith("trigger ") for problem in report.problems)  # the triggers dropped for it
 
 
 def test_a_witness_only_moves_forward(attached):
@@ -53,7 +54,8 @@ def test_a_rewritten_entry_at_the_witnessed_place_is_found(attached, tmp_path):
     disable_append_only(attached)
     attached.execute_sql('UPDATE audit_entry SET hash = %s WHERE seq = %s' % (attached.param, attached.param),
                          ("f" * 64, seen.seq))
-    assert "is not the one" in integrity.verify([str(witness.witness_file())], quick=True).problems[0]
+    assert any("is not the one" in problem
+               for problem in integrity.verify([str(witness.witness_file())], quick=True).problems)
 
 
 def test_a_workstation_clock_set_back_is_flagged_on_sqlite_and_ignored_on_postgres(attached, monkeypatch):
