@@ -241,7 +241,8 @@ class Validation:
 
 
 def macro_refusal(content_type: str, where: str) -> str:
-    return f"The {_NAMES.get(content_type, 'document')} contains macros ({where}); the plant does not allow documents with macros"
+    return (f"The {_NAMES.get(content_type, 'document')} contains macros ({where}); "
+            "the plant does not allow documents with macros")
 
 
 def validate_bytes(data: bytes, allow_macros: bool = False, size: int | None = None) -> Validation:

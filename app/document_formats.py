@@ -180,7 +180,7 @@ def ole_streams(data: bytes) -> list[str] | str:
     """The compound file's storages and streams as ``a/b`` paths, or a sentence when olefile cannot read it.
 
     When it has a WordDocument stream, that stream is read whole and must begin as Word's file information
-    block does (0xA5EC): a file cut short, or one that only names the stream, is not a Word document.
+    block does (0xA5EC, or 0xA5DC for Word 6 and 95): a file cut short, or one that only names the stream, is not a Word document.
     """
     try:
         with olefile.OleFileIO(io.BytesIO(data)) as ole:
@@ -189,7 +189,7 @@ def ole_streams(data: bytes) -> list[str] | str:
                 size = ole.get_size(WORD_STREAM)
                 with ole.openstream(WORD_STREAM) as stream:
                     text = stream.read()
-                if len(text) != size or not text.startswith(b"\xec\xa5"):
+                if len(text) != size or not text.startswith((b"\xec\xa5", b"\xdc\xa5")):  # Word 97+, Word 6/95
                     return "The DOC is damaged (its WordDocument stream is cut short or is not Word's)"
             return paths
     except Exception as error:  # noqa: BLE001 - whatever olefile raises, the file is not a readable DOC

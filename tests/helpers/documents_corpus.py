@@ -207,8 +207,8 @@ def pdf_without_pages() -> bytes:
 def pdf_with_page_flood(pages: int = 100_000) -> bytes:
     """A well-formed PDF whose one page-tree node lists ``pages`` pages: about 10 MB that keeps a parser
     busy for seconds (each page is an object to find and read)."""
-    objects = [b"<< /Type /Catalog /Pages 2 0 R >>",
-               b"<< /Type /Pages /Count %d /Kids [%s] >>" % (pages, b" ".join(b"%d 0 R" % (n + 3) for n in range(pages)))]
+    kids = b" ".join(b"%d 0 R" % (number + 3) for number in range(pages))
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Count %d /Kids [%s] >>" % (pages, kids)]
     objects += [b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>"] * pages
     out, offsets = io.BytesIO(), []
     out.write(b"%PDF-1.7\n")
