@@ -13,6 +13,7 @@ import re
 from typing import Any, Iterator
 
 from app.errors import Invalid
+from app.text import shown as text_shown
 
 MIN_DATE = dt.date(1900, 1, 1)
 # One year short of the calendar's end, so an expiry or warning date worked out from a stored
@@ -34,11 +35,8 @@ _CONTROL_BUT_LINES = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 def shown(value: Any) -> str:
-    """A refused value quoted back to a person: unprintable characters escaped, cut at 40."""
-    text = value if isinstance(value, str) else repr(value)
-    if not text.isprintable():
-        text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
-    return text if len(text) <= SHOWN_LENGTH else text[:SHOWN_LENGTH - 1] + "…"
+    """A refused value quoted back to a person: unprintable characters escaped (app.text), cut at 40."""
+    return text_shown(value if isinstance(value, str) else repr(value), SHOWN_LENGTH)
 
 
 def not_text_problem(text: str) -> str | None:
