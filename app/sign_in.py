@@ -70,6 +70,7 @@ def begin(badge: str | None = None, user_id: str | None = None) -> Attempt:
     names refused under badge and PIN, a badge without a PIN under badge and PIN ("ask an
     administrator"), a user locked out after wrong PINs (how long), a badge no active user holds.
     """
+    audit.set_auth(None)  # the last person's sign-in no longer vouches for what is written next
     attempt = _attempt(badge, user_id)
     locked = lock_of(attempt.user.id) if attempt.needs_pin else None
     if locked is not None:

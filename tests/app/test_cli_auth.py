@@ -384,3 +384,21 @@ def test_in_a_terminal_the_pin_is_asked_and_not_echoed(plant_url, opened):
     with opened(plant_url):
         (attached,) = entries("cert_attached")
         assert (attached.user_id, attached.auth) == ("op1", "pin")
+
+
+def test_a_chain_from_before_schema_0006_still_verifies_with_new_entries_after_it(tmp_path):
+    from app.db import write_transaction
+
+    path = tmp_path / "old.sqlite3"
+    shutil.copy(Path(__file__).parent.parent / "data" / "schema-0002.sqlite3", path)
+    db.open_database(str(path))
+    try:
+        old = entries()
+        assert old and all(e.os_account is None and e.auth is None for e in old)
+        with write_transaction():
+            audit.record("note", None)
+        (new,) = entries()[len(old):]
+        assert new.os_account == audit.os_account()
+        assert audit.verify().ok
+    finally:
+        db.close_database()
