@@ -14,7 +14,7 @@ import re
 from pathlib import Path as FilePath
 from typing import Any, Callable, Iterable, Sequence, TextIO
 
-from app import reports
+from app import reports, witness
 from app.certificates import get_certificate
 from app.errors import Invalid
 
@@ -207,7 +207,17 @@ COLUMNS = {
 
 
 def report_title_and_details(view: str, **options: Any) -> tuple[str, list[tuple[str, str]], int | None]:
-    """What a printed report says above its table, and how many rows it has where that is cheap to know."""
+    """What a printed report says above its table, and how many rows it has where that is cheap to know.
+
+    Every report ends its details with the audit trail's head as it was read: a witness, printed on
+    paper, that ``certline-cli verify --witness`` can hold the database to later.
+    """
+    title, details, total = _title_and_details(view, **options)
+    head = witness.chain_head()
+    return title, details + [("Audit trail head", f"entry #{head.seq:,}, sha256 {head.hash}")], total
+
+
+def _title_and_details(view: str, **options: Any) -> tuple[str, list[tuple[str, str]], int | None]:
     if view == "attachments":
         cert = get_certificate(options["cert_id"])
         expire = cert.date_expire.isoformat() if cert.date_expire else "none"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path as FilePath
@@ -69,8 +70,14 @@ def remember(head: Head | None = None) -> Head:
     return head
 
 
+_WRITTEN = re.compile(r"#?(\d+)[:=]([0-9a-f]{64})")
+
+
 def read(path: str | os.PathLike) -> Head | None:
-    """The head in a witness file, or None when the file is not one."""
+    """The head in a witness file, or written out as ``SEQ:SHA256`` (copied from a printed report); else None."""
+    written = _WRITTEN.fullmatch(str(path).strip())
+    if written and not FilePath(path).exists():
+        return Head(int(written[1]), written[2])
     try:
         data = json.loads(FilePath(path).read_text())
         return Head(int(data["seq"]), str(data["hash"]))
@@ -82,7 +89,7 @@ def check(path: str | os.PathLike) -> str | None:
     """What the bound database lacks compared with the witness file at ``path``, or None."""
     witnessed = read(path)
     if witnessed is None:
-        return f"{path} is not a witness file (it needs the seq and hash of a chain head)"
+        return f"{path} is not a witness file, nor a head written as SEQ:SHA256"
     if witnessed.seq == 0:
         return None
     row = db.execute(_AT_SQL, (witnessed.seq,)).fetchone()

@@ -198,8 +198,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = command("verify", cmd_verify, "walk the audit chain, check every attachment against it, "
                                         "rehash every stored document")
     sub.add_argument("--witness", nargs="+", default=[], metavar="FILE",
-                     help="chain heads seen elsewhere (a station's witness file, an export's): "
-                          "entries after them must still be there")
+                     help="chain heads seen elsewhere (a station's witness file, or SEQ:SHA256 from a printed "
+                          "report): the entries up to them must still be there, unchanged")
     sub.add_argument("--quick", action="store_true", help="skip rehashing the stored documents")
     sub.add_argument("--clock-tolerance", type=float, default=integrity.DEFAULT_CLOCK_TOLERANCE_SECONDS,
                      metavar="SECONDS", help="how far an entry's time may run behind the one before it")

@@ -55,8 +55,9 @@ def test_create_user_records_who_created_them(plant):
     row = User.get_by_id("qe1")
     assert (row.name, row.role, row.badge, row.active) == ("Quinn Quality", "supervisor", "B-QE1", True)
     (entry,) = entries("user_created")[-1:]
+    # Badge and whether a PIN was set are recorded too, so verify can replay them against the table.
     assert (entry.user_id, entry.details) == ("admin", {"userId": "qe1", "name": "Quinn Quality",
-                                                        "role": "supervisor"})
+                                                        "role": "supervisor", "badge": "B-QE1", "hasPin": True})
 
 
 REFUSED_USERS = [

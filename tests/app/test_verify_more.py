@@ -124,3 +124,17 @@ def test_the_cli_verify_says_what_is_missing_and_exits_3(attached, tmp_path, cap
     out = capsys.readouterr().out
     assert code == 3
     assert f"PROBLEM: entries after #{head.seq - 1} are missing" in out
+
+
+def test_a_printed_head_is_a_witness_too(attached):
+    from app import export
+
+    _, details, _ = export.report_title_and_details("attachments", cert_id="cert_mat01")
+    label, printed = details[-1]
+    head = witness.chain_head()
+    assert (label, printed) == ("Audit trail head", f"entry #{head.seq:,}, sha256 {head.hash}")
+    assert integrity.verify([f"{head.seq}:{head.hash}"], quick=True).ok
+    disable_append_only(attached)
+    attached.execute_sql('DELETE FROM audit_entry WHERE seq = %s' % attached.param, (head.seq,))
+    assert any(f"entries after #{head.seq - 1} are missing" in problem
+               for problem in integrity.verify([f"{head.seq}:{head.hash}"], quick=True).problems)
