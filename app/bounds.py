@@ -36,6 +36,8 @@ _CONTROL_BUT_LINES = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 def shown(value: Any) -> str:
     """A refused value quoted back to a person: unprintable characters escaped (app.text), cut at 40."""
+    if isinstance(value, int) and value.bit_length() > 1024:  # repr() refuses past 4300 digits
+        return f"a number of {int(value.bit_length() * math.log10(2)) + 1} digits"
     return text_shown(value if isinstance(value, str) else repr(value), SHOWN_LENGTH)
 
 
@@ -61,7 +63,10 @@ def check_text(value: Any, label: str, field: str | None, max_length: int, multi
         raise Invalid(f"{label} must be text, got {type(value).__name__}", field)
     if isinstance(value, float) and not math.isfinite(value):
         raise Invalid(f"{label} must be text: {value}", field)
-    text = str(value) if not isinstance(value, str) else value
+    try:
+        text = str(value)
+    except ValueError:  # an integer past Python's 4300 digits
+        raise Invalid(f"{label} is longer than {max_length} characters", field) from None
     problem = not_text_problem(text)
     if problem:
         raise Invalid(f"{label} {problem}", field)

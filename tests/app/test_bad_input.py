@@ -52,6 +52,8 @@ BAD_CERTIFICATE = [
     ({"warning": float("nan")}, "warning", "Warning days must be a whole number: nan"),
     ({"warning": "9" * 5000}, "warning", "Warning days must be a whole number: " + "9" * 39 + "…"),
     ({"warning": True}, "warning", "Warning days must be a whole number: True"),
+    ({"warning": 10**5000}, "warning", "Warning days must be at most 3650 days: a number of 5001 digits"),
+    ({"name": 10**5000}, "name", "Name is longer than 200 characters"),  # str() refuses such a number
     ({"date_release": "9999-06-01", "validity": 5, "validity_unit": "YEAR"}, "date_release",
      "Release date must be between 1900-01-01 and 9998-12-31: 9999-06-01"),
     ({"date_release": dt.date(9998, 6, 1), "validity": 1, "validity_unit": "YEAR"}, "validity",
