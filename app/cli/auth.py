@@ -16,10 +16,11 @@ import getpass
 import os
 import sys
 from dataclasses import dataclass
+from pathlib import Path as FilePath
 
 from app import audit, db, tokens, users
 from app.db import write_transaction
-from app.errors import Forbidden, Invalid
+from app.errors import Forbidden, Invalid, NotFound
 from app.models import User
 
 PIN_ENV, TOKEN_ENV = "CERTLINE_PIN", "CERTLINE_TOKEN"
@@ -67,9 +68,18 @@ def mode(args: argparse.Namespace) -> str | None:
     return "required" if getattr(args, "writes", False) else None
 
 
+# Commands that may start a database where there is none; any other finding no SQLite file was
+# given a mistyped path, and would otherwise report on an empty database made on the spot.
+_MAY_CREATE = {"cmd_init", "cmd_demo", "cmd_import", "cmd_user"}
+
+
 def open_db(args: argparse.Namespace) -> None:
     """Bind the database, unless authenticating already did."""
     if not getattr(args, "opened", False):
+        url = db.resolve_url(args.db)
+        path = FilePath(url.removeprefix("sqlite:///"))
+        if not db.is_postgres_url(url) and args.handler.__name__ not in _MAY_CREATE and not path.exists():
+            raise NotFound(f"There is no database at {path}: make one with certline-cli init (or demo)")
         db.open_database(args.db)
         args.opened = True
 
