@@ -16,3 +16,25 @@ def today() -> dt.date:
 def iso_utc(value: dt.datetime) -> str:
     """``2024-01-15T10:30:00.000Z`` from a naive UTC datetime."""
     return value.isoformat(timespec="milliseconds") + "Z"
+
+
+CLOCK_TOLERANCE_SECONDS = 2.0  # a workstation's clock this close to the database server's is right
+
+
+def offset_warning(offset: float, tolerance: float = CLOCK_TOLERANCE_SECONDS) -> str:
+    """The sentence for a workstation whose clock is ``offset`` seconds behind the database server's
+    (negative: ahead of it), as ``app.db.clock_offset`` measures it; "" within ``tolerance``."""
+    if abs(offset) <= tolerance:
+        return ""
+    way = "behind" if offset > 0 else "ahead of"
+    return f"This workstation's clock is {span(abs(offset))} {way} the database server's. Ask IT to set the time."
+
+
+def span(seconds: float) -> str:
+    """``3 min 12 s``, ``2 h 5 min``, ``1 day 3 h``: the two largest units that are not zero."""
+    minutes, secs = divmod(round(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    days, hours = divmod(hours, 24)
+    parts = [f"{days} day{'s' if days != 1 else ''}"] * bool(days) + [f"{hours} h"] * bool(hours) \
+        + [f"{minutes} min"] * bool(minutes) + [f"{secs} s"] * bool(secs)
+    return " ".join(parts[:2]) or "0 s"

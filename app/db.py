@@ -333,6 +333,22 @@ def now() -> dt.datetime:
 _SERVER_NOW_SQL = "SELECT clock_timestamp() AT TIME ZONE 'UTC'"
 
 
+def clock_offset() -> float:
+    """Seconds the database server's clock is ahead of this machine's (negative: behind it); 0.0 on SQLite.
+
+    On PostgreSQL records are stamped by the server (``now``) while a screen's "now" is this
+    machine's, so a difference shows as wrong "expires in …" and "… ago". The server's time is
+    set against the middle of the round trip, so a slow network is not taken for a clock that is off.
+    """
+    handle = database.obj
+    if not isinstance(handle, PostgresqlDatabase):
+        return 0.0
+    before = clock.now_utc()
+    server = handle.execute_sql(_SERVER_NOW_SQL).fetchone()[0]
+    after = clock.now_utc()
+    return (server - (before + (after - before) / 2)).total_seconds()
+
+
 def to_datetime(value: Any) -> dt.datetime | None:
     """A timestamp column as Python reads it from either driver (SQLite keeps text, PostgreSQL a datetime)."""
     if value.__class__ is str:

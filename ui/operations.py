@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from app import attachments, certificates, db, policy, serials, sign_in, witness
+from app import attachments, certificates, clock, db, policy, serials, sign_in, witness
 from app.certificates import CertificateQuery, CertificateRecord
 from app.clock import today
 from app.scan import Classified, DatabaseLookup, classify, load_gs1, read_scan
@@ -65,6 +65,11 @@ def open_database(url: str) -> str:
 
 def close_database() -> None:
     db.close_database()
+
+
+def clock_check() -> str:
+    """What to say about this workstation's clock against the database server's; "" when they agree."""
+    return clock.offset_warning(db.clock_offset())
 
 
 def read(raw: str, separator: str) -> Classified:

@@ -28,6 +28,7 @@ OPERATIONS: dict[str, Callable[..., Any]] = {
     "begin_sign_in": operations.begin_sign_in,
     "sign_in": operations.sign_in_user,
     "certificates": operations.find_certificates,
+    "clock_check": operations.clock_check,
 }
 
 

@@ -1,0 +1,317 @@
+"""The attach page: the serial's card, the certificate panel, the picker and the session list, and
+what a scan or Enter does — load a serial, choose a certificate, attach.
+
+A scan is read in the database worker; until it is answered an Enter waits for it, so a
+certificate never lands on the part scanned before. A scan that is not understood unloads the
+serial (fail safe). Mixed into ``StationWindow`` (shell.py), whose state it reads and changes.
+"""
+from __future__ import annotations
+
+import time
+from functools import partial
+
+from PySide6.QtCore import QTimer, Slot
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QStackedWidget, QVBoxLayout, QWidget
+
+from app.scan import Classified
+from app.serials import SerialDetail
+from ui.card import SerialCard
+from ui.operations import AttachOutcome, CertificateView
+from ui.widgets import CertificatePanel, CertificatePicker, History, local_time
+from ui.worker import Failure
+
+LOWER_HEIGHT = {False: 224, True: 320}  # the certificate panel, picker and history under the card
+PANEL_WIDTH = {False: 360, True: 540}
+FILTER_DELAY_MS = 250  # typing pauses longer than a scanner's; the list filters after a pause
+# What the card says when a scan took the serial away: a part must never keep the previous part's serial.
+NOT_UNDERSTOOD = "No serial loaded: the last scan was not understood. Scan the part again."
+NOT_LOOKED_UP = "No serial loaded: the last scan could not be looked up. Scan the part again."
+
+
+class AttachPage:
+    """The work page and what the scan field's keys do; ``self`` is the ``StationWindow``.
+
+    From the shell it uses the scan field, banner, worker, settings, signals and ``_result``,
+    ``_refresh``, ``_keep_focus``; from sign_in.py the user, the name list and ``_begin_sign_in``.
+    """
+
+    def _build_attach_page(self, pages: QStackedWidget) -> None:
+        self.serial: SerialDetail | None = None
+        self.certificate: CertificateView | None = None
+        self._attaching = False
+        self._reads_pending = 0  # scans sent to the worker and not yet answered
+        self._attach_waiting = False  # Enter came while a scan was still being read
+        self._listed_filter: str | None = None
+        self._navigated = False  # the arrows moved in a list since the last character typed
+        self._filter_timer = QTimer(self, singleShot=True, interval=FILTER_DELAY_MS)
+        self._filter_timer.timeout.connect(self._on_filter_timer_timeout)
+        self.scan_field.scanned.connect(self._on_scan_field_scanned)
+        self.scan_field.confirmed.connect(self._on_scan_field_confirmed)
+        self.scan_field.navigated.connect(self._on_scan_field_navigated)
+        self.scan_field.escaped.connect(self._on_scan_field_escaped)
+        self.scan_field.textEdited.connect(self._on_scan_field_text_edited)
+
+        # The serial's card across the width; below, the certificate, its picker, the history.
+        work = QWidget()
+        rows = QVBoxLayout(work)
+        rows.setContentsMargins(0, 0, 0, 0)
+        rows.setSpacing(10)
+        self.card = SerialCard()
+        self.card.painted.connect(self.card_painted)
+        rows.addWidget(self.card, 1)
+        # A fixed height below the card: nothing chosen, shown or refused there moves the card.
+        self.lower = QWidget(objectName="lowerRow")
+        below = QHBoxLayout(self.lower)
+        below.setContentsMargins(0, 0, 0, 0)
+        below.setSpacing(12)
+        rows.addWidget(self.lower)
+        self.cert_panel = CertificatePanel()
+        self.cert_panel.attach_button.clicked.connect(self._on_attach_button_clicked)
+        below.addWidget(self.cert_panel, 4)
+        column = QVBoxLayout()
+        column.setSpacing(4)
+        column.addWidget(QLabel("Certificates: type, ↑ ↓ or tap", objectName="sectionTitle"))
+        self.picker = CertificatePicker()
+        self.picker.setWordWrap(True)  # a long name on a narrow screen wraps rather than ends in "…"
+        self.picker.picked.connect(self._on_picker_picked)
+        column.addWidget(self.picker, 1)
+        below.addLayout(column, 4)  # wider than the history: a certificate's row is read to pick it
+        column = QVBoxLayout()
+        column.setSpacing(4)
+        column.addWidget(QLabel("This session", objectName="sectionTitle"))
+        self.history = History()
+        self.history.setMinimumWidth(200)
+        column.addWidget(self.history, 1)
+        below.addLayout(column, 2)
+        pages.addWidget(work)
+
+    def _scale_attach_page(self, large: bool, scale: float) -> None:
+        self.card.set_scale(scale)
+        self.lower.setFixedHeight(LOWER_HEIGHT[large])
+        self.cert_panel.setFixedWidth(PANEL_WIDTH[large])
+
+    # ---- scanning ---------------------------------------------------------------------------------------------
+
+    @Slot(str)
+    def scan(self, raw: str) -> None:
+        """A whole code from another reader (a serial-port scanner): read exactly as a keyboard scan."""
+        if self.page == "pin":
+            self._on_pin_cancelled()  # as a scanned key does at the PIN prompt
+        self._navigated = False  # a code that arrived whole is a scan, never a pick from the list
+        self.scan_field.terminated_at = time.perf_counter()
+        self._on_scan_field_scanned(raw)
+
+    @Slot(str)
+    def _on_scan_field_scanned(self, raw: str) -> None:
+        if self._navigated:
+            # Typed to filter, moved with the arrows, Enter: that is a pick from the list, not a scan.
+            self._navigated = False
+            self._filter_timer.stop()
+            self._on_scan_field_confirmed()
+            self._reset_filters()
+            return
+        stamp = self.scan_field.terminated_at
+        self._filter_timer.stop()
+        self._reset_filters()
+        self._reads_pending += 1
+        self.database.submit("read", raw, self.settings.gs1_separator,
+                             on_done=partial(self._on_scan_read, stamp), on_failed=self._on_scan_failed)
+
+    def _on_scan_read(self, stamp: float, classified: Classified) -> None:
+        self._reads_pending -= 1
+        kind = classified.kind
+        if kind in ("refused", "unknown"):
+            # Whatever was scanned, it was not the loaded part's serial: the next Enter must not
+            # attach to the part scanned before it.
+            self._unload(NOT_UNDERSTOOD)
+            self._result("refused", classified.message or ("Cannot read this code" if kind == "refused"
+                                                           else "Unknown code"), "refused")
+            (self.refused if kind == "refused" else self.unknown_code).emit(classified.message or "")
+        elif kind == "badge":
+            self._begin_sign_in(classified.record, by_badge=True)
+        elif self.user is None:
+            self._result("refused", f"Sign in first: scan your badge (that was {kind} {classified.scan.code})",
+                         "refused")
+        elif kind == "serial":
+            self._load_serial(classified.record, stamp)
+        elif kind == "certificate":
+            self._choose_certificate(classified.record, scanned=True)
+        self._keep_focus()
+        self.scan_handled.emit(kind)
+        self._after_read()
+
+    def _on_scan_failed(self, failure: Failure) -> None:
+        """The scan could not be looked up (the database failed): nobody knows what it was, so unload."""
+        self._reads_pending -= 1
+        self._unload(NOT_LOOKED_UP)
+        self._on_failure(failure)
+        self.scan_handled.emit("failed")
+        self._after_read()
+
+    def _after_read(self) -> None:
+        """An Enter that came while scans were still being read attaches now, to what they loaded (if anything)."""
+        if self._reads_pending == 0 and self._attach_waiting:
+            self._attach_waiting = False
+            if self.serial is None:
+                return  # the banner keeps what the scan said; the prompt asks for a serial
+            self._attach()
+
+    def _load_serial(self, serial: SerialDetail, stamp: float | None = None) -> None:
+        self.serial = serial
+        self.card.set_serial(serial, stamp)
+        self._refresh()
+        self.serial_loaded.emit(serial.id)
+
+    def _choose_certificate(self, view: CertificateView, scanned: bool) -> None:
+        if view.refusal:
+            # Shown, so the operator sees why, but not chosen: the core's own message says it.
+            self.certificate = None
+            self.cert_panel.set_certificate(view)
+            self._result("refused", view.refusal, "refused")
+            self._refresh()
+            self.refused.emit(view.refusal)
+            return
+        self.certificate = view
+        self.cert_panel.set_certificate(view)
+        self.picker.unselect()
+        self._refresh()
+        self.certificate_chosen.emit(view.id)
+        if view.expiry == "expiring":
+            self.banner.show_result("warning", f"{view.id} is inside its warning window: expires in "
+                                               f"{view.days_left} day{'s' if view.days_left != 1 else ''}")
+        if scanned and self.settings.attach_on_certificate_scan:
+            self._attach()  # without a serial it asks for one
+
+    @Slot()
+    def _on_scan_field_confirmed(self) -> None:
+        """Enter on an empty scan field: pick the list's current row, else attach."""
+        if self.page == "signin":
+            user = self.user_picker.chosen()
+            if user is not None:
+                self._begin_sign_in(user, by_badge=False)  # type: ignore[arg-type]
+            return
+        view = self.picker.chosen()
+        if view is not None:
+            self._choose_certificate(view, scanned=False)  # type: ignore[arg-type]
+            return
+        self._attach()
+
+    @Slot(int)
+    def _on_scan_field_navigated(self, delta: int) -> None:
+        self._navigated = True
+        (self.user_picker if self.page == "signin" else self.picker).move(delta)
+
+    def _clear_work(self, why: str | None = None) -> None:
+        """No serial loaded, no certificate chosen, and the screen showing neither (the card saying ``why``)."""
+        self.serial = None
+        self.certificate = None
+        self.card.set_serial(None, empty=why)
+        self.cert_panel.set_certificate(None)
+
+    def _unload(self, why: str) -> None:
+        """Fail safe: after a scan that may have been meant for another part, nothing stays loaded."""
+        self._clear_work(why)
+        self._refresh()
+
+    @Slot()
+    def _on_scan_field_escaped(self) -> None:
+        """Esc clears everything: serial, certificate, filter, list choice and an Enter still waiting."""
+        self._filter_timer.stop()
+        self._navigated = False
+        self._attach_waiting = False
+        self._clear_work()
+        self.picker.unselect()
+        self.user_picker.unselect()
+        self._reset_filters()
+        self._refresh()
+        self.banner.show_result("info", "Cleared")
+
+    @Slot(str)
+    def _on_scan_field_text_edited(self, _text: str) -> None:
+        self._navigated = False
+        self._filter_timer.start()
+
+    @Slot()
+    def _on_filter_timer_timeout(self) -> None:
+        text = self.scan_field.text()
+        if self.page == "signin":
+            self.user_picker.filter(text)
+        elif self.page == "work":
+            self._list_certificates(text)
+
+    def _reset_filters(self) -> None:
+        if self.page == "signin":
+            self.user_picker.filter("")
+        elif self._listed_filter:
+            self._list_certificates("")
+
+    def _list_certificates(self, text: str) -> None:
+        if self.user is None or text == self._listed_filter:
+            return
+        self._listed_filter = text
+        self.database.submit("certificates", text, on_done=self._on_certificates_found, on_failed=self._on_failure)
+
+    def _on_certificates_found(self, views: list[CertificateView]) -> None:
+        self.picker.set_rows(views)
+        self.certificates_listed.emit(len(views))
+
+    @Slot(object)
+    def _on_picker_picked(self, view: CertificateView) -> None:
+        self._choose_certificate(view, scanned=False)
+        self._keep_focus()
+
+    # ---- attaching --------------------------------------------------------------------------------------------
+
+    @Slot()
+    def _on_attach_button_clicked(self) -> None:
+        self._attach()
+        self._keep_focus()
+
+    def _attach(self) -> None:
+        if self._attaching or self.user is None:
+            return  # one attach at a time: a second Enter while writing does nothing
+        if self._reads_pending:
+            # A scan typed before this Enter may unload the serial or change the certificate: wait for it.
+            self._attach_waiting = True
+            return
+        if self.serial is None:
+            self.banner.show_result("info", "Scan a serial first")
+            return
+        if self.certificate is None:
+            self.banner.show_result("info", "Scan or pick a certificate first")
+            return
+        self._attaching = True
+        self._refresh()
+        self.database.submit("attach", self.serial.id, self.certificate.id, self.user.id,
+                             on_done=self._on_attach_done, on_failed=self._on_attach_failed)
+
+    def _on_attach_done(self, outcome: AttachOutcome) -> None:
+        self._attaching = False
+        result, record = outcome.result, outcome.result.attachment
+        if result.created:
+            self._result("attached", f"Attached {record.cert_id} ({outcome.certificate.name}) to "
+                                     f"{record.serial_id} at {result.step_name}", "attached")
+        else:
+            self._result("already", f"Already attached: {record.cert_id} to {record.serial_id} at "
+                                    f"{result.step_name} on {local_time(record.attached_at)} by "
+                                    f"{result.attached_by_name}. Nothing new written.", "already")
+        self._after_attach(record.cert_id)
+        if self.serial is not None and self.serial.id == outcome.serial.id:
+            self._load_serial(outcome.serial)
+        signal = self.attached if result.created else self.already_attached
+        signal.emit(record.serial_id, record.cert_id, record.step_id)
+
+    def _on_attach_failed(self, failure: Failure) -> None:
+        self._attaching = False
+        cert_id = self.certificate.id if self.certificate else ""
+        self._result("refused", failure.message, "refused")
+        self._after_attach(cert_id)
+        self.refused.emit(failure.message)
+
+    def _after_attach(self, cert_id: str) -> None:
+        """The serial stays loaded for the next certificate; the certificate choice clears."""
+        if self.certificate is not None and self.certificate.id == cert_id:
+            self.certificate = None
+            self.cert_panel.set_certificate(None)
+        self._refresh()
+        self._keep_focus()
