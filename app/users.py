@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from app import audit, db, pins
+from app.bounds import check_text
 from app.clock import iso_utc
 from app.db import write_transaction
 from app.errors import Forbidden, Invalid, NotFound
@@ -62,7 +63,9 @@ def user_row(**fields) -> dict:
     check_id(fields["badge"], "Badge code")
     if fields["role"] not in ROLES:
         raise Invalid(f"Role must be one of {', '.join(ROLES)}: {fields['role']}")
-    if not str(fields.get("name") or "").strip():
+    # Bounded as every stored name is (app.bounds): text, one line, no control characters, 200 at most.
+    fields["name"] = check_text(fields.get("name"), f"User {fields['id']} name", "name", 200)
+    if not fields["name"]:
         raise Invalid(f"User {fields['id']} needs a name")
     pin = fields.pop("pin", None)
     # Not a column of ``user``: the caller hands it to app.pins.store after inserting the row.
@@ -224,6 +227,54 @@ def _refusal(user_id: str, outcome: pins.Outcome, purpose: str) -> Forbidden | N
     audit.record("user_locked", user_id, details={"wrongPins": outcome.failed_pins, "minutes": outcome.lock_minutes,
                                                   "lockedUntil": iso_utc(outcome.locked_until)})
     return _locked(outcome.failed_pins, outcome.locked_until, outcome.now) or Forbidden(WRONG)
+
+
+def set_pin(user_id: str, new_pin: str, by: str, old_pin: str | None = None,
+            reason: str | None = None) -> UserRecord:
+    """Give ``user_id`` the PIN ``new_pin``: an administrator ``by`` sets or resets anyone's, any other user
+    changes only their own and proves ``old_pin`` first (through ``check_pin``, so wrong tries count
+    towards the lock and are recorded). Audited ``pin_set`` in the transaction that stores it; the entry
+    says only that the user has a PIN. Raises Invalid, NotFound, Forbidden (Locked)."""
+    acting = require_user(by, action="set PINs")
+    check_id(user_id, "User id")
+    target = db.get_or_none(User, user_id)
+    if target is None:
+        raise NotFound(f"User not found: {user_id}")
+    _check_pin(new_pin or "", target.role)  # a bad new PIN costs no try of the old one
+    if acting.role != "admin":
+        if acting.id != target.id:
+            raise Forbidden(f"User {by} ({acting.role}) may change only their own PIN")
+        if old_pin is None:
+            raise Forbidden("Changing your PIN takes your present PIN")
+        check_pin(acting.id, old_pin, purpose="pin_change")  # commits its count before refusing
+    stored = pins.make_hash(new_pin)  # the slow hash, before the write lock is taken
+    with write_transaction():
+        acting = require_user(by, action="set PINs")  # as it is now, under the lock
+        if acting.role != "admin" and acting.id != user_id:
+            raise Forbidden(f"User {by} ({acting.role}) may change only their own PIN")
+        target = User.get_by_id(user_id)
+        _check_pin(new_pin, target.role)  # the role may have changed meanwhile
+        pins.store(user_id, stored)
+        audit.record("pin_set", acting.id, reason=(reason or "").strip() or None,
+                     details={"userId": user_id, "hasPin": True})
+    return get_user(user_id)
+
+
+def clear_pin(user_id: str, by: str, reason: str) -> UserRecord:
+    """Take ``user_id``'s PIN away (administrators, with a reason; audited ``pin_cleared``). Without a PIN
+    the user signs in by badge only, unless the plant requires badge and PIN. Raises Invalid, NotFound,
+    Forbidden."""
+    if not (reason or "").strip():
+        raise Invalid("A reason is required to clear a PIN", "reason")
+    with write_transaction():
+        require_user(by, roles=("admin",), action="clear PINs")
+        if db.get_or_none(User, user_id) is None:
+            raise NotFound(f"User not found: {user_id}")
+        if not pins.has_pin(user_id):
+            raise Invalid(f"User {user_id} has no PIN to clear")
+        pins.store(user_id, None)
+        audit.record("pin_cleared", by, reason=reason.strip(), details={"userId": user_id, "hasPin": False})
+    return get_user(user_id)
 
 
 def record_login(user_id: str, method: str | None = None) -> None:
