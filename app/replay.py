@@ -2,12 +2,13 @@
 
 Every change Certline makes is written with the audit entry that describes it, in one
 transaction. So the trail, read from the first entry, says what each certificate, document,
-serial, user and policy must be now. A row changed behind the application's back (a
+serial, user, API token and policy must be now. A row changed behind the application's back (a
 certificate un-revoked, an expiry extended, an operator made admin, a completed serial
 reopened, a document's hash rewritten, a policy switched) no longer matches, and each
 difference is named with the entry that says otherwise. Records the trail never mentions
 (a database's very first administrator, inserted before there was anyone to record it) are
-not judged.
+not judged, except API tokens: every one is made with its ``token_created`` entry, and a row
+slipped into ``api_token`` would let a script act as anyone.
 """
 from __future__ import annotations
 
@@ -18,7 +19,8 @@ from typing import Any, Iterator
 
 from app import audit
 from app.certificates import EDITABLE_FIELDS
-from app.models import Certificate, CertificateDocument, Policy, SerialNumber, Step, User
+from app.clock import iso_utc
+from app.models import ApiToken, Certificate, CertificateDocument, Policy, SerialNumber, Step, User
 from app.policy import POLICIES
 
 
@@ -39,6 +41,14 @@ class _Expected:
     users: dict[str, dict[str, tuple[Any, int]]] = field(default_factory=dict)
     policies: dict[str, tuple[Any, int]] = field(default_factory=dict)
     removed_documents: dict[str, int] = field(default_factory=dict)
+    tokens: dict[str, "_Token"] = field(default_factory=dict)
+
+
+@dataclass
+class _Token:
+    seq: int  # token_created
+    fields: dict[str, Any]  # user, expiresAt, name as created
+    revoked: int | None = None  # seq of token_revoked
 
 
 def _certificate(expected: _Expected, cert_id: str, seq: int) -> _Certificate:
@@ -88,6 +98,14 @@ def _replay(entries: Iterator[dict[str, Any]], positions: dict[str, int]) -> _Ex
             user_id = details.get("userId")
             expected.users[user_id] = {name: (details[name], seq) for name in ("name", "role", "badge", "hasPin")
                                        if name in details}
+        elif kind in ("pin_set", "pin_cleared"):
+            user = expected.users.setdefault(details.get("userId"), {})
+            user["hasPin"] = (kind == "pin_set", seq)
+        elif kind == "token_created":
+            expected.tokens[details.get("tokenId")] = _Token(seq, {
+                "user": details.get("userId"), "name": details.get("name"), "expiresAt": details.get("expiresAt")})
+        elif kind == "token_revoked" and details.get("tokenId") in expected.tokens:
+            expected.tokens[details["tokenId"]].revoked = seq
         elif kind == "policy_changed":
             expected.policies[details.get("policy")] = (details.get("new"), seq)
     return expected
@@ -165,7 +183,7 @@ def _user_problems(expected: _Expected) -> Iterator[str]:
     for user_id, fields in expected.users.items():
         row = rows.get(user_id)
         if row is None:
-            yield f"user {user_id}: missing from the table, created at #{fields.get('role', (None, '?'))[1]}"
+            yield f"user {user_id}: missing from the table, created at #{min(seq for _, seq in fields.values())}"
             continue
         for name, (value, seq) in fields.items():
             held = get_user(user_id).has_pin if name == "hasPin" else getattr(row, name)
@@ -186,11 +204,34 @@ def _policy_problems(expected: _Expected) -> Iterator[str]:
             yield f"policy {key}: it is {_show(held[key])}, but the audit trail never recorded a change"
 
 
+def _token_problems(expected: _Expected) -> Iterator[str]:
+    """Tokens are only ever made by ``token_created``: a row the trail never made could act as anyone."""
+    known = dict(expected.tokens)
+    for row in ApiToken.select().order_by(ApiToken.id):
+        token = known.pop(row.id, None)
+        if token is None:
+            yield f"token {row.id}: it is in the table (user {row.user_id}), the audit trail never recorded it created"
+            continue
+        held = {"user": row.user_id, "name": row.name,
+                "expiresAt": iso_utc(row.expires_at) if row.expires_at else None}
+        for name, value in token.fields.items():
+            if held[name] != value:
+                yield (f"token {row.id}: {name} is {_show(held[name])}, the audit trail says {_show(value)} "
+                       f"at #{token.seq}")
+        if token.revoked is not None and row.revoked_at is None:
+            yield f"token {row.id}: revoked is false, the audit trail says revoked at #{token.revoked}"
+        elif token.revoked is None and row.revoked_at is not None:
+            yield (f"token {row.id}: revoked is true, the audit trail never recorded it revoked "
+                   f"(created at #{token.seq})")
+    for token_id, token in known.items():
+        yield f"token {token_id}: missing from the table, created at #{token.seq}"
+
+
 def problems() -> list[str]:
     """Every difference between the bound database's records and what its audit trail says they are."""
     positions = {step_id: position for step_id, position in Step.select(Step.id, Step.position).tuples()}
     expected = _replay(audit.entries_in_order(), positions)
     found: list[str] = []
-    for check in (_certificate_problems, _serial_problems, _user_problems, _policy_problems):
+    for check in (_certificate_problems, _serial_problems, _user_problems, _token_problems, _policy_problems):
         found += check(expected)
     return found

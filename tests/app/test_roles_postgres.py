@@ -25,7 +25,7 @@ from app.cli import main as cli_main
 from app.errors import DatabaseUnavailable
 from tests.app.test_attach import approved_insp01, serial  # noqa: F401 (fixtures of the suites run again)
 from tests.app.test_documents import document_folder  # noqa: F401
-from tests.app.test_users import clock_at  # noqa: F401
+from tests.app.test_users import clock_at, digests  # noqa: F401
 from tests.helpers.postgres import SUPERUSER
 from tests.helpers.roles import OWNER, STATION, as_user, make_station_template
 from tests.helpers.state import row_counts

@@ -2,6 +2,7 @@
 import datetime as dt
 import hashlib
 import hmac
+import json
 import os
 import pathlib
 import re
@@ -11,7 +12,7 @@ import stat
 import pytest
 from peewee import IntegrityError
 
-from app import audit, clock, db, documents, pins, policy, sign_in, users
+from app import audit, clock, db, documents, integrity, pins, policy, sign_in, users
 from app import db as app_db
 from app.db import write_transaction
 from app.errors import Forbidden, Invalid, NotFound
@@ -399,3 +400,114 @@ def test_a_damaged_pepper_file_refuses_every_pin_plainly(plant, tmp_path, monkey
     with pytest.raises(pins.PepperUnreadable, match=f"^The PIN pepper file {re.escape(str(damaged))} is damaged"):
         users.check_pin("op1", "1234")
     assert User.get_by_id("op1").failed_pins == 0
+
+
+# ---- giving, changing and clearing a PIN after the user exists ---------------------------------------------------
+
+@pytest.fixture
+def digests(monkeypatch) -> list[str]:
+    """Every PIN digest made meanwhile (read where it is made: the station role may not read ``user_pin``)."""
+    made: list[str] = []
+    make = pins.make_hash
+
+    def keep(pin: str) -> str:
+        made.append(make(pin))
+        return made[-1]
+
+    monkeypatch.setattr(pins, "make_hash", keep)
+    return made
+
+
+def assert_no_pin_material(entry: AuditEntry, pin: str, digest: str) -> None:
+    text = json.dumps(entry.details) + str(entry.reason)
+    for secret in (pin, digest, *digest.split("$")[1:]):
+        assert secret not in text, (secret, text)
+
+
+def test_an_administrator_gives_and_resets_pins_and_the_trail_holds_no_pin(plant, digests):
+    given = users.set_pin("op2", "5678", "admin")
+    reset = users.set_pin("op1", "8642", "admin", reason="Forgot it")
+
+    assert (given.has_pin, reset.has_pin) == (True, True)
+    assert users.check_pin("op2", "5678").id == "op2" and users.check_pin("op1", "8642").id == "op1"
+    with pytest.raises(Forbidden, match="^Wrong user or PIN$"):
+        users.check_pin("op1", "1234")  # the old PIN is gone
+    set_entries = entries("pin_set")
+    assert [(e.user_id, e.reason, e.details) for e in set_entries] == [
+        ("admin", None, {"userId": "op2", "hasPin": True}), ("admin", "Forgot it", {"userId": "op1", "hasPin": True})]
+    for entry, pin, digest in zip(set_entries, ("5678", "8642"), digests):
+        assert_no_pin_material(entry, pin, digest)
+    assert audit.verify().ok and integrity.verify(quick=True).ok  # the replay expects exactly these PINs
+
+
+def test_a_user_changes_their_own_pin_only_with_the_present_one(plant, digests):
+    before = row_counts()
+    with pytest.raises(Forbidden, match="^Wrong user or PIN$"):
+        users.set_pin("op1", "2468", "op1", old_pin="4321")
+    # The wrong present PIN counts toward the lock, wherever it was typed.
+    assert User.get_by_id("op1").failed_pins == 1
+    assert [(e.user_id, e.details) for e in entries("sign_in_refused")] == [
+        ("op1", {"purpose": "pin_change", "wrongPins": 1})]
+    assert digests == [] and entries("pin_set") == []
+
+    changed = users.set_pin("op1", "2468", "op1", old_pin="1234")
+
+    assert changed.has_pin and users.check_pin("op1", "2468").id == "op1"
+    (entry,) = entries("pin_set")
+    assert (entry.user_id, entry.details) == ("op1", {"userId": "op1", "hasPin": True})
+    assert_no_pin_material(entry, "2468", digests[-1])
+    assert_no_pin_material(entry, "1234", digests[-1])
+    assert User.get_by_id("op1").failed_pins == 0
+    assert row_counts()["audit_entry"] == before["audit_entry"] + 2  # the refusal and pin_set
+    assert integrity.verify(quick=True).ok
+
+
+SET_PIN_REFUSED = [
+    (("op2", "5678", "op1"), {}, Forbidden, "User op1 (operator) may change only their own PIN"),
+    (("op1", "5678", "sup1"), {"old_pin": "432100"}, Forbidden, "User sup1 (supervisor) may change only their own PIN"),
+    (("op1", "5678", "op1"), {}, Forbidden, "Changing your PIN takes your present PIN"),
+    (("op1", "12", "op1"), {"old_pin": "0000"}, Invalid, "PIN must be 4 to 12 digits"),  # no try of the old PIN spent
+    (("op1", "", "admin"), {}, Invalid, "PIN must be 4 to 12 digits"),
+    (("sup1", "12345", "admin"), {}, Invalid, "PIN must be 6 to 12 digits for a supervisor or administrator"),
+    (("ghost", "5678", "admin"), {}, NotFound, "User not found: ghost"),
+    (("op1", "5678", "nobody"), {}, NotFound, "User not found: nobody"),
+    (("op1", "5678", None), {}, Invalid, "User id is required"),
+]
+
+
+def test_set_pin_refusals_change_nothing(plant, subtests, digests):
+    before = row_counts()
+    for args, kwargs, error, message in SET_PIN_REFUSED:
+        with subtests.test(args=args):
+            with pytest.raises(error, match=f"^{re.escape(message)}$"):
+                users.set_pin(*args, **kwargs)
+            assert row_counts() == before and digests == []
+    assert User.get_by_id("op1").failed_pins == 0
+    assert users.check_pin("op1", "1234").id == "op1"
+
+
+def test_an_administrator_clears_a_pin_with_a_reason(plant):
+    before = row_counts()
+    for args, error, message in [
+        (("op1", "admin", "  "), Invalid, "A reason is required to clear a PIN"),
+        (("op1", "sup1", "Lost"), Forbidden, "User sup1 (supervisor) may not clear PINs"),
+        (("op1", "op1", "Lost"), Forbidden, "User op1 (operator) may not clear PINs"),
+        (("op2", "admin", "Lost"), Invalid, "User op2 has no PIN to clear"),
+        (("ghost", "admin", "Lost"), NotFound, "User not found: ghost"),
+    ]:
+        with pytest.raises(error, match=f"^{re.escape(message)}$"):
+            users.clear_pin(*args)
+    assert row_counts() == before
+
+    cleared = users.clear_pin("op1", "admin", "Badge only on line 3")
+
+    assert cleared.has_pin is False and not pins.has_pin("op1")
+    with pytest.raises(Forbidden, match="^Wrong user or PIN$"):
+        users.check_pin("op1", "1234")
+    (entry,) = entries("pin_cleared")
+    assert (entry.user_id, entry.reason, entry.details) == ("admin", "Badge only on line 3",
+                                                            {"userId": "op1", "hasPin": False})
+    assert sign_in.complete("op1", "B-OP1", None).id == "op1"  # by badge alone now
+    assert integrity.verify(quick=True).ok
+    users.set_pin("op1", "9753", "admin")
+    assert integrity.verify(quick=True).ok and users.check_pin("op1", "9753").id == "op1"

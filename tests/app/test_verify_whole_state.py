@@ -7,8 +7,9 @@ import sqlite3
 
 import pytest
 
-from app import attachments, audit, db, documents, integrity, policy, serials, witness
+from app import attachments, audit, db, documents, integrity, policy, serials, tokens, users, witness
 from tests.helpers import documents_corpus as corpus
+from tests.helpers.state import entries
 from tests.helpers.tamper import disable_append_only
 
 PNG = corpus.png(extra=bytes(range(256)) * 4)
@@ -145,3 +146,63 @@ def _reseal(client: sqlite3.Connection, start: int) -> None:
         row["hash"] = prev_hash = audit.entry_hash(prev_hash, row)
         client.execute("UPDATE audit_entry SET seq = ?, prev_hash = ?, hash = ? WHERE seq = ?",
                        (row["seq"], row["prev_hash"], row["hash"], old_seq))
+
+
+# ---- PINs given and cleared, API tokens -------------------------------------------------------------------------
+
+def test_a_pin_put_back_behind_certlines_back_after_it_was_cleared_is_named(records):
+    users.set_pin("op2", "5678", "admin")
+    users.clear_pin("op1", "admin", "Badge only on line 3")
+    assert integrity.verify(quick=True).ok  # the latest pin_set or pin_cleared of each user rules
+    _run(_plain_client(records), "INSERT INTO user_pin SELECT 'op1', pin_hash FROM user_pin WHERE user_id = 'op2'")
+    cleared = entries("pin_cleared")[-1].seq
+    report = integrity.verify(quick=True)
+    assert report.problems == [f"user op1: hasPin is true, the audit trail says false at #{cleared}"]
+
+
+@pytest.fixture
+def token(records):
+    """An API token of op1's, revoked; and one of sup1's, in use."""
+    revoked, _ = tokens.create_token("op1", "ERP import", "admin", expires_days=30)
+    tokens.revoke_token(revoked.id, "admin")
+    kept, _ = tokens.create_token("sup1", "Nightly report", "admin")
+    assert integrity.verify(quick=True).ok
+    return revoked.id, kept.id
+
+
+def test_a_revocation_cleared_behind_certlines_back_is_named(records, token):
+    revoked, _ = token
+    _run(_plain_client(records), f"UPDATE api_token SET revoked_at = NULL, revoked_by = NULL WHERE id = '{revoked}'")
+    seq = entries("token_revoked")[-1].seq
+    assert integrity.verify(quick=True).problems == [
+        f"token {revoked}: revoked is false, the audit trail says revoked at #{seq}"]
+
+
+def test_a_token_row_inserted_behind_certlines_back_is_named(records, token):
+    """A token the trail never made would let whoever holds its secret act as its user: it is named."""
+    _run(_plain_client(records), "INSERT INTO api_token (id, user_id, name, token_hash, created_at, created_by) "
+                                 f"VALUES ('tok_forged', 'admin', 'Backdoor', '{'b' * 64}', "
+                                 "'2026-01-01 00:00:00', 'admin')")
+    assert integrity.verify(quick=True).problems == [
+        "token tok_forged: it is in the table (user admin), the audit trail never recorded it created"]
+
+
+def test_a_tokens_user_or_expiry_changed_behind_certlines_back_is_named(records, token):
+    _, kept = token
+    created = next(e for e in entries("token_created") if e.details["tokenId"] == kept)
+    _run(_plain_client(records), f"UPDATE api_token SET user_id = 'admin', expires_at = '2099-01-01 00:00:00' "
+                                 f"WHERE id = '{kept}'")
+    assert integrity.verify(quick=True).problems == [
+        f'token {kept}: user is "admin", the audit trail says "sup1" at #{created.seq}',
+        f'token {kept}: expiresAt is "2099-01-01T00:00:00.000Z", the audit trail says empty at #{created.seq}']
+
+
+def test_a_token_deleted_or_revoked_behind_certlines_back_is_named(records, token):
+    revoked, kept = token
+    client = _plain_client(records)
+    _run(client, f"UPDATE api_token SET revoked_at = '2026-01-01 00:00:00', revoked_by = 'admin' WHERE id = '{kept}'")
+    _run(client, f"DELETE FROM api_token WHERE id = '{revoked}'")
+    created = {e.details["tokenId"]: e.seq for e in entries("token_created")}
+    assert integrity.verify(quick=True).problems == [
+        f"token {kept}: revoked is true, the audit trail never recorded it revoked (created at #{created[kept]})",
+        f"token {revoked}: missing from the table, created at #{created[revoked]}"]
