@@ -140,7 +140,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("key", choices=sorted(policy.POLICIES))
     sub.add_argument("value", help="JSON value, e.g. true")
     needs_user(sub, reason=True)
-    user_parser = command("user", cmd_user, "users: list, add")
+    user_parser = command("user", cmd_user, "users: list, add, pin")
     user_commands = user_parser.add_subparsers(dest="user_command", required=True, metavar="COMMAND")
     user_commands.add_parser("list", parents=[common], help="list users")
     sub = user_commands.add_parser("add", parents=[common], help="add a user (the first one: an admin)")
@@ -151,6 +151,13 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--pin", help="the new user's PIN (or CERTLINE_NEW_PIN; for the very first user also "
                                    "CERTLINE_PIN); digits only")
     auth.add_options(sub, who="the admin adding them, proven by PIN or token (not needed for the very first user)")
+    sub = user_commands.add_parser("pin", parents=[common], help="set, reset or clear a user's PIN (admin), or "
+                                   "change your own", description="The new PIN is asked twice in a terminal (not "
+                                   "echoed), else read from CERTLINE_NEW_PIN.")
+    sub.add_argument("id", metavar="USER")
+    sub.add_argument("--clear", action="store_true", help="take the PIN away (admin, with --reason)")
+    sub.add_argument("--reason", help="why (recorded in the audit trail; required with --clear)")
+    needs_user(sub)
     export_parser = command("export", cmd_export, "a supervisor's view to CSV (every row) or PDF (a report)")
     views = export_parser.add_subparsers(dest="view", required=True, metavar="VIEW")
 

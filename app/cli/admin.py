@@ -1,14 +1,18 @@
 """certline-cli commands that keep the plant: database, demo, import, policy, users, backup, audit chain."""
 from __future__ import annotations
 
+import getpass
 import json
 import os
+import sys
 
 from app import backup, db, demo, integrity, plant_file, policy, users
 from app.cli.auth import PIN_ENV, first_user_only, open_db
 from app.cli.output import EXIT_BAD_REQUEST, EXIT_OK, Output
 from app.errors import Invalid
 from app.text import shown
+
+NEW_PIN_ENV = "CERTLINE_NEW_PIN"
 
 
 def cmd_init(args, out: Output) -> None:
@@ -95,13 +99,49 @@ def cmd_user(args, out: Output) -> None:
         out.emit([u.to_json() for u in found], lambda _: "\n".join(
             f"{u.id:<12} {u.role:<11} {u.badge:<12} {'PIN' if u.has_pin else '   '} "
             f"{'' if u.active else 'inactive '}{shown(u.name)}" for u in found))
+    elif args.user_command == "pin":
+        _set_or_clear_pin(args, out)
     else:
         # CERTLINE_PIN is the acting administrator's own PIN; the very first user, who will act next, may take it.
-        pin = args.pin if args.pin is not None else os.environ.get("CERTLINE_NEW_PIN") or (
+        pin = args.pin if args.pin is not None else os.environ.get(NEW_PIN_ENV) or (
             os.environ.get(PIN_ENV) if getattr(args, "first_user", False) else None)
         with first_user_only(args):
             created = users.create_user(args.id, args.name, args.role, args.badge, pin=pin or None, by=args.user)
         out.emit(created.to_json(), f"Created {created.role} {created.id} ({created.name}), badge {created.badge}")
+
+
+def _set_or_clear_pin(args, out: Output) -> None:
+    if args.clear:
+        if not (args.reason or "").strip():
+            raise Invalid("Clearing a PIN takes --reason R (recorded in the audit trail)", "reason")
+        changed = users.clear_pin(args.id, args.user, args.reason)
+        done = "cleared: they sign in by badge only"
+    else:
+        target = users.get_user(args.id)  # named before any PIN is asked for them
+        # Changing one's own PIN proves the present one again (app.users.set_pin); the PIN this command was
+        # proven with is it, a token proves nothing of the PIN.
+        old_pin = getattr(args, "proven_pin", None) if args.user == target.id else None
+        changed = users.set_pin(target.id, _new_pin(target.id), args.user, old_pin=old_pin, reason=args.reason)
+        done = "set"
+    out.emit(changed.to_json(), f"PIN of {changed.id} ({shown(changed.name)}) {done}")
+
+
+def _new_pin(user_id: str) -> str:
+    """The new PIN: typed twice, unseen, in a terminal; otherwise ``CERTLINE_NEW_PIN``. Never an argument,
+    which other accounts could read in the process list."""
+    if sys.stdin is not None and sys.stdin.isatty():
+        try:
+            first = getpass.getpass(f"New PIN for {user_id}: ")
+            second = getpass.getpass("The new PIN again: ")
+        except (EOFError, KeyboardInterrupt):
+            raise Invalid("No new PIN typed: nothing was changed") from None
+        if first != second:
+            raise Invalid("The two new PINs differ: nothing was changed")
+        return first
+    pin = os.environ.get(NEW_PIN_ENV)
+    if not pin:
+        raise Invalid(f"Give the new PIN: type it when asked (in a terminal), or set {NEW_PIN_ENV}")
+    return pin
 
 
 def cmd_verify(args, out: Output) -> int:
