@@ -1,5 +1,6 @@
 """Settings, for administrators: this workstation's database, documents, scanner, sounds, sign-out, language,
-and the plant-wide rules: only approved certificates may be attached, badge and PIN for everyone, the PIN lock.
+and the plant-wide rules: only approved certificates may be attached, badge and PIN for everyone, the PIN lock,
+the digits a supervisor's or administrator's PIN needs, Word documents with macros.
 
 Workstation settings live in QSettings (they take effect at the next start); the plant-wide
 rules live in the database, so every station and the CLI obey them alike, each change with a reason.
@@ -15,11 +16,13 @@ from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
     QFormLayout,
+    QFrame,
     QHBoxLayout,
     QInputDialog,
     QLabel,
     QLineEdit,
     QPushButton,
+    QScrollArea,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -43,7 +46,9 @@ SIGN_IN_MESSAGES = {
 }
 
 
-class SettingsView(QWidget):
+class SettingsView(QScrollArea):
+    """The settings as one form that scrolls: at 1024x768 in the station's large type they are taller than the tab."""
+
     saved = Signal()
     connection_tested = Signal(bool, str)
     policy_changed = Signal(bool)
@@ -53,8 +58,13 @@ class SettingsView(QWidget):
         super().__init__(parent)
         self.database, self.user = database, user
         station, install = StationSettings.load(), InstallSettings.load()
-        layout = QVBoxLayout(self)
+        self.setWidgetResizable(True)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        content = QWidget()
+        self.setWidget(content)
+        layout = QVBoxLayout(content)
         form = QFormLayout()
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)  # a long label above its field, not beside
         layout.addLayout(form)
 
         self.station_name_field = QLineEdit(station.station_name, objectName="stationNameField",
@@ -142,9 +152,25 @@ class SettingsView(QWidget):
         row.addWidget(self.pin_lock_button)
         row.addStretch(1)
         form.addRow("PIN lock (all stations)", row)
+        # Checked when a PIN is set (app/users.py); PINs already set keep working.
+        self.min_pin_digits_box = QSpinBox(objectName="minPinDigitsBox", suffix=" digits at least")
+        self.min_pin_digits_box.setRange(*policy.BOUNDS["min_pin_digits_privileged"])
+        self.min_pin_digits_button = QPushButton("Change…", objectName="minPinDigitsButton")
+        self.min_pin_digits_button.clicked.connect(self._on_min_pin_digits_button_clicked)
+        row = QHBoxLayout()
+        row.addWidget(self.min_pin_digits_box)
+        row.addWidget(self.min_pin_digits_button)
+        row.addStretch(1)
+        form.addRow("Supervisors' and administrators' PINs", row)
+        self.macro_box = QCheckBox("Word documents (DOC, DOCX) with macros may be added (all stations)",
+                                   objectName="macroBox")
+        self.macro_box.clicked.connect(self._on_macro_box_clicked)
+        form.addRow("Documents", self.macro_box)
         self._policies: dict[str, object] = {}
-        for widget in (self.approved_box, self.badge_pin_box, self.pin_attempts_box, self.pin_lock_box,
-                       self.pin_lock_button):
+        self._policy_widgets = (self.approved_box, self.badge_pin_box, self.pin_attempts_box, self.pin_lock_box,
+                                self.pin_lock_button, self.min_pin_digits_box, self.min_pin_digits_button,
+                                self.macro_box)
+        for widget in self._policy_widgets:
             widget.setEnabled(False)  # until the database has said what they are
 
         self.save_button = QPushButton("Save workstation settings", objectName="saveButton")
@@ -201,8 +227,9 @@ class SettingsView(QWidget):
         self.badge_pin_box.setChecked(bool(values["require_badge_and_pin"]))
         self.pin_attempts_box.setValue(values["pin_attempts"])
         self.pin_lock_box.setValue(values["pin_lock_minutes"])
-        for widget in (self.approved_box, self.badge_pin_box, self.pin_attempts_box, self.pin_lock_box,
-                       self.pin_lock_button):
+        self.min_pin_digits_box.setValue(values["min_pin_digits_privileged"])
+        self.macro_box.setChecked(bool(values["allow_macro_documents"]))
+        for widget in self._policy_widgets:
             widget.setEnabled(True)
 
     def _ask_reason(self) -> str | None:
@@ -224,6 +251,24 @@ class SettingsView(QWidget):
             self.badge_pin_box.setChecked(not checked)
             return
         self.change_policy(checked, reason, "require_badge_and_pin")
+
+    @Slot(bool)
+    def _on_macro_box_clicked(self, checked: bool) -> None:
+        reason = self._ask_reason()
+        if reason is None:
+            self.macro_box.setChecked(not checked)
+            return
+        self.change_policy(checked, reason, "allow_macro_documents")
+
+    @Slot()
+    def _on_min_pin_digits_button_clicked(self) -> None:
+        value = self.min_pin_digits_box.value()
+        if value == self._policies.get("min_pin_digits_privileged"):
+            self.message.setText(f"Supervisors' and administrators' PINs already need {value} digits.")
+            return
+        reason = self._ask_reason()
+        if reason is not None:
+            self.change_policy(value, reason, "min_pin_digits_privileged")
 
     @Slot()
     def _on_pin_lock_button_clicked(self) -> None:
@@ -252,6 +297,14 @@ class SettingsView(QWidget):
         elif key == "require_badge_and_pin":
             self.badge_pin_box.setChecked(bool(value))
             self.message.setText(SIGN_IN_MESSAGES[key][0 if value else 1])
+        elif key == "allow_macro_documents":
+            self.macro_box.setChecked(bool(value))
+            self.message.setText("Word documents with macros may be added now." if value
+                                 else "Word documents with macros are refused now.")
+        elif key == "min_pin_digits_privileged":
+            self.min_pin_digits_box.setValue(value)
+            self.message.setText(f"Supervisors' and administrators' PINs need {value} digits from now on, "
+                                 "when one is set; PINs set before keep working.")
         else:
             self.message.setText(f"PIN lock: after {self._policies['pin_attempts']} wrong PINs in a row, "
                                  f"{self._policies['pin_lock_minutes']} min.")

@@ -1,9 +1,11 @@
-"""The administrator's settings tab: saved to QSettings, tested connections, the plant-wide approval rule."""
+"""The administrator's settings tab: saved to QSettings, tested connections, the plant-wide rules."""
 import pytest
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QPoint, QSettings, Qt
+from PySide6.QtWidgets import QInputDialog
 
-from app import policy
+from app import policy, users
 from app import db as app_db
+from app.errors import Invalid
 from app.models import AuditEntry
 from ui.settings import InstallSettings, StationSettings
 
@@ -75,5 +77,47 @@ def test_the_approval_rule_is_set_in_the_database_with_a_reason(settings_store, 
         assert policy.get_policy("require_approved") is True
         entry = AuditEntry.get(AuditEntry.type == "policy_changed")
         assert (entry.user_id, entry.reason) == ("admin", "Customer audit finding 7")
+    finally:
+        app_db.close_database()
+
+
+def test_the_pin_digits_and_macro_rules_are_set_with_a_reason_by_the_widgets(settings_store, qtbot, operator,
+                                                                              station_db, monkeypatch):
+    operator.sign_in("B-ADM", None)
+    view = settings_tab(operator.window)
+    qtbot.waitUntil(view.macro_box.isEnabled, timeout=TIMEOUT)
+    assert (view.min_pin_digits_box.value(), view.macro_box.isChecked()) == (6, False)
+    assert (view.min_pin_digits_box.minimum(), view.min_pin_digits_box.maximum()) == (6, 12)
+    box_middle = QPoint(8, view.macro_box.height() // 2)
+
+    # Asked why, and cancelled: the box goes back and nothing is written.
+    monkeypatch.setattr(QInputDialog, "getText", lambda *args, **kwargs: ("", False))
+    qtbot.mouseClick(view.macro_box, Qt.MouseButton.LeftButton, pos=box_middle)
+    assert not view.macro_box.isChecked()
+    qtbot.mouseClick(view.min_pin_digits_button, Qt.MouseButton.LeftButton)  # still 6: nothing to change
+    assert view.message.text() == "Supervisors' and administrators' PINs already need 6 digits."
+
+    monkeypatch.setattr(QInputDialog, "getText", lambda *args, **kwargs: ("Supplier sends macro forms", True))
+    with qtbot.waitSignal(view.plant_policy_changed, timeout=TIMEOUT) as blocker:
+        qtbot.mouseClick(view.macro_box, Qt.MouseButton.LeftButton, pos=box_middle)
+    assert blocker.args == ["allow_macro_documents", True]
+    assert view.message.text() == "Word documents with macros may be added now."
+    monkeypatch.setattr(QInputDialog, "getText", lambda *args, **kwargs: ("Pen test finding 7", True))
+    view.min_pin_digits_box.lineEdit().selectAll()
+    qtbot.keyClicks(view.min_pin_digits_box, "8")
+    with qtbot.waitSignal(view.plant_policy_changed, timeout=TIMEOUT) as blocker:
+        qtbot.mouseClick(view.min_pin_digits_button, Qt.MouseButton.LeftButton)
+    assert blocker.args == ["min_pin_digits_privileged", 8]
+    operator.window.shutdown()
+
+    app_db.open_database(station_db)
+    try:
+        assert (policy.get_policy("allow_macro_documents"), policy.get_policy("min_pin_digits_privileged")) == (True, 8)
+        changes = AuditEntry.select().where(AuditEntry.type == "policy_changed").order_by(AuditEntry.seq)
+        assert [(e.user_id, e.reason, e.details) for e in changes] == [
+            ("admin", "Supplier sends macro forms", {"policy": "allow_macro_documents", "old": False, "new": True}),
+            ("admin", "Pen test finding 7", {"policy": "min_pin_digits_privileged", "old": 6, "new": 8})]
+        with pytest.raises(Invalid, match="^PIN must be 8 to 12 digits for a supervisor or administrator$"):
+            users.set_pin("sup1", "123456", "admin")  # the rule is in force where PINs are set
     finally:
         app_db.close_database()
