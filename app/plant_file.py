@@ -12,7 +12,7 @@ from typing import Any, Callable
 
 from app import audit, db, pins
 from app.bounds import parse_json, shown
-from app.certificates import EDITABLE_FIELDS, certificate_row
+from app.certificates import EDITABLE_FIELDS, CertificateRecord, certificate_row
 from app.db import write_transaction
 from app.errors import CertlineError, Invalid
 from app.ids import check_id
@@ -144,9 +144,39 @@ def import_plant(path: str | FilePath, user_id: str) -> ImportResult:
         for start in range(0, len(serials), 1000):
             SerialNumber.insert_many(serials[start:start + 1000]).execute()
         counts = {section: len(plant.get(section, [])) for section in SECTIONS}
-        audit.record("plant_imported", user_id, details={"file": FilePath(path).name, "sha256": digest,
-                                                         "counts": counts})
+        entries = [audit.new_entry("plant_imported", user_id, at=now,
+                                   details={"file": FilePath(path).name, "sha256": digest, "counts": counts})]
+        entries += _creation_entries(user_id, now, users, pin_hashes if users else {}, paths, jobs,
+                                     certificates, serials)
+        audit.append(entries)
     return ImportResult(counts)
+
+
+def _creation_entries(user_id: str, now, users, pin_hashes, paths, jobs, certificates, serials) -> list[dict]:
+    """One entry per record the file made, as if each had been made on its own screen: the trail
+    then says what every record must be, and ``verify`` holds imported records to it too."""
+    entries = [audit.new_entry("user_created", user_id, at=now,
+                               details={"userId": u["id"], "name": u["name"], "role": u["role"],
+                                        "badge": u["badge"], "hasPin": bool(pin_hashes.get(u["id"]))})
+               for u in users]
+    entries += [audit.new_entry("path_created", user_id, path_id=path_row["id"], at=now,
+                                details={"id": path_row["id"], "name": path_row["name"],
+                                         "steps": [step["id"] for step in step_rows]})
+                for path_row, step_rows in paths]
+    entries += [audit.new_entry("job_created", user_id, job_id=job["id"], path_id=job["path"], at=now,
+                                details={name: value for name, value in job.items() if name != "created_at"})
+                for job in jobs]
+    ids = [c["id"] for c in certificates]
+    for start in range(0, len(ids), 500):
+        chunk = Certificate.select().where(Certificate.id.in_(ids[start:start + 500])).order_by(Certificate.id)
+        entries += [audit.new_entry("cert_created", user_id, cert_id=cert.id, at=now,
+                                    details=CertificateRecord.of(cert).to_json())
+                    for cert in chunk]
+    entries += [audit.new_entry("serial_created", user_id, serial_id=row["id"], job_id=row["job"],
+                                path_id=row["path"], at=now,
+                                details={"stepIndex": row["current_step_index"], "status": row["status"]})
+                for row in serials]
+    return entries
 
 
 def _serial_row(serial: dict[str, Any], now) -> dict[str, Any]:

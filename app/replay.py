@@ -84,8 +84,8 @@ def _replay(entries: Iterator[dict[str, Any]], positions: dict[str, int]) -> _Ex
                 cert.review = (details["review_status"].get("new"), seq)
         elif kind == "cert_approved":
             _certificate(expected, cert_id, seq).review = ("approved", seq)
-        elif kind == "serial_created":
-            expected.serials[serial_id] = (0, "in_progress", seq)
+        elif kind == "serial_created":  # at the first step, unless an import placed it elsewhere
+            expected.serials[serial_id] = (details.get("stepIndex", 0), details.get("status", "in_progress"), seq)
         elif kind == "serial_advanced" and serial_id in expected.serials:
             index = positions.get(entry["step_id"], expected.serials[serial_id][0] + 1)
             expected.serials[serial_id] = (index, expected.serials[serial_id][1], seq)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from pathlib import Path
 
 import pytest
 
@@ -206,3 +207,17 @@ def test_a_token_deleted_or_revoked_behind_certlines_back_is_named(records, toke
     assert integrity.verify(quick=True).problems == [
         f"token {kept}: revoked is true, the audit trail never recorded it revoked (created at #{created[kept]})",
         f"token {revoked}: missing from the table, created at #{created[revoked]}"]
+
+
+def test_imported_records_are_held_to_the_trail_too(database, tmp_path):
+    from app import plant_file
+
+    plant_file.import_plant(str(Path(__file__).parents[1] / "data" / "plant.json"), "admin")
+    report = integrity.verify(quick=True)
+    assert report.ok, report.problems
+    imported_serial = database.execute_sql("SELECT id FROM serial ORDER BY id LIMIT 1").fetchone()[0]
+    database.execute_sql("UPDATE serial SET status = 'scrapped' WHERE id = %s" % database.param, (imported_serial,))
+    database.execute_sql("UPDATE \"user\" SET role = 'admin' WHERE role = 'operator'")
+    problems = " ".join(integrity.verify(quick=True).problems)
+    assert f"serial {imported_serial}: it stands at" in problems
+    assert "role is \"admin\", the audit trail says \"operator\"" in problems
