@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.text import shown
 from ui.widgets import PinField
 
 KEY_WIDTH, KEY_HEIGHT = 112, 76  # a gloved fingertip; the style sheet may make them larger, never smaller
@@ -77,7 +78,7 @@ class PinPage(QFrame):
         row.setSpacing(32)
         column = QVBoxLayout()
         column.setSpacing(12)
-        self.name_label = QLabel("", objectName="bigPrompt", wordWrap=True)
+        self.name_label = QLabel("", objectName="bigPrompt", wordWrap=True, textFormat=Qt.TextFormat.PlainText)
         column.addWidget(self.name_label)
         self.field = PinField()
         self.field.returnPressed.connect(self.submitted)
@@ -98,7 +99,7 @@ class PinPage(QFrame):
 
     def start(self, name: str) -> None:
         """A fresh prompt for ``name``: empty field with the focus, no message."""
-        self.name_label.setText(f"PIN for {name}")
+        self.name_label.setText(f"PIN for {shown(name)}")  # a name's controls and bidi overrides escaped
         self.field.clear()
         self.message.setText("")
         self.field.setFocus()

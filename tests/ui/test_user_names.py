@@ -6,6 +6,8 @@ import pytest
 from PySide6.QtCore import Qt
 
 from app import db as app_db
+from app import pins
+from app.db import write_transaction
 from app.models import AuditEntry, User
 from tests.helpers.plant import build_plant
 from tests.ui.conftest import TIMEOUT
@@ -21,10 +23,26 @@ def station_db(tmp_path):
         {"id": "op9", "name": "Olga  operator", "role": "operator", "badge": "B-OP9"},  # op1's name, spaced
         {"id": "op8", "name": "\u0405am Supervisor", "role": "operator", "badge": "B-OP8"},  # a Cyrillic S
         {"id": "op7", "name": "Eve\u202e rotarepO", "role": "operator", "badge": "B-OP7"},
+        {"id": "op6", "name": "Mal\u202e\nlory", "role": "operator", "badge": "B-OP6"},  # an override, a line end
     ]).execute()
+    with write_transaction():
+        pins.store("op6", pins.make_hash("2580"))
     app_db.close_database()
     yield url
     app_db.close_database()
+
+
+def test_a_name_with_an_override_and_a_line_end_shows_escaped_on_the_pin_page_and_in_the_top_bar(operator, qtbot):
+    window = operator.window
+    operator.scan("B-OP6", window.pin_requested)
+    assert window.pin_page.name_label.text() == "PIN for Mal\\u202e\\nlory"
+    with qtbot.waitSignal(window.signed_in, timeout=TIMEOUT):
+        operator.type("2580")
+        operator.key(Qt.Key.Key_Return)
+    assert window.user_label.text() == "Mal\\u202e\\nlory"
+    assert window.user_label.textFormat() == Qt.TextFormat.PlainText
+    (login,) = AuditEntry.select().where(AuditEntry.type == "user_login")
+    assert (login.user_id, login.details["name"]) == ("op6", "Mal\u202e\nlory")  # kept as it is, shown escaped
 
 
 def rows(window) -> list[str]:

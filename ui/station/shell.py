@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.text import shown
 from app.users import UserRecord
 from ui import office, resources
 from ui.settings import StationSettings
@@ -108,7 +109,7 @@ class StationWindow(SignIn, AttachPage, QMainWindow):
         self.station_label = QLabel(self.settings.station_name, objectName="stationName")
         self.station_label.setToolTip("Database: opening…")
         self.busy_label = QLabel("", objectName="busyLabel")
-        self.user_label = QLabel("Not signed in", objectName="userLabel")
+        self.user_label = QLabel("Not signed in", objectName="userLabel", textFormat=Qt.TextFormat.PlainText)
         self.sign_out_button = QPushButton("Sign out", objectName="signOutButton")
         self.sign_out_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.sign_out_button.clicked.connect(self._on_sign_out_button_clicked)
@@ -187,7 +188,7 @@ class StationWindow(SignIn, AttachPage, QMainWindow):
 
     def _refresh(self) -> None:
         """Prompt, Attach button and top bar from the current state."""
-        self.user_label.setText(self.user.name if self.user else "Not signed in")
+        self.user_label.setText(shown(self.user.name) if self.user else "Not signed in")
         ready = bool(self.user and self.serial and self.certificate)
         self.cert_panel.set_armed(ready and not self._attaching, ready, self._attaching)
         self.banner.show_prompt(self._prompt())

@@ -11,6 +11,7 @@ from PySide6.QtCore import QTimer, Slot
 from PySide6.QtWidgets import QFrame, QLabel, QStackedWidget, QVBoxLayout
 
 from app.sign_in import Attempt, Choice
+from app.text import shown
 from app.users import UserRecord
 from ui.pin_pad import PinPage
 from ui.widgets import UserPicker
@@ -73,7 +74,7 @@ class SignIn:
     def _begin_sign_in(self, user: UserRecord, by_badge: bool) -> None:
         """Whether a PIN follows, or a refusal (a name that must scan, a lock), is the app's to say (app/sign_in.py)."""
         if self.user is not None and self.user.id == user.id:
-            self.banner.show_result("info", f"Already signed in as {user.name}")
+            self.banner.show_result("info", f"Already signed in as {shown(user.name)}")
             return
         self.database.submit("begin_sign_in", user.badge if by_badge else None, None if by_badge else user.id,
                              on_done=self._on_sign_in_begun, on_failed=self._on_failure)
@@ -140,7 +141,7 @@ class SignIn:
         self._list_certificates("")
         self._show_page("work")
         self._restart_idle_timer()
-        self._result("info", f"{'Switched to' if switched else 'Signed in:'} {user.name}")
+        self._result("info", f"{'Switched to' if switched else 'Signed in:'} {shown(user.name)}")
         self._show_office_views(user)
         self.signed_in.emit(user.id)
 
@@ -151,7 +152,7 @@ class SignIn:
     def sign_out(self, why: str = "Signed out") -> None:
         if self.user is None and self._pin_user is None:
             return
-        name = self.user.name if self.user else ""
+        name = shown(self.user.name) if self.user else ""
         self.user = None
         self._pin_user = None
         self._attach_waiting = False
