@@ -19,9 +19,9 @@ from app import db as app_db
 from app.certificates import CertificateQuery
 from app.errors import Invalid, NotFound
 from app.models import Certificate
+from tests.helpers.cli import PLANT, imported, run  # noqa: F401 - imported is a fixture
 from tests.helpers.state import entries, row_counts
 
-PLANT = Path(__file__).parent.parent / "data" / "plant.json"
 DEEP = 200_000  # far past Python's recursion limit
 
 
@@ -220,12 +220,6 @@ def test_listing_and_looking_up_with_values_out_of_bounds_say_so(plant):
 # --- through certline-cli ----------------------------------------------------------------------
 
 
-def run(capsys, db_url: str, *argv: str) -> tuple[int, str, str]:
-    code = cli.main([*argv, "--db", db_url])
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
-
-
 def snapshot(db_url: str) -> tuple[dict, dict | None]:
     """Rows per table (the audit trail among them) and cert_mat01's row, read outside the CLI."""
     app_db.open_database(db_url)
@@ -233,22 +227,6 @@ def snapshot(db_url: str) -> tuple[dict, dict | None]:
         return row_counts(), stored("cert_mat01")
     finally:
         app_db.close_database()
-
-
-PIN = "246813"  # every user of the imported plant; a command that writes proves its --user with it
-
-
-@pytest.fixture
-def imported(capsys, db_url, tmp_path, monkeypatch):
-    plant = json.loads(PLANT.read_text())
-    for user in plant["users"]:
-        user["pin"] = PIN
-    with_pins = tmp_path / "plant-with-pins.json"
-    with_pins.write_text(json.dumps(plant))
-    code, _, err = run(capsys, db_url, "import", str(with_pins), "--user", "admin")  # the first user: no PIN yet
-    assert (code, err) == (0, ""), err
-    monkeypatch.setenv("CERTLINE_PIN", PIN)
-    return db_url
 
 
 CLI_UPDATES = [

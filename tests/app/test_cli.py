@@ -13,33 +13,11 @@ from app import cli
 from app.certificates import add_validity
 from app.db import MIGRATIONS_DIR
 from tests.helpers import documents_corpus as corpus
-
-PLANT = Path(__file__).parent.parent / "data" / "plant.json"
-PIN = "246813"  # every user of the imported plant; commands that write prove their --user with it (CERTLINE_PIN)
-
-
-def run(capsys, db_url, *argv):
-    code = cli.main([*argv, "--db", db_url])
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
-
+from tests.helpers.cli import PIN, PLANT, imported, run  # noqa: F401 - imported is a fixture
 
 def run_json(capsys, db_url, *argv):
     code, out, err = run(capsys, db_url, *argv, "--json")
     return code, (json.loads(out) if out.strip() else None), (json.loads(err) if err.strip() else None)
-
-
-@pytest.fixture
-def imported(capsys, db_url, tmp_path, monkeypatch):
-    plant = json.loads(PLANT.read_text())
-    for user in plant["users"]:
-        user["pin"] = PIN
-    with_pins = tmp_path / "plant-with-pins.json"
-    with_pins.write_text(json.dumps(plant))
-    code, out, err = run(capsys, db_url, "import", str(with_pins), "--user", "admin")  # the first user: no PIN yet
-    assert (code, err) == (0, ""), err
-    monkeypatch.setenv("CERTLINE_PIN", PIN)  # the subprocesses below inherit it
-    return db_url
 
 
 def test_import_loads_every_section(capsys, imported):

@@ -15,6 +15,7 @@ from app import document_checks, document_formats, documents, policy
 from app.errors import Invalid
 from app.models import AuditEntry, CertificateDocument
 from tests.helpers import documents_corpus as corpus
+from tests.helpers.documents_corpus import document_folder, stored_files  # noqa: F401 - an autouse fixture
 
 PDF, PNG, JPEG, DOC, DOCX = documents.PDF, documents.PNG, documents.JPEG, documents.DOC, documents.DOCX
 ALLOWED = ", ".join(documents.ALLOWED_CONTENT_TYPES)
@@ -29,15 +30,6 @@ def _packing(archive: bytes, member: str) -> dict[str, object]:
     return {"ratio": info.file_size // info.compress_size, "packed": document_formats.size_words(info.compress_size)}
 
 
-@pytest.fixture(autouse=True)
-def document_folder(tmp_path, monkeypatch):
-    folder = tmp_path / "documents"
-    monkeypatch.setenv("CERTLINE_DOCUMENTS", str(folder))
-    return folder
-
-
-def stored_files(folder):
-    return sorted(p for p in folder.rglob("*") if p.is_file()) if folder.exists() else []
 
 
 ACCEPTED = {

@@ -9,6 +9,7 @@ from app.errors import Forbidden, Invalid
 from app.models import AuditEntry, Certificate, CertificateDocument
 
 from tests.helpers import documents_corpus as corpus
+from tests.helpers.documents_corpus import document_folder, stored_files  # noqa: F401 - an autouse fixture
 
 PDF = corpus.pdf()
 PNG = corpus.png()
@@ -23,15 +24,6 @@ def docx() -> bytes:
     return corpus.docx()
 
 
-@pytest.fixture(autouse=True)
-def document_folder(tmp_path, monkeypatch):
-    folder = tmp_path / "documents"
-    monkeypatch.setenv("CERTLINE_DOCUMENTS", str(folder))
-    return folder
-
-
-def stored_files(folder):
-    return sorted(p for p in folder.rglob("*") if p.is_file()) if folder.exists() else []
 
 
 @pytest.mark.parametrize("data, content_type", [

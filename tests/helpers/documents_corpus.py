@@ -14,6 +14,7 @@ import struct
 import zipfile
 import zlib
 
+import pytest
 from pypdf import PdfWriter
 
 DOCX_CONTENT_TYPES = (
@@ -220,3 +221,15 @@ def pdf_with_page_flood(pages: int = 100_000) -> bytes:
     out.write(b"".join(b"%010d 00000 n \n" % offset for offset in offsets))
     out.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, table))
     return out.getvalue()
+
+
+@pytest.fixture(autouse=True)
+def document_folder(tmp_path, monkeypatch):
+    """Where the test's documents are stored (CERTLINE_DOCUMENTS); import it into a test module to use it."""
+    folder = tmp_path / "documents"
+    monkeypatch.setenv("CERTLINE_DOCUMENTS", str(folder))
+    return folder
+
+
+def stored_files(folder):
+    return sorted(p for p in folder.rglob("*") if p.is_file()) if folder.exists() else []

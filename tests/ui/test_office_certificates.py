@@ -304,13 +304,19 @@ def test_signing_out_while_the_list_loads_is_harmless(qtbot, operator, documents
     assert [window.tabs.tabText(i) for i in range(window.tabs.count())] == ["Station"]
 
 
-def test_a_document_is_opened_and_removed_with_a_reason(qtbot, view, tmp_path):
+def _panel_with_one_document(qtbot, view, tmp_path):
+    """cert_insp01 chosen in the list, with one PDF added through the worker, as its panel shows it."""
     scan = tmp_path / "cal.pdf"
     scan.write_bytes(PDF)
     assert ask(qtbot, view, "doc_add", "cert_insp01", str(scan), "sup1")[0] == "done"
     choose(qtbot, view, "cert_insp01")
     panel = view.documents
     qtbot.waitUntil(lambda: panel.table.rowCount() == 1, timeout=TIMEOUT)
+    return panel
+
+
+def test_a_document_is_opened_and_removed_with_a_reason(qtbot, view, tmp_path):
+    panel = _panel_with_one_document(qtbot, view, tmp_path)
     panel.table.selectRow(0)
     opened: list = []
     panel.open_in_viewer = lambda path: opened.append(path) or True
@@ -327,12 +333,7 @@ def test_a_document_is_opened_and_removed_with_a_reason(qtbot, view, tmp_path):
 
 
 def test_a_forged_document_is_not_opened_and_the_panel_says_why(qtbot, view, tmp_path):
-    scan = tmp_path / "cal.pdf"
-    scan.write_bytes(PDF)
-    assert ask(qtbot, view, "doc_add", "cert_insp01", str(scan), "sup1")[0] == "done"
-    choose(qtbot, view, "cert_insp01")
-    panel = view.documents
-    qtbot.waitUntil(lambda: panel.table.rowCount() == 1, timeout=TIMEOUT)
+    panel = _panel_with_one_document(qtbot, view, tmp_path)
     stored = panel.documents[0].path
     stored.chmod(0o644)
     stored.write_bytes(PDF.replace(b"%%EOF", b"%%EOX"))  # same size, other bytes
