@@ -55,9 +55,20 @@ def _station_password(path: str | None) -> str | None:
 def cmd_demo(args, out: Output) -> None:
     open_db(args)
     result = demo.fill_demo(seed=args.seed)
-    out.emit(result.to_json(), lambda v: "Demo plant created: " + ", ".join(
-        f"{n} {k}" for k, n in v["demo"].items()) + "\nSign in at the station with badge B-OP1 (operator), "
-        "B-SUP1 (supervisor, PIN 111111) or B-ADM (admin, PIN 000000).")
+    people = [{"id": user_id, "name": name, "role": role, "badge": badge, "pin": pin}
+              for user_id, name, role, badge, pin in demo.USERS]
+    out.emit(result.to_json() | {"people": people}, lambda v: "Demo plant created: " + ", ".join(
+        f"{n} {k}" for k, n in v["demo"].items()) + "\n" + _people_table(v["people"]) + "\nAt the station scan "
+        "(or type) the badge, then the PIN if there is one. certline-cli acts only with a PIN: as sup1 or admin.")
+
+
+def _people_table(people: list[dict]) -> str:
+    """The demo's people as the README's table has them: who signs in with which badge, and with which PIN."""
+    rows = [("name", "user", "role", "badge", "PIN")] + [
+        (p["name"], p["id"], p["role"], p["badge"], p["pin"] or "badge only") for p in people]
+    widths = [max(len(row[column]) for row in rows) for column in range(4)]
+    return "\n".join("  ".join(cell.ljust(width) for cell, width in zip(row, widths)) + "  " + row[4]
+                     for row in rows)
 
 
 def cmd_import(args, out: Output) -> None:
@@ -74,10 +85,18 @@ def cmd_policy(args, out: Output) -> None:
             value = json.loads(args.value)
         except json.JSONDecodeError:
             raise Invalid(f"Give the value as JSON (true, false, a number or a quoted text): {args.value}") from None
+        old = policy.get_policy(args.key)  # what the confirmation says it was; the audit entry has it too
         policy.set_policy(args.key, value, args.user, args.reason)
-    values = {key: policy.get_policy(key) for key in policy.POLICIES}
-    out.emit(values, lambda v: "\n".join(f"{key:<18} {json.dumps(value):<6} {policy.POLICIES[key][1]}"
-                                         for key, value in v.items()))
+        change = {"policy": args.key, "old": old, "new": value, "reason": args.reason.strip()}
+        out.emit(change, lambda c: f"{c['policy']}: " + (f"{json.dumps(c['old'])} → {json.dumps(c['new'])}"
+                                   if c["old"] != c["new"] else f"{json.dumps(c['new'])}, unchanged")
+                                   + f" (reason: {c['reason']})")
+        return
+    values = policy.get_policies()
+    key_width = max(map(len, values))
+    value_width = max(len(json.dumps(value)) for value in values.values())
+    out.emit(values, lambda v: "\n".join(f"{key:<{key_width}}  {json.dumps(value):<{value_width}}  "
+                                         f"{policy.POLICIES[key][1]}" for key, value in v.items()))
 
 
 def cmd_backup(args, out: Output) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from app import cli
+from app import cli, demo, policy
 from app.certificates import add_validity
 from app.db import MIGRATIONS_DIR
 from tests.helpers import documents_corpus as corpus
@@ -142,6 +142,39 @@ def test_demo_fills_a_believable_plant_once(capsys, db_url):
     assert code == 0 and verified["ok"] and 200 <= verified["attachments"] <= 1000
     code, _, error = run_json(capsys, db_url, "demo")
     assert code == 3 and "already holds data" in error["error"]["message"]
+
+
+def test_demo_prints_every_person_and_how_they_sign_in(capsys, db_url):
+    code, out, _ = run(capsys, db_url, "demo")
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[1].split() == ["name", "user", "role", "badge", "PIN"]
+    people = lines[2:2 + len(demo.USERS)]
+    for (user_id, name, role, badge, pin), line in zip(demo.USERS, people):
+        assert line.startswith(name) and line.split()[-4 if pin else -5:] == [
+            user_id, role, badge, *([pin] if pin else ["badge", "only"])]
+    _, listed, _ = run_json(capsys, db_url, "user", "list")
+    assert {u["id"]: (u["name"], u["role"], u["badge"], u["hasPin"]) for u in listed} == {
+        user_id: (name, role, badge, pin is not None) for user_id, name, role, badge, pin in demo.USERS}
+
+
+def test_policy_list_lines_up_and_set_says_what_changed(capsys, imported):
+    code, out, _ = run(capsys, imported, "policy", "list")
+    assert code == 0 and [line.split()[0] for line in out.splitlines()] == list(policy.POLICIES)
+    value_columns = {line.index(f" {json.dumps(default)} ") for line, (default, _) in
+                     zip(out.splitlines(), policy.POLICIES.values())}
+    meaning_columns = {line.index(meaning) for line, (_, meaning) in zip(out.splitlines(), policy.POLICIES.values())}
+    assert len(value_columns) == 1 and len(meaning_columns) == 1
+    code, out, err = run(capsys, imported, "policy", "set", "require_approved", "true", "--user", "admin",
+                         "--reason", "Audit finding 12")
+    assert (code, out, err) == (0, "require_approved: false → true (reason: Audit finding 12)\n", "")
+    code, change, _ = run_json(capsys, imported, "policy", "set", "pin_attempts", "7", "--user", "admin",
+                               "--reason", "Gloves")
+    assert (code, change) == (0, {"policy": "pin_attempts", "old": 5, "new": 7, "reason": "Gloves"})
+    code, out, _ = run(capsys, imported, "policy", "set", "pin_attempts", "7", "--user", "admin", "--reason", "Again")
+    assert (code, out) == (0, "pin_attempts: 7, unchanged (reason: Again)\n")
+    _, values, _ = run_json(capsys, imported, "policy", "list")
+    assert (values["require_approved"], values["pin_attempts"]) == (True, 7)
 
 
 def test_bad_usage_exits_2(capsys):
