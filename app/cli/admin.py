@@ -59,7 +59,8 @@ def cmd_demo(args, out: Output) -> None:
               for user_id, name, role, badge, pin in demo.USERS]
     out.emit(result.to_json() | {"people": people}, lambda v: "Demo plant created: " + ", ".join(
         f"{n} {k}" for k, n in v["demo"].items()) + "\n" + _people_table(v["people"]) + "\nAt the station scan "
-        "(or type) the badge, then the PIN if there is one. certline-cli acts only with a PIN: as sup1 or admin.")
+        "(or type) the badge, then the PIN if there is one. certline-cli acts only as a user with a PIN: "
+        + ", ".join(p["id"] for p in v["people"] if p["pin"]) + ".")
 
 
 def _people_table(people: list[dict]) -> str:

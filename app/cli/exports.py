@@ -52,7 +52,7 @@ def _cert_id(code: str | None, view: str) -> str | None:
 
 
 def _export_options(args) -> dict[str, Any]:
-    args.cert = _cert_id(args.cert, args.view)
+    args.cert = _cert_id(getattr(args, "cert", None), args.view)  # gaps takes no certificate
     if args.view == "attachments":
         return {"cert_id": args.cert, "text": args.text, "step_id": args.step, "user_id": args.by,
                 "since": _utc(args.since, "--since"), "until": _utc(args.until, "--until"), "sort": args.sort,

@@ -177,6 +177,16 @@ def test_policy_list_lines_up_and_set_says_what_changed(capsys, imported):
     assert (values["require_approved"], values["pin_attempts"]) == (True, 7)
 
 
+def test_every_view_exports_from_the_command_line(capsys, imported, tmp_path):
+    for argv in (("attachments", "cert_mat01"), ("lacking", "--job", "JOB-1", "--kind", "PROCESS"),
+                 ("gaps", "--job", "JOB-1"), ("audit", "--type", "serial_created")):
+        target = tmp_path / f"{argv[0]}.csv"
+        code, out, err = run(capsys, imported, "export", *argv, "--csv", str(target))
+        assert (code, err) == (0, "") and out.endswith(f" rows to {target}\n"), err
+        lines = target.read_text(encoding="utf-8").splitlines()
+        assert lines[0].startswith(("id,", "serialId,", "seq,")) and len(lines) == 1 + int(out.split()[1])
+
+
 def test_bad_usage_exits_2(capsys):
     with pytest.raises(SystemExit) as exited:
         cli.main(["attach", "SN-1"])
