@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path as FilePath
 from typing import Any
 
-from app import audit, db
+from app import audit, db, witness
 from app.documents import document_dir
 from app.errors import Forbidden, Invalid
 
@@ -171,7 +171,17 @@ def restore(source: str, url: str | None = None, force: bool = False) -> BackupR
             holder.execute("PRAGMA journal_mode=DELETE")
         os.replace(incoming, target)
         _fsync_dir(target.parent)
+    witness.restart(str(target), _head_of(target))
     return BackupResult(folder, manifest.get("schema", ""), entries, documents)
+
+
+def _head_of(path: FilePath) -> witness.Head:
+    raw = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        row = raw.execute('SELECT "seq", "hash" FROM "audit_entry" ORDER BY "seq" DESC LIMIT 1').fetchone()
+    finally:
+        raw.close()
+    return witness.Head(*row) if row else witness.Head(0, audit.GENESIS_HASH)
 
 
 def _check_documents(backup_file: FilePath, folder: FilePath) -> None:

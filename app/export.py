@@ -176,7 +176,7 @@ HEADERS = {  # each record's to_json keys, in order
     "lacking": ["serialId", "jobId", "status", "stepId", "stepName"],
     "gaps": ["serialId", "stepId", "stepName", "missing"],
     "audit": ["seq", "id", "type", "at", "userId", "serialId", "certId", "jobId", "pathId", "stepId", "workstation",
-              "reason", "details"],
+              "reason", "details", "recordId", "osAccount", "auth", "tokenId"],
 }
 
 

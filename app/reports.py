@@ -346,18 +346,24 @@ class AuditRow:
     workstation: str | None
     reason: str | None
     details: dict = field(default_factory=dict)
+    record_id: str | None = None
+    os_account: str | None = None  # account@host of the process that wrote it
+    auth: str | None = None  # how the user proved who they were: badge, badge+PIN, name+PIN, pin, token…
+    token_id: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {"seq": self.seq, "id": self.id, "type": self.type, "at": iso_utc(self.at), "userId": self.user_id,
                 "serialId": self.serial_id, "certId": self.cert_id, "jobId": self.job_id, "pathId": self.path_id,
                 "stepId": self.step_id, "workstation": self.workstation, "reason": self.reason,
-                "details": self.details}
+                "details": self.details, "recordId": self.record_id, "osAccount": self.os_account,
+                "auth": self.auth, "tokenId": self.token_id}
 
 
 def _audit_select(query: AuditQuery, *columns):
     e = AuditEntry
     select = e.select(*(columns or (e.seq, e.id, e.type, e.at, e.user_id, e.serial_id, e.cert_id, e.job_id,
-                                    e.path_id, e.step_id, e.workstation, e.reason, e.details)))
+                                    e.path_id, e.step_id, e.workstation, e.reason, e.details, e.record_id,
+                                    e.os_account, e.auth, e.token_id)))
     for column, value in ((e.type, query.type), (e.user_id, query.user_id), (e.serial_id, query.serial_id),
                           (e.cert_id, query.cert_id)):
         if value:

@@ -38,15 +38,16 @@ def chain_head() -> Head:
     return Head(row[0], row[1]) if row else Head(0, "0" * 64)
 
 
-def _bound_database() -> str:
-    """The bound database as a stable name: a PostgreSQL URL without its password, or a file's full path."""
-    name = db.database.obj.database
+def _database_name(name: str | None = None) -> str:
+    """A database as a stable name (the bound one by default): a PostgreSQL URL without its password,
+    or a file's full path."""
+    name = name or db.database.obj.database
     return db.describe(name) if db.is_postgres_url(name) else os.path.abspath(name)
 
 
-def witness_file() -> FilePath:
-    """Where this workstation keeps the head it saw of the bound database."""
-    key = hashlib.sha256(_bound_database().encode()).hexdigest()[:16]
+def witness_file(database: str | None = None) -> FilePath:
+    """Where this workstation keeps the head it saw of ``database`` (the bound one by default)."""
+    key = hashlib.sha256(_database_name(database).encode()).hexdigest()[:16]
     return db.data_dir() / "witness" / f"{key}.json"
 
 
@@ -60,14 +61,26 @@ def remember(head: Head | None = None) -> Head:
     kept = read(target) if target.exists() else None
     if kept is not None and kept.seq >= head.seq:
         return kept
+    _write(target, _database_name(), head)
+    return head
+
+
+def restart(database: str, head: Head) -> None:
+    """After a restore on this workstation: its witness starts again from the restored head.
+
+    A restore deliberately goes back in time; the heads other stations and printed reports
+    witnessed still show what it took away.
+    """
+    _write(witness_file(database), _database_name(database), head)
+
+
+def _write(target: FilePath, database: str, head: Head) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
-    text = json.dumps({"database": _bound_database(), "seq": head.seq, "hash": head.hash,
-                       "seenAt": iso_utc(now_utc())})
+    text = json.dumps({"database": database, "seq": head.seq, "hash": head.hash, "seenAt": iso_utc(now_utc())})
     fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=".witness-")
     with os.fdopen(fd, "w") as handle:
         handle.write(text)
     os.replace(temporary, target)
-    return head
 
 
 _WRITTEN = re.compile(r"#?(\d+)[:=]([0-9a-f]{64})")

@@ -6,7 +6,7 @@ import json
 import os
 import sys
 
-from app import backup, db, demo, integrity, plant_file, policy, users
+from app import backup, db, demo, integrity, plant_file, policy, users, witness
 from app.cli.auth import PIN_ENV, first_user_only, open_db
 from app.cli.output import EXIT_BAD_REQUEST, EXIT_OK, Output
 from app.errors import Invalid
@@ -166,17 +166,27 @@ def _new_pin(user_id: str) -> str:
 
 def cmd_verify(args, out: Output) -> int:
     open_db(args)
-    report = integrity.verify(args.witness, quick=args.quick, clock_tolerance_seconds=args.clock_tolerance)
+    # This workstation's own witness is always held against the database; others are named with --witness.
+    own = witness.witness_file()
+    files = list(args.witness) + ([str(own)] if own.exists() and str(own) not in args.witness else [])
+    report = integrity.verify(files, quick=args.quick, clock_tolerance_seconds=args.clock_tolerance)
     chain = report.chain
-    lines = []
-    if chain.ok:
-        lines.append(f"Audit trail intact: {chain.entries} entries, {chain.attachments} attachments match; "
-                     f"head {report.head}")
-    else:
+    if not chain.ok:
         where = f" at entry {chain.entry_id} (#{chain.seq})" if chain.entry_id else ""
-        lines.append(f"AUDIT TRAIL BROKEN{where}: {chain.problem}")
+        lines = [f"AUDIT TRAIL BROKEN{where}: {chain.problem}"]
+    elif report.problems:
+        lines = [f"The hash chain is unbroken ({chain.entries} entries, {chain.attachments} attachments match; "
+                 f"head {report.head}), but:"]
+    else:
+        lines = [f"Audit trail intact: {chain.entries} entries, {chain.attachments} attachments match; "
+                 f"head {report.head}"]
     lines += [f"PROBLEM: {problem}" for problem in report.problems]
+    checked = [f"{len(files)} witnessed head{'s' if len(files) != 1 else ''}"]
     if report.documents_checked is not None:
-        lines.append(f"{report.documents_checked} stored documents rehashed")
-    out.emit(report.to_json(), "\n".join(lines))
+        checked.append(f"{report.documents_checked} stored documents rehashed")
+    lines.append("Checked: append-only triggers, the records against the trail, times, " + ", ".join(checked))
+    if not report.ok:
+        count = len(report.problems) + (0 if chain.ok else 1)
+        lines.append(f"VERIFY FAILED: {count} problem{'s' if count != 1 else ''}")
+    out.emit(report.to_json() | {"witnesses": files}, "\n".join(lines))
     return EXIT_OK if report.ok else EXIT_BAD_REQUEST

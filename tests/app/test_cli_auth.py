@@ -402,3 +402,4 @@ def test_a_chain_from_before_schema_0006_still_verifies_with_new_entries_after_i
         assert audit.verify().ok
     finally:
         db.close_database()
+

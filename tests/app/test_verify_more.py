@@ -138,3 +138,38 @@ def test_a_printed_head_is_a_witness_too(attached):
     attached.execute_sql('DELETE FROM audit_entry WHERE seq = %s' % attached.param, (head.seq,))
     assert any(f"entries after #{head.seq - 1} are missing" in problem
                for problem in integrity.verify([f"{head.seq}:{head.hash}"], quick=True).problems)
+
+
+def test_plain_verify_holds_the_database_to_this_workstations_own_witness(attached, tmp_path, capsys, db_url):
+    db.close_database()
+    assert cli(["verify", "--db", db_url]) == 0
+    db.open_database(db_url)
+    handle = db.database.obj
+    disable_append_only(handle)
+    head = witness.chain_head()
+    last = attachments.attachments_of_serial("SN-00002")[0]
+    handle.execute_sql('DELETE FROM cert_attachment WHERE id = %s' % handle.param, (last.id,))
+    handle.execute_sql('DELETE FROM audit_entry WHERE seq = %s' % handle.param, (head.seq,))
+    db.close_database()
+    capsys.readouterr()
+    assert cli(["verify", "--db", db_url, "--quick"]) == 3
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("The hash chain is unbroken") and lines[0].endswith("but:")
+    assert any(f"PROBLEM: entries after #{head.seq - 1} are missing" in line for line in lines)
+    assert lines[-1].startswith("VERIFY FAILED: ")
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_a_restore_starts_this_workstations_witness_again_from_the_restored_head(attached, tmp_path, db_url,
+                                                                                 capsys):
+    from app import backup
+
+    db.close_database()
+    assert cli(["backup", str(tmp_path / "backup"), "--db", db_url]) == 0
+    db.open_database(db_url)
+    attachments.attach("SN-00001", "cert_insp01", "op1")
+    witness.remember()  # this workstation saw the attach the restore will take away
+    db.close_database()
+    backup.restore(str(tmp_path / "backup"), db_url)
+    capsys.readouterr()
+    assert cli(["verify", "--db", db_url, "--quick"]) == 0, capsys.readouterr().out
