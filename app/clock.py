@@ -18,12 +18,10 @@ def iso_utc(value: dt.datetime) -> str:
     return value.isoformat(timespec="milliseconds") + "Z"
 
 
-CLOCK_TOLERANCE_SECONDS = 2.0  # a workstation's clock this close to the database server's is right
-
-
-def offset_warning(offset: float, tolerance: float = CLOCK_TOLERANCE_SECONDS) -> str:
+def offset_warning(offset: float, tolerance: float) -> str:
     """The sentence for a workstation whose clock is ``offset`` seconds behind the database server's
-    (negative: ahead of it), as ``app.db.clock_offset`` measures it; "" within ``tolerance``."""
+    (negative: ahead of it), as ``app.db.clock_offset`` measures it; "" within ``tolerance`` (the
+    plant's ``clock_tolerance_seconds``)."""
     if abs(offset) <= tolerance:
         return ""
     way = "behind" if offset > 0 else "ahead of"

@@ -13,10 +13,8 @@ import importlib.util
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
-from app import audit, db, documents, replay, witness
+from app import audit, db, documents, policy, replay, witness
 
-# SQLite takes each entry's time from the workstation that wrote it; clocks drift a little.
-DEFAULT_CLOCK_TOLERANCE_SECONDS = 2.0
 _TIMES_SQL = 'SELECT "seq", "at" FROM "audit_entry" WHERE "seq" > ? ORDER BY "seq" LIMIT 5000'
 
 
@@ -36,7 +34,7 @@ class Report:
                 "problems": self.problems, "documentsChecked": self.documents_checked}
 
 
-def clock_problems(tolerance_seconds: float = DEFAULT_CLOCK_TOLERANCE_SECONDS) -> list[str]:
+def clock_problems(tolerance_seconds: float) -> list[str]:
     """Entries whose time is earlier than the entry before them by more than the tolerance."""
     problems, after, previous = [], 0, None
     tolerance = dt.timedelta(seconds=tolerance_seconds)
@@ -102,8 +100,14 @@ def document_problems() -> tuple[int, list[str]]:
 
 
 def verify(witness_files: Sequence[str] = (), quick: bool = False,
-           clock_tolerance_seconds: float = DEFAULT_CLOCK_TOLERANCE_SECONDS) -> Report:
-    """Check the bound database; ``quick`` skips rehashing the documents."""
+           clock_tolerance_seconds: float | None = None) -> Report:
+    """Check the bound database; ``quick`` skips rehashing the documents.
+
+    ``clock_tolerance_seconds`` defaults to the plant's policy (SQLite takes each entry's time from
+    the workstation that wrote it, and clocks drift a little).
+    """
+    if clock_tolerance_seconds is None:
+        clock_tolerance_seconds = policy.get_policy("clock_tolerance_seconds")
     chain = audit.verify()
     problems = trigger_problems()
     problems += [problem for path in witness_files if (problem := witness.check(path))]

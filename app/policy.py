@@ -16,12 +16,15 @@ POLICIES: dict[str, tuple[Any, str]] = {
     "pin_lock_minutes": (5, "minutes a user stays locked out after that many wrong PINs"),
     "allow_macro_documents": (False, "Word documents (DOC, DOCX) with macros may be added to certificates"),
     "min_pin_digits_privileged": (6, "digits a supervisor's or administrator's PIN has at least (when it is set)"),
+    "clock_tolerance_seconds": (2, "seconds a record's time may run behind the one before it (SQLite: each "
+                                   "workstation's clock), or a workstation's clock differ from the database "
+                                   "server's, before verify or the station says so"),
 }
 # The sane range of each number: fewer than 3 tries locks out people who merely mistype, more than 20
 # makes guessing a 4-digit PIN quick; a lock longer than a day would outlast the reason for it.
 # A supervisor's or administrator's PIN approves and changes records: never fewer than 6 digits.
 BOUNDS: dict[str, tuple[int, int]] = {"pin_attempts": (3, 20), "pin_lock_minutes": (1, 24 * 60),
-                                      "min_pin_digits_privileged": (6, 12)}
+                                      "min_pin_digits_privileged": (6, 12), "clock_tolerance_seconds": (1, 3600)}
 
 
 def get_policy(key: str) -> Any:

@@ -162,6 +162,16 @@ class SettingsView(QScrollArea):
         row.addWidget(self.min_pin_digits_button)
         row.addStretch(1)
         form.addRow("Supervisors' and administrators' PINs", row)
+        # How far clocks may disagree before verify (record times) or a station (its own clock) says so.
+        self.clock_box = QSpinBox(objectName="clockToleranceBox", suffix=" s")
+        self.clock_box.setRange(*policy.BOUNDS["clock_tolerance_seconds"])
+        self.clock_button = QPushButton("Change…", objectName="clockToleranceButton")
+        self.clock_button.clicked.connect(self._on_clock_button_clicked)
+        row = QHBoxLayout()
+        row.addWidget(self.clock_box)
+        row.addWidget(self.clock_button)
+        row.addStretch(1)
+        form.addRow("Clocks may differ by", row)
         self.macro_box = QCheckBox("Word documents (DOC, DOCX) with macros may be added (all stations)",
                                    objectName="macroBox")
         self.macro_box.clicked.connect(self._on_macro_box_clicked)
@@ -169,7 +179,7 @@ class SettingsView(QScrollArea):
         self._policies: dict[str, object] = {}
         self._policy_widgets = (self.approved_box, self.badge_pin_box, self.pin_attempts_box, self.pin_lock_box,
                                 self.pin_lock_button, self.min_pin_digits_box, self.min_pin_digits_button,
-                                self.macro_box)
+                                self.clock_box, self.clock_button, self.macro_box)
         for widget in self._policy_widgets:
             widget.setEnabled(False)  # until the database has said what they are
 
@@ -228,6 +238,7 @@ class SettingsView(QScrollArea):
         self.pin_attempts_box.setValue(values["pin_attempts"])
         self.pin_lock_box.setValue(values["pin_lock_minutes"])
         self.min_pin_digits_box.setValue(values["min_pin_digits_privileged"])
+        self.clock_box.setValue(values["clock_tolerance_seconds"])
         self.macro_box.setChecked(bool(values["allow_macro_documents"]))
         for widget in self._policy_widgets:
             widget.setEnabled(True)
@@ -263,12 +274,22 @@ class SettingsView(QScrollArea):
     @Slot()
     def _on_min_pin_digits_button_clicked(self) -> None:
         value = self.min_pin_digits_box.value()
-        if value == self._policies.get("min_pin_digits_privileged"):
-            self.message.setText(f"Supervisors' and administrators' PINs already need {value} digits.")
+        self._change_number("min_pin_digits_privileged", value,
+                            f"Supervisors' and administrators' PINs already need {value} digits.")
+
+    @Slot()
+    def _on_clock_button_clicked(self) -> None:
+        value = self.clock_box.value()
+        self._change_number("clock_tolerance_seconds", value, f"Clocks may already differ by {value} s.")
+
+    def _change_number(self, key: str, value: int, unchanged: str) -> None:
+        """A one-number plant rule: asked why, then set; nothing asked when it holds that value already."""
+        if value == self._policies.get(key):
+            self.message.setText(unchanged)
             return
         reason = self._ask_reason()
         if reason is not None:
-            self.change_policy(value, reason, "min_pin_digits_privileged")
+            self.change_policy(value, reason, key)
 
     @Slot()
     def _on_pin_lock_button_clicked(self) -> None:
@@ -301,6 +322,9 @@ class SettingsView(QScrollArea):
             self.macro_box.setChecked(bool(value))
             self.message.setText("Word documents with macros may be added now." if value
                                  else "Word documents with macros are refused now.")
+        elif key == "clock_tolerance_seconds":
+            self.clock_box.setValue(value)
+            self.message.setText(f"Clocks may differ by {value} s before verify or a station says so.")
         elif key == "min_pin_digits_privileged":
             self.min_pin_digits_box.setValue(value)
             self.message.setText(f"Supervisors' and administrators' PINs need {value} digits from now on, "

@@ -69,7 +69,7 @@ def close_database() -> None:
 
 def clock_check() -> str:
     """What to say about this workstation's clock against the database server's; "" when they agree."""
-    return clock.offset_warning(db.clock_offset())
+    return clock.offset_warning(db.clock_offset(), policy.get_policy("clock_tolerance_seconds"))
 
 
 def read(raw: str, separator: str) -> Classified:

@@ -208,8 +208,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="chain heads seen elsewhere (a station's witness file, or SEQ:SHA256 from a printed "
                           "report): the entries up to them must still be there, unchanged")
     sub.add_argument("--quick", action="store_true", help="skip rehashing the stored documents")
-    sub.add_argument("--clock-tolerance", type=float, default=integrity.DEFAULT_CLOCK_TOLERANCE_SECONDS,
-                     metavar="SECONDS", help="how far an entry's time may run behind the one before it")
+    sub.add_argument("--clock-tolerance", type=float, default=None, metavar="SECONDS",
+                     help="how far an entry's time may run behind the one before it "
+                          "(default: the plant's clock_tolerance_seconds, 2)")
     add_token_commands(command("token", None, "API tokens for scripts: create (shown once), list, revoke"),
                        common, needs_user)
     return parser

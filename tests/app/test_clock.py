@@ -26,7 +26,7 @@ def test_the_offset_is_the_servers_clock_minus_this_machines(opened, monkeypatch
         assert offset == 0.0
     else:
         assert -193.0 < offset < -191.0  # this machine ahead: the server's clock is behind it
-        assert clock.offset_warning(offset) == ("This workstation's clock is 3 min 12 s ahead of the database "
+        assert clock.offset_warning(offset, 2) == ("This workstation's clock is 3 min 12 s ahead of the database "
                                                 "server's. Ask IT to set the time.")
         assert abs((db.now() - real()).total_seconds()) < 1.0  # records keep the server's time meanwhile
 
@@ -42,7 +42,7 @@ def test_the_offset_is_the_servers_clock_minus_this_machines(opened, monkeypatch
                           "Ask IT to set the time."),
 ])
 def test_the_warning_says_how_far_and_which_way(offset, said):
-    assert clock.offset_warning(offset) == said
+    assert clock.offset_warning(offset, 2) == said
 
 
 def test_the_tolerance_can_be_given():

@@ -135,7 +135,8 @@ def test_a_picked_name_needs_the_pin(plant):
     for pin in (None, ""):
         with pytest.raises(Forbidden, match="^Type your PIN$"):
             sign_in.complete("op1", None, pin)
-    with pytest.raises(Forbidden, match="^Wrong user or PIN$"):
+    # The station's person named themselves: the refusal says whose PIN and how many tries are left.
+    with pytest.raises(Forbidden, match="^Wrong PIN for Olga Operator: 4 more tries before a 5-minute lock$"):
         sign_in.complete("op1", None, "9999")
     assert logins() == []
 
@@ -212,7 +213,7 @@ def clock_at(monkeypatch, database):
 def test_five_wrong_pins_lock_the_user_for_five_minutes(plant, clock_at):
     start = clock_at(0)
     for count in range(1, 5):
-        with pytest.raises(Forbidden, match="^Wrong user or PIN$"):
+        with pytest.raises(Forbidden, match=f"^Wrong PIN for Olga Operator: {5 - count} more tr"):
             sign_in.complete("op1", "B-OP1", "0000")
         assert (User.get_by_id("op1").failed_pins, User.get_by_id("op1").locked_until) == (count, None)
     with pytest.raises(users.Locked, match="^Locked after 5 wrong PINs: try again in 5 min$"):
@@ -295,6 +296,13 @@ def test_pin_policies_change_the_count_and_the_lock(plant, clock_at):
     with pytest.raises(users.Locked, match="^Locked after 3 wrong PINs: try again in 1 h 30 min$"):
         users.check_pin("op1", "0000")
     assert entries("user_locked")[-1].details["minutes"] == 90
+    clock_at(90 * 60)  # the station counts down the plant's numbers, on both databases
+    with pytest.raises(Forbidden, match="^Wrong PIN for Olga Operator: 2 more tries before a 90-minute lock$"):
+        sign_in.complete("op1", "B-OP1", "0000")
+    with pytest.raises(Forbidden, match="^Wrong PIN for Olga Operator: 1 more try before a 90-minute lock$"):
+        sign_in.complete("op1", None, "0000")
+    with pytest.raises(users.Locked, match="^Locked after 3 wrong PINs: try again in 1 h 30 min$"):
+        sign_in.complete("op1", None, "0000")
 
 
 def test_policies_are_for_administrators_with_a_reason_and_sane_values(plant):
@@ -317,7 +325,7 @@ def test_policies_are_for_administrators_with_a_reason_and_sane_values(plant):
     assert row_counts() == before
     assert policy.get_policies() == {"require_approved": False, "require_badge_and_pin": False, "pin_attempts": 5,
                                      "pin_lock_minutes": 5, "min_pin_digits_privileged": 6,
-                                     "allow_macro_documents": False}
+                                     "allow_macro_documents": False, "clock_tolerance_seconds": 2}
 
     policy.set_policy("require_badge_and_pin", True, "admin", "Two factors at the line")
     policy.set_policy("pin_attempts", 4, "admin", "Pen test finding 3")

@@ -173,3 +173,17 @@ def test_a_restore_starts_this_workstations_witness_again_from_the_restored_head
     backup.restore(str(tmp_path / "backup"), db_url)
     capsys.readouterr()
     assert cli(["verify", "--db", db_url, "--quick"]) == 0, capsys.readouterr().out
+
+
+def test_the_clock_tolerance_is_the_plants_setting(attached, monkeypatch):
+    from app import clock, policy
+
+    if not db.is_sqlite():
+        pytest.skip("on PostgreSQL every record takes the server's clock")
+    real = clock.now_utc()
+    monkeypatch.setattr(clock, "now_utc", lambda: real - dt.timedelta(seconds=30))
+    attachments.attach("SN-00001", "cert_insp01", "op1")
+    monkeypatch.setattr(clock, "now_utc", lambda: real)
+    assert len(integrity.verify(quick=True).problems) == 1
+    policy.set_policy("clock_tolerance_seconds", 60, "admin", "Station clocks drift by up to a minute")
+    assert integrity.verify(quick=True).problems == []

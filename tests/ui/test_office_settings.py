@@ -121,3 +121,30 @@ def test_the_pin_digits_and_macro_rules_are_set_with_a_reason_by_the_widgets(set
             users.set_pin("sup1", "123456", "admin")  # the rule is in force where PINs are set
     finally:
         app_db.close_database()
+
+
+def test_the_clock_tolerance_is_set_with_a_reason_by_the_widgets(settings_store, qtbot, operator, station_db,
+                                                                monkeypatch):
+    operator.sign_in("B-ADM", None)
+    view = settings_tab(operator.window)
+    qtbot.waitUntil(view.clock_box.isEnabled, timeout=TIMEOUT)
+    assert (view.clock_box.value(), view.clock_box.minimum(), view.clock_box.maximum()) == (2, 1, 3600)
+    qtbot.mouseClick(view.clock_button, Qt.MouseButton.LeftButton)
+    assert view.message.text() == "Clocks may already differ by 2 s."
+    monkeypatch.setattr(QInputDialog, "getText", lambda *args, **kwargs: ("Line 3 has no time server", True))
+    view.clock_box.lineEdit().selectAll()
+    qtbot.keyClicks(view.clock_box, "30")
+    with qtbot.waitSignal(view.plant_policy_changed, timeout=TIMEOUT) as blocker:
+        qtbot.mouseClick(view.clock_button, Qt.MouseButton.LeftButton)
+    assert blocker.args == ["clock_tolerance_seconds", 30]
+    assert view.message.text() == "Clocks may differ by 30 s before verify or a station says so."
+    operator.window.shutdown()
+
+    app_db.open_database(station_db)
+    try:
+        assert policy.get_policy("clock_tolerance_seconds") == 30
+        (change,) = AuditEntry.select().where(AuditEntry.type == "policy_changed")
+        assert (change.user_id, change.reason, change.details) == (
+            "admin", "Line 3 has no time server", {"policy": "clock_tolerance_seconds", "old": 2, "new": 30})
+    finally:
+        app_db.close_database()
