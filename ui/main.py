@@ -22,6 +22,8 @@ from ui.single_instance import StationServer, ask_running_station_to_show, insta
 
 log = logging.getLogger("certline")
 _fault_log = None  # kept open for faulthandler for the life of the process
+NO_DISPLAY = ("No display: certline needs a desktop session (DISPLAY or WAYLAND_DISPLAY); "
+              "certline-cli works without one.")
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -41,12 +43,21 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def no_display() -> bool:
+    """Linux without a desktop session to draw on, and no Qt platform chosen: Qt would abort (status 134)
+    naming a library (xcb-cursor0) that is not what is missing."""
+    return (sys.platform.startswith("linux") and not os.environ.get("QT_QPA_PLATFORM")
+            and not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"))
+
+
 def self_test() -> int:
     """The core's self-test, then the station built on a throwaway database. 0 when all is well."""
     import tempfile
 
     from app.selftest import run_self_test
 
+    # The station's window is built and checked, never looked at: it needs no screen, unless one is asked for.
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     ok = run_self_test(print)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     from ui.station import StationWindow
@@ -148,6 +159,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     if args.self_test:
         return self_test()
+    if no_display():
+        if sys.stderr is not None:
+            print(NO_DISPLAY, file=sys.stderr)
+        return 1
     setup_logging(args.log_level)
     sys.excepthook = _excepthook
     QApplication.setOrganizationName(ORGANIZATION)
