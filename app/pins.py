@@ -193,6 +193,11 @@ def verify(attempt: Attempt) -> Outcome:
     return Outcome("wrong", failures, until, minutes, moment)
 
 
+def attempts_allowed() -> int:
+    """Wrong PINs in a row that lock a user: the plant's ``pin_attempts``, held to its bounds as ``verify`` holds it."""
+    return _bounded("pin_attempts")
+
+
 def _bounded(key: str) -> int:
     # Read as the PostgreSQL function reads it: a value outside the policy's bounds is held to them.
     low, high = BOUNDS[key]

@@ -15,6 +15,7 @@ from app.errors import Forbidden, Invalid
 from app.policy import get_policy
 from app.users import (
     UserRecord,
+    WrongPin,
     check_pin,
     find_by_badge,
     get_user,
@@ -103,7 +104,7 @@ def complete(user_id: str, badge: str | None, pin: str | None) -> UserRecord:
 
     The rule is asked again, as the policy may have changed since ``begin``; the PIN is checked,
     counted and, while the user is locked out, refused and recorded by ``app.users.check_pin``.
-    Raises Forbidden (Locked) with the person's sentence.
+    Raises Forbidden (Locked) with the person's sentence; a wrong PIN names the user and the tries left.
     """
     attempt = _attempt(badge, None if badge is not None else user_id)
     if attempt.user.id != user_id:
@@ -111,7 +112,11 @@ def complete(user_id: str, badge: str | None, pin: str | None) -> UserRecord:
     if attempt.needs_pin:
         if not pin:
             raise Forbidden("Type your PIN")
-        check_pin(user_id, pin, purpose="sign_in")
+        try:
+            check_pin(user_id, pin, purpose="sign_in")
+        except WrongPin as wrong:
+            # The person at the station named themselves by badge or name: say whose PIN, and how many tries are left.
+            raise Forbidden(wrong.for_person(attempt.user.name)) from None
     audit.set_auth(attempt.method)  # this station's entries say how the person signed in, until the next one
     record_login(user_id, attempt.method)
     return get_user(user_id)

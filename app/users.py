@@ -168,6 +168,23 @@ class Locked(Forbidden):
     """Too many wrong PINs in a row: no PIN of this user is checked until the lock ends."""
 
 
+class WrongPin(Forbidden):
+    """A wrong PIN, counted. Its message is ``WRONG`` whatever was wrong, for the CLI and approvals, where
+    the user is only claimed; the station, whose person picked or scanned who they are, says ``for_person``."""
+
+    def __init__(self, tries_left: int = 0, lock_minutes: int = 0):
+        super().__init__(WRONG)
+        self.tries_left = tries_left  # wrong PINs still allowed before the lock; 0 when none was counted
+        self.lock_minutes = lock_minutes
+
+    def for_person(self, name: str) -> str:
+        """``Wrong PIN for Sara Lindqvist: 4 more tries before a 5-minute lock``."""
+        if not self.tries_left:
+            return f"Wrong PIN for {shown(name)}"
+        tries = "1 more try" if self.tries_left == 1 else f"{self.tries_left} more tries"
+        return f"Wrong PIN for {shown(name)}: {tries} before a {self.lock_minutes}-minute lock"
+
+
 def _duration(seconds: float) -> str:
     """``4 min 32 s``, ``5 min`` or ``32 s``; never ``0 s`` while any time is left."""
     minutes, seconds = divmod(max(1, math.ceil(seconds)), 60)
@@ -223,7 +240,7 @@ def _refusal(user_id: str, outcome: pins.Outcome, purpose: str) -> Forbidden | N
         return _locked(outcome.failed_pins, outcome.locked_until, outcome.now) or Forbidden(WRONG)
     audit.record("sign_in_refused", user_id, details={"purpose": purpose, "wrongPins": outcome.failed_pins})
     if outcome.locked_until is None:
-        return Forbidden(WRONG)
+        return WrongPin(max(0, pins.attempts_allowed() - outcome.failed_pins), outcome.lock_minutes)
     audit.record("user_locked", user_id, details={"wrongPins": outcome.failed_pins, "minutes": outcome.lock_minutes,
                                                   "lockedUntil": iso_utc(outcome.locked_until)})
     return _locked(outcome.failed_pins, outcome.locked_until, outcome.now) or Forbidden(WRONG)

@@ -1,9 +1,10 @@
-"""The PIN page: the PIN field, an on-screen keypad for touch stations, what went wrong, and Back.
+"""The PIN page: the PIN field, an on-screen keypad for touch stations, and Back.
 
 Touch stations have no keyboard, so every key a PIN needs is on the screen, large enough for a
 gloved finger. The keys never take the keyboard focus: the PIN field keeps it, so a keyboard
 still types there and a badge scanned meanwhile still reaches the field, which hands it on
-(``PinField.diverted``). The page names the user once, in large type; the banner above says what to do.
+(``PinField.diverted``). The page names the user once, in large type; the banner above says what to do
+and why a PIN was refused.
 """
 from __future__ import annotations
 
@@ -84,8 +85,6 @@ class PinPage(QFrame):
         self.field.returnPressed.connect(self.submitted)
         self.field.cancelled.connect(self.cancelled)
         column.addWidget(self.field)
-        self.message = QLabel("", objectName="pinMessage", wordWrap=True)
-        column.addWidget(self.message)
         column.addStretch(1)
         self.back_button = QPushButton("Back (Esc)", objectName="pinBack")
         self.back_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
@@ -98,12 +97,7 @@ class PinPage(QFrame):
         row.addWidget(self.pad, 0, Qt.AlignmentFlag.AlignTop)
 
     def start(self, name: str) -> None:
-        """A fresh prompt for ``name``: empty field with the focus, no message."""
+        """A fresh prompt for ``name``: empty field with the focus."""
         self.name_label.setText(f"PIN for {shown(name)}")  # a name's controls and bidi overrides escaped
         self.field.clear()
-        self.message.setText("")
         self.field.setFocus()
-
-    def show_refusal(self, text: str) -> None:
-        """Why the last PIN was refused, kept on the page after the banner has moved on (a lock says how long)."""
-        self.message.setText(text)

@@ -1,4 +1,4 @@
-"""The station's parts: the scan field, the result banner, the certificate panel and lists (the card: ui/card.py).
+"""The station's parts: the scan field, the result banner, the certificate panel (lists: ui/lists.py; card: ui/card.py).
 
 None of them touches the database; the station window feeds them plain records.
 """
@@ -6,16 +6,13 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections import Counter
 
 from PySide6.QtCore import QEvent, QRect, Qt, QTimer, Signal
-from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QKeyEvent
+from PySide6.QtGui import QFont, QFontMetrics, QKeyEvent
 from PySide6.QtWidgets import (
     QFrame,
     QLabel,
     QLineEdit,
-    QListWidget,
-    QListWidgetItem,
     QPushButton,
     QSizePolicy,
     QStackedWidget,
@@ -26,8 +23,6 @@ from PySide6.QtWidgets import (
 from app.certificates import state_words
 from app.clock import today
 from app.scan import GS_SYMBOL
-from app.sign_in import Choice
-from app.text import look_alike_key, shown
 from ui.operations import CertificateView
 
 ENTER_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
@@ -153,6 +148,9 @@ class ResultBanner(QLabel):
     """What just happened, large and in colour; back to the prompt after a few seconds."""
 
     STATES = ("prompt", "info", "attached", "already", "warning", "refused")
+    # Height and type size (px) on a screen below and from 1600x1000 (``set_large``): two lines of the type
+    # fit. The style sheets (resources/station*.qss, #banner) give the same type sizes.
+    SIZES = {False: (86, 30), True: (116, 40)}
 
     def __init__(self, seconds: int = 6, parent: QWidget | None = None):
         super().__init__(parent)
@@ -161,7 +159,8 @@ class ResultBanner(QLabel):
         self.setAlignment(Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft)
         self.setTextFormat(Qt.TextFormat.PlainText)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-        self.setFixedHeight(86)
+        self._type_size = 30
+        self.set_large(False)
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(seconds * 1000)
@@ -169,6 +168,13 @@ class ResultBanner(QLabel):
         self._prompt = ""
         self.state = "prompt"
         self.show_prompt("")
+
+    def set_large(self, large: bool) -> None:
+        """The size for a large screen, or back; the window changes the style sheet with it."""
+        height, self._type_size = self.SIZES[large]
+        self.setFixedHeight(height)
+        if self.text():
+            self._fit()
 
     def set_seconds(self, seconds: int) -> None:
         self._timer.setInterval(seconds * 1000)
@@ -202,7 +208,7 @@ class ResultBanner(QLabel):
     def _fit(self) -> None:
         """Two lines at full size; a message that needs more gets the smaller size, never cut off."""
         font = QFont(self.font())
-        font.setPixelSize(30)
+        font.setPixelSize(self._type_size)
         width = max(200, self.contentsRect().width() - 4)
         needed = QFontMetrics(font).boundingRect(QRect(0, 0, width, 10_000), int(Qt.TextFlag.TextWordWrap),
                                                  self.text()).height()
@@ -234,6 +240,7 @@ def refused_because(view: CertificateView) -> str:
 
 
 FIT_SIZES = ("normal", "small", "smaller")  # resources/station.qss: #certDetails[fit=…]
+CERTIFICATE_PROMPT = "Scan or pick a certificate"
 
 
 class CertificatePanel(QFrame):
@@ -250,7 +257,7 @@ class CertificatePanel(QFrame):
         layout.setContentsMargins(14, 8, 14, 10)
         layout.setSpacing(6)
         self.top = QStackedWidget(objectName="certTop")
-        self.placeholder = QLabel("Scan or pick a certificate", objectName="certPlaceholder", wordWrap=True)
+        self.placeholder = QLabel(CERTIFICATE_PROMPT, objectName="certPlaceholder", wordWrap=True)
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         self.details = details = QWidget(objectName="certDetails")
         column = QVBoxLayout(details)
@@ -280,11 +287,13 @@ class CertificatePanel(QFrame):
         self.view: CertificateView | None = None
         self.set_certificate(None)
 
-    def set_certificate(self, view: CertificateView | None) -> None:
+    def set_certificate(self, view: CertificateView | None, empty: str | None = None) -> None:
+        """Show ``view``; with None, what to do now: ``empty``, else scan or pick a certificate."""
         self.view = view
         self.top.setCurrentIndex(0 if view is None else 1)
         self.bottom.setCurrentIndex(1 if view and view.refusal else 0)
         if view is None:
+            self.placeholder.setText(empty or CERTIFICATE_PROMPT)
             self.refusal.clear()
             return
         record = view.record
@@ -327,141 +336,3 @@ class CertificatePanel(QFrame):
         if self.attach_button.property("armed") != armed:
             self.attach_button.setProperty("armed", armed)
             restyle(self.attach_button)
-
-
-class PickList(QListWidget):
-    """A list that never takes the focus: the scan field's arrows move in it, a tap picks."""
-
-    picked = Signal(object)
-
-    def __init__(self, object_name: str, parent: QWidget | None = None):
-        super().__init__(parent)
-        self.setObjectName(object_name)
-        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.setSelectionMode(QListWidget.SelectionMode.SingleSelection)
-        self.setVerticalScrollMode(QListWidget.ScrollMode.ScrollPerPixel)
-        self.setUniformItemSizes(False)
-        self.setTextElideMode(Qt.TextElideMode.ElideRight)
-        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.itemClicked.connect(self._on_item_clicked)
-
-    def _on_item_clicked(self, item: QListWidgetItem) -> None:
-        if item.flags() & Qt.ItemFlag.ItemIsEnabled:
-            self.picked.emit(item.data(Qt.ItemDataRole.UserRole))
-
-    def move(self, delta: int) -> None:  # type: ignore[override]
-        """Move the current row by ``delta``, over rows that cannot be chosen."""
-        rows = [r for r in range(self.count()) if self.item(r).flags() & Qt.ItemFlag.ItemIsEnabled]
-        if not rows:
-            return
-        current = self.currentRow() if self.currentItem() and self.currentItem().isSelected() else None
-        if current is None or current not in rows:
-            target = rows[0] if delta > 0 else rows[-1]
-        else:
-            index = max(0, min(len(rows) - 1, rows.index(current) + delta))
-            target = rows[index]
-        self.setCurrentRow(target)
-        self.scrollToItem(self.item(target))
-
-    def chosen(self) -> object | None:
-        item = self.currentItem()
-        if item is None or not item.isSelected() or not item.flags() & Qt.ItemFlag.ItemIsEnabled:
-            return None
-        return item.data(Qt.ItemDataRole.UserRole)
-
-    def unselect(self) -> None:
-        self.clearSelection()
-        self.setCurrentRow(-1)
-
-
-class CertificatePicker(PickList):
-    """Certificates filtered by what is typed: id, name, number; kind and expiry. Those the attach would
-    refuse (revoked, expired, not approved where the plant asks for approval) are listed greyed with
-    the reason and cannot be chosen; one inside its warning window is marked."""
-
-    def __init__(self, parent: QWidget | None = None):
-        super().__init__("picker", parent)
-
-    def set_rows(self, views: list[CertificateView]) -> None:
-        self.clear()
-        for view in views:
-            record = view.record
-            number = f" · No. {shown(record.number)}" if record.number else ""
-            line2 = f"{expiry_text(view)} · {record.kind}{number}"
-            if view.refusal:
-                line2 = f"✖ {refused_because(view)} · {record.kind}{number}"
-            item = QListWidgetItem(f"{record.id} — {shown(record.name)}\n{line2}")
-            item.setData(Qt.ItemDataRole.UserRole, view)
-            if view.refusal:
-                item.setFlags(Qt.ItemFlag.NoItemFlags)
-                item.setForeground(QBrush(QColor("#7b8794")))
-                item.setToolTip(view.refusal)
-            elif view.expiry == "expiring":
-                item.setText(f"⚠ {record.id} — {shown(record.name)}\n{line2}")
-                item.setBackground(QBrush(QColor("#ffe9a8")))
-            self.addItem(item)
-
-
-class UserPicker(PickList):
-    """The names to pick from, each saying how that person signs in ("PIN", "badge only"). A pick of
-    someone who must scan is still a pick: the app's answer tells them to scan their badge."""
-
-    def __init__(self, parent: QWidget | None = None):
-        super().__init__("users", parent)
-        self.choices: list[Choice] = []
-        self._ambiguous: set[str] = set()
-
-    def set_users(self, choices: list[Choice], text: str = "") -> None:
-        self.choices = choices
-        # Names are unique as people see them (app.users), but a database from before that rule may
-        # hold two that look alike: those show the user id beside the name, so each can tell theirs.
-        keys = Counter(look_alike_key(choice.user.name) for choice in choices)
-        self._ambiguous = {choice.user.id for choice in choices if keys[look_alike_key(choice.user.name)] > 1}
-        self.filter(text)
-
-    def filter(self, text: str) -> None:
-        self.clear()
-        needle = text.strip().lower()
-        for choice in self.choices:
-            user = choice.user
-            if needle and needle not in user.name.lower() and needle not in user.id.lower():
-                continue
-            name = shown(user.name) + (f"  [{user.id}]" if user.id in self._ambiguous else "")
-            item = QListWidgetItem(f"{name}   ({user.role}, {choice.note})")
-            item.setData(Qt.ItemDataRole.UserRole, user)
-            if not choice.by_name:
-                item.setForeground(QBrush(QColor("#5b6b79")))
-            self.addItem(item)
-
-
-class History(QListWidget):
-    """This session's results, newest first, each in its colour."""
-
-    COLOURS = {"attached": ("#e3f3e6", "#14532d"), "already": ("#fff3cd", "#5c4100"),
-               "warning": ("#fff3cd", "#5c4100"), "refused": ("#fde2e1", "#8b1a1a"),
-               "info": ("#e8eef6", "#16324f")}
-    LIMIT = 500
-
-    def __init__(self, parent: QWidget | None = None):
-        super().__init__(parent)
-        self.setObjectName("history")
-        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.setSelectionMode(QListWidget.SelectionMode.NoSelection)
-        self.setResizeMode(QListWidget.ResizeMode.Adjust)
-        self.setTextElideMode(Qt.TextElideMode.ElideNone)
-        self.setWordWrap(True)
-        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-
-    def add(self, state: str, text: str) -> None:
-        background, foreground = self.COLOURS.get(state, self.COLOURS["info"])
-        item = QListWidgetItem(f"{dt.datetime.now():%H:%M:%S}  {text}")
-        item.setBackground(QBrush(QColor(background)))
-        item.setForeground(QBrush(QColor(foreground)))
-        item.setData(Qt.ItemDataRole.UserRole, state)
-        self.insertItem(0, item)
-        while self.count() > self.LIMIT:
-            self.takeItem(self.count() - 1)
-
-    def entries(self) -> list[tuple[str, str]]:
-        """(state, text) newest first, for tests and screenshots."""
-        return [(self.item(i).data(Qt.ItemDataRole.UserRole), self.item(i).text()) for i in range(self.count())]

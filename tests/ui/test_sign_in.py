@@ -10,7 +10,7 @@ import pytest
 from PySide6.QtCore import QPoint, QSettings, Qt
 from PySide6.QtWidgets import QInputDialog, QLabel
 
-from app import clock, policy
+from app import clock, policy, users
 from app.models import AuditEntry, User
 from tests.ui.conftest import TIMEOUT
 from ui.pin_pad import BACKSPACE, CLEAR
@@ -212,3 +212,108 @@ def test_the_administrator_sets_the_sign_in_rules_in_settings(settings_store, op
         ("admin", "Pen test finding 3", "pin_attempts", 3),
         ("admin", "Pen test finding 3", "pin_lock_minutes", 30)]
     assert view.message.text() == "PIN lock: after 3 wrong PINs in a row, 30 min."
+
+
+# ---- a name typed, then Enter: the one it names goes to its PIN (no badge at hand) --------------------------------
+
+def shown_names(window) -> list[str]:
+    picker = window.user_picker
+    return [picker.item(i).text().split("   (")[0] for i in range(picker.count())]
+
+
+def test_part_of_a_name_typed_slowly_then_enter_asks_that_persons_pin(operator, qtbot):
+    window = operator.window
+    operator.type("sam")
+    qtbot.waitUntil(lambda: shown_names(window) == ["Sam Supervisor"], timeout=TIMEOUT)  # the list's filter
+    with qtbot.waitSignal(window.pin_requested, timeout=TIMEOUT) as blocker:
+        operator.key(Qt.Key.Key_Return)
+    assert blocker.args == ["sup1"] and window.page == "pin" and window.focusWidget() is window.pin_field
+    assert window.pin_page.name_label.text() == "PIN for Sam Supervisor" and window.user is None
+    assert entries("sign_in_refused") == [] and logins() == []  # nothing written before the PIN
+
+    with qtbot.waitSignal(window.signed_in, timeout=TIMEOUT):
+        operator.type("432100")
+        operator.key(Qt.Key.Key_Return)
+    assert window.user.id == "sup1" and logins() == [("sup1", "name+PIN")]
+
+
+def test_a_name_at_scanner_speed_goes_to_its_pin_and_a_wrong_pin_is_counted(operator, qtbot):
+    window = operator.window
+    assert operator.scan("Olga", window.pin_requested) == ["op1"]  # keys and Enter before the list filters
+    window.banner.set_seconds(2)
+    text = refusal(qtbot, window, lambda: (operator.type("9999"), operator.key(Qt.Key.Key_Return)))
+    assert text == "Wrong PIN for Olga Operator: 4 more tries before a 5-minute lock"
+    assert window.user is None and window.page == "pin" and logins() == []
+    assert [(e.user_id, e.details["wrongPins"]) for e in entries("sign_in_refused")] == [("op1", 1)]
+    assert User.get_by_id("op1").failed_pins == 1
+
+    # Said once: in the banner; when its red seconds are over, its standing line still says it.
+    assert_said_once(window, text)
+    qtbot.waitUntil(lambda: window.banner.state == "prompt", timeout=TIMEOUT)
+    assert window.banner.text() == f"{text}. Esc goes back."
+
+    operator.key(Qt.Key.Key_Escape)
+    assert window.page == "signin" and window.banner.text() == "Scan your badge to sign in"
+
+
+def test_a_whole_name_with_its_space_goes_to_its_pin(operator, qtbot):
+    window = operator.window
+    assert operator.scan("olga operator", window.pin_requested) == ["op1"]
+    with qtbot.waitSignal(window.signed_in, timeout=TIMEOUT):
+        operator.type("1234")
+        operator.key(Qt.Key.Key_Return)
+    assert logins() == [("op1", "name+PIN")]
+
+
+def test_several_names_match_the_list_shows_them_to_pick_one(operator, qtbot):
+    window = operator.window
+    with qtbot.waitSignal(window.result_shown, timeout=TIMEOUT) as blocker:
+        operator.type("Operator")
+        operator.key(Qt.Key.Key_Return)
+    assert blocker.args == ["info", "2 names match 'Operator': pick yours with ↑ ↓ and Enter, or tap it"]
+    assert window.banner.state == "info" and "Unknown" not in window.banner.text()
+    assert shown_names(window) == ["Olga Operator", "Otto Operator"] and window.user_picker.chosen() is None
+    assert window.page == "signin" and window.user is None and window.scan_field.text() == ""
+
+    operator.key(Qt.Key.Key_Down)
+    with qtbot.waitSignal(window.pin_requested, timeout=TIMEOUT) as picked:
+        operator.key(Qt.Key.Key_Return)
+    assert picked.args == ["op1"] and logins() == [] and entries("sign_in_refused") == []
+
+    operator.key(Qt.Key.Key_Escape)  # the same by a tap
+    assert window.page == "signin"
+    with qtbot.waitSignal(window.result_shown, timeout=TIMEOUT):
+        operator.scan("Operator", window.scan_handled)
+    text = refusal(qtbot, window, lambda: tap_name(qtbot, window, "Otto Operator"))
+    assert text == "Otto Operator signs in with the badge only: scan your badge."
+    assert window.user is None and logins() == []
+
+
+def test_a_name_that_matches_nobody_says_so_in_words(operator, qtbot):
+    window = operator.window
+    assert operator.scan("Xyz", window.unknown_code) == ["No badge or name matches 'Xyz'"]
+    assert window.banner.state == "refused" and window.banner.text() == "✖  No badge or name matches 'Xyz'"
+    assert len(shown_names(window)) == 4 and window.page == "signin"  # the whole list again
+    text = refusal(qtbot, window, lambda: operator.scan("Nobody Here", window.scan_handled))
+    assert text == "No badge or name matches 'Nobody Here'"  # not "no spaces in a code"
+    assert logins() == [] and entries("sign_in_refused") == []
+
+
+def test_a_name_typed_is_held_to_the_same_rule_as_a_name_picked(operator, qtbot):
+    window = operator.window
+    text = refusal(qtbot, window, lambda: operator.scan("Otto", window.scan_handled))
+    assert text == "Otto Operator signs in with the badge only: scan your badge."
+    policy.set_policy("require_badge_and_pin", True, "admin", "Customer audit: two factors at the line")
+    text = refusal(qtbot, window, lambda: operator.scan("Olga", window.scan_handled))
+    assert text == "This plant signs in with badge and PIN: scan your badge, then type your PIN."
+    assert window.user is None and window.page == "signin" and logins() == []
+
+
+def test_a_badge_that_is_part_of_a_name_still_signs_in_by_badge(operator, qtbot):
+    window = operator.window
+    users.create_user("op3", "Petra Picker", "operator", "Olga", by="admin")  # a badge code that is in a name
+    with qtbot.waitSignal(window.signed_in, timeout=TIMEOUT) as blocker:
+        operator.type("Olga")
+        operator.key(Qt.Key.Key_Return)
+    assert blocker.args == ["op3"] and window.user.id == "op3"
+    assert logins() == [("op3", "badge")]

@@ -163,8 +163,9 @@ def test_an_unknown_code_is_said_with_the_code_as_scanned(signed_in):
 
 def test_an_unknown_code_is_said_when_signed_out_too(operator):
     window = operator.window
-    assert operator.scan("XYZ", window.unknown_code) == ["Unknown code: XYZ"]
-    assert window.page == "signin"
+    # Signed out, what is typed may be a badge or a name: the sentence says neither matched.
+    assert operator.scan("XYZ", window.unknown_code) == ["No badge or name matches 'XYZ'"]
+    assert window.banner.state == "refused" and window.page == "signin"
 
 
 def test_a_serial_before_signing_in_is_refused(operator):
@@ -194,7 +195,7 @@ def test_a_wrong_pin_is_refused_and_esc_goes_back(operator, qtbot):
     with qtbot.waitSignal(window.result_shown, timeout=TIMEOUT) as blocker:
         operator.type("9999")
         operator.key(Qt.Key.Key_Return)
-    assert blocker.args == ["refused", "Wrong user or PIN"]
+    assert blocker.args == ["refused", "Wrong PIN for Olga Operator: 4 more tries before a 5-minute lock"]
     assert window.user is None and window.page == "pin"
     assert window.focusWidget() is window.pin_field
     operator.key(Qt.Key.Key_Escape)

@@ -15,6 +15,8 @@ from tests.ui.conftest import TIMEOUT
 from ui import worker as ui_worker
 from ui.card import PLACEHOLDER
 from ui.station import NOT_LOOKED_UP, NOT_UNDERSTOOD
+from ui.station.attach import PART_FIRST
+from ui.widgets import CERTIFICATE_PROMPT
 
 PDF = corpus.pdf()
 NOT_APPROVED = ("Certificate cert_mat01 is not approved (review status pending); "
@@ -64,6 +66,9 @@ def assert_nothing_loaded(window, card_says: str) -> None:
     assert window.serial is None and window.certificate is None
     assert window.card.serial is None and window.cert_panel.view is None
     assert window.card.placeholder.isVisibleTo(window) and window.card.placeholder.text() == card_says
+    # The certificate panel beside the card asks for the same next step: the part first.
+    panel = window.cert_panel.placeholder
+    assert panel.isVisibleTo(window) and panel.text() == PART_FIRST == "Scan the part again, then its certificate"
     assert not window.cert_panel.attach_button.isEnabled()
     assert window.focusWidget() is window.scan_field
 
@@ -118,6 +123,9 @@ def test_the_serial_scanned_again_after_an_unknown_code_attaches_to_it(signed_in
     window = signed_in.window
     load_serial_and_certificate(signed_in)
     signed_in.scan("SN-99999", window.unknown_code)
+    assert window.cert_panel.placeholder.text() == PART_FIRST
+    signed_in.scan("SN-00002", window.serial_loaded)  # the part is back: the panel asks for its certificate
+    assert window.cert_panel.placeholder.text() == CERTIFICATE_PROMPT == "Scan or pick a certificate"
     load_serial_and_certificate(signed_in, "SN-00002")
     assert window.card.serial_label.text() == "SN-00002" and not window.card.placeholder.isVisibleTo(window)
     assert signed_in.enter(window.attached) == ["SN-00002", "cert_mat01", "step_001"]
@@ -130,6 +138,7 @@ def test_esc_after_an_unknown_code_shows_the_usual_prompt_on_the_card(signed_in)
     signed_in.scan("SN-99999", window.unknown_code)
     signed_in.key(Qt.Key.Key_Escape)
     assert window.card.placeholder.text() == PLACEHOLDER
+    assert window.cert_panel.placeholder.text() == CERTIFICATE_PROMPT
 
 
 # ---- a lookup that fails unloads the part ---------------------------------------------------------------

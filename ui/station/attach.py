@@ -16,8 +16,9 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QStackedWidget, QVBoxLayout, 
 from app.scan import Classified
 from app.serials import SerialDetail
 from ui.card import SerialCard
+from ui.lists import CertificatePicker, History
 from ui.operations import AttachOutcome, CertificateView
-from ui.widgets import CertificatePanel, CertificatePicker, History, local_time
+from ui.widgets import CertificatePanel, local_time
 from ui.worker import Failure
 
 LOWER_HEIGHT = {False: 224, True: 320}  # the certificate panel, picker and history under the card
@@ -26,6 +27,8 @@ FILTER_DELAY_MS = 250  # typing pauses longer than a scanner's; the list filters
 # What the card says when a scan took the serial away: a part must never keep the previous part's serial.
 NOT_UNDERSTOOD = "No serial loaded: the last scan was not understood. Scan the part again."
 NOT_LOOKED_UP = "No serial loaded: the last scan could not be looked up. Scan the part again."
+# And what the certificate panel beside it says then: the part first, as the card asks.
+PART_FIRST = "Scan the part again, then its certificate"
 
 
 class AttachPage:
@@ -120,7 +123,10 @@ class AttachPage:
     def _on_scan_read(self, stamp: float, classified: Classified) -> None:
         self._reads_pending -= 1
         kind = classified.kind
-        if kind in ("refused", "unknown"):
+        if kind in ("refused", "unknown") and self.page == "signin" and self._sign_in_by_typed_name(
+                classified.scan.raw, classified.message if kind == "refused" else None):
+            kind = "name"  # not a badge: the name it matched, or that none did, is the sign-in page's to say
+        elif kind in ("refused", "unknown"):
             # Whatever was scanned, it was not the loaded part's serial: the next Enter must not
             # attach to the part scanned before it.
             self._unload(NOT_UNDERSTOOD)
@@ -159,6 +165,8 @@ class AttachPage:
     def _load_serial(self, serial: SerialDetail, stamp: float | None = None) -> None:
         self.serial = serial
         self.card.set_serial(serial, stamp)
+        if self.cert_panel.view is None:
+            self.cert_panel.set_certificate(None)  # the part is back: "scan the part again" is done
         self._refresh()
         self.serial_loaded.emit(serial.id)
 
@@ -206,7 +214,7 @@ class AttachPage:
         self.serial = None
         self.certificate = None
         self.card.set_serial(None, empty=why)
-        self.cert_panel.set_certificate(None)
+        self.cert_panel.set_certificate(None, empty=PART_FIRST if why else None)
 
     def _unload(self, why: str) -> None:
         """Fail safe: after a scan that may have been meant for another part, nothing stays loaded."""

@@ -40,6 +40,7 @@ log = logging.getLogger(__name__)
 # From this window size on, type and boxes grow (resources/station_large.qss, the strip's scale).
 LARGE_SCREEN = (1600, 1000)
 LARGE_SCALE = 1.4
+TOP_BAR_HEIGHT = {False: 54, True: 72}
 ACTIVITY_EVENTS = frozenset({QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.TouchBegin,
                              QEvent.Type.Wheel})
 CLOCK_CHECK_MS = 10 * 60_000  # how often this machine's clock is compared with the database server's
@@ -61,7 +62,7 @@ class StationWindow(SignIn, AttachPage, QMainWindow):
     refused = Signal(str)  # the core's exact message
     unknown_code = Signal(str)
     result_shown = Signal(str, str)  # banner state, text
-    scan_handled = Signal(str)  # the classification's kind, after the screen shows it
+    scan_handled = Signal(str)  # the kind read ("name": typed on the sign-in page), after the screen shows it
     card_painted = Signal(float)  # seconds from the scan's Enter to the card painted
     clock_checked = Signal(str)  # the warning shown at the foot, "" when the clocks agree
 
@@ -100,8 +101,7 @@ class StationWindow(SignIn, AttachPage, QMainWindow):
         outer.setContentsMargins(0, 0, 0, 0)
         outer.setSpacing(0)
 
-        top = QFrame(objectName="topBar")
-        top.setFixedHeight(54)
+        self.top_bar = top = QFrame(objectName="topBar")
         bar = QHBoxLayout(top)
         bar.setContentsMargins(16, 6, 10, 6)
         title = QLabel("Certline", objectName="appTitle")
@@ -164,6 +164,8 @@ class StationWindow(SignIn, AttachPage, QMainWindow):
             return
         self._large = large
         self.setStyleSheet(resources.stylesheet("station") + (resources.stylesheet("station_large") if large else ""))
+        self.top_bar.setFixedHeight(TOP_BAR_HEIGHT[large])
+        self.banner.set_large(large)
         self._scale_attach_page(large, LARGE_SCALE if large else 1.0)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
@@ -195,7 +197,7 @@ class StationWindow(SignIn, AttachPage, QMainWindow):
 
     def _prompt(self) -> str:
         if self._pin_user is not None and self.page == "pin":
-            return "Type your PIN, then Sign in or Enter. Esc goes back."  # the page below names the user
+            return self._pin_prompt()
         if self.user is None:
             return "Scan your badge to sign in"
         if self.serial is None:

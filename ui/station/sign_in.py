@@ -10,15 +10,17 @@ from __future__ import annotations
 from PySide6.QtCore import QTimer, Slot
 from PySide6.QtWidgets import QFrame, QLabel, QStackedWidget, QVBoxLayout
 
+from app.scan import visible
 from app.sign_in import Attempt, Choice
 from app.text import shown
 from app.users import UserRecord
+from ui.lists import UserPicker
 from ui.pin_pad import PinPage
-from ui.widgets import UserPicker
 from ui.worker import Failure
 
 PIN_SECONDS = 60
-PICK_HINT = "No badge at hand? Pick your name (type to filter, ↑ ↓ and Enter, or tap it), then type your PIN."
+PICK_HINT = ("No badge at hand? Type part of your name and Enter (or pick it with ↑ ↓ and Enter, or tap it), "
+             "then type your PIN.")
 BADGE_AND_PIN_HINT = "This plant signs in with badge and PIN: scan your badge, then type your PIN."
 
 
@@ -33,6 +35,7 @@ class SignIn:
         self.user: UserRecord | None = None
         self._pin_user: UserRecord | None = None
         self._pin_badge: str | None = None  # the badge that started the sign-in waiting for a PIN; None: a name
+        self._pin_refusal: str | None = None  # why the last PIN was refused: the banner's prompt keeps saying it
         self._checking_pin = False
         # A PIN prompt left alone goes back by itself, so the station is not stuck on someone's name.
         self._pin_timer = QTimer(self, singleShot=True, interval=PIN_SECONDS * 1000)
@@ -66,6 +69,27 @@ class SignIn:
                                      "(certline-cli init / demo).")
         self.users_loaded.emit(len(choices))
 
+    def _sign_in_by_typed_name(self, typed: str, refusal: str | None) -> bool:
+        """What was typed on the sign-in page was not a badge (the badge is looked up first): the one name
+        it matches, as the list's filter matches, goes on as a picked name does, to its PIN; several are
+        listed to pick from. False, saying nothing, for a code that names nobody and was refused as a code
+        (``refusal``: its own reason says more than "no name matches")."""
+        matches = self.user_picker.matching(typed)
+        exact = [choice for choice in matches if choice.user.name.strip().lower() == typed.strip().lower()]
+        if len(matches) == 1 or len(exact) == 1:
+            self._begin_sign_in((exact or matches)[0].user, by_badge=False)
+        elif matches:
+            self.user_picker.filter(typed)
+            self._result("info", f"{len(matches)} names match '{visible(typed.strip(), 40)}': pick yours with "
+                                 "↑ ↓ and Enter, or tap it")
+        elif refusal is not None and " " not in typed.strip():
+            return False
+        else:
+            message = f"No badge or name matches '{visible(typed.strip(), 40)}'"
+            self._result("refused", message, "refused")
+            self.unknown_code.emit(message)
+        return True
+
     @Slot(object)
     def _on_user_picker_picked(self, user: UserRecord) -> None:
         self._begin_sign_in(user, by_badge=False)
@@ -84,7 +108,7 @@ class SignIn:
             self.database.submit("sign_in", attempt.user.id, attempt.badge, None, on_done=self._complete_sign_in,
                                  on_failed=self._on_failure)
             return
-        self._pin_user, self._pin_badge = attempt.user, attempt.badge
+        self._pin_user, self._pin_badge, self._pin_refusal = attempt.user, attempt.badge, None
         self._show_page("pin")
         self.banner.clear_result()
         self._pin_timer.start()
@@ -109,16 +133,25 @@ class SignIn:
         self._complete_sign_in(user)
 
     def _on_pin_failed(self, failure: Failure) -> None:
-        """A wrong PIN or a lock: the app's sentence (a lock says the time left) on the page and in the banner."""
+        """A wrong PIN or a lock: the app's sentence (whose PIN, the tries left; a lock, the time left), said once,
+        in the banner; when the red result has had its seconds, the banner's prompt still says it."""
         self._checking_pin = False
-        self.pin_page.show_refusal(failure.message)
+        self._pin_refusal = failure.message
         self._result("refused", failure.message, "refused")
+        self._refresh()
         self._keep_focus()
+
+    def _pin_prompt(self) -> str:
+        """The banner's standing line on the PIN page (the page below names the user)."""
+        if self._pin_refusal:
+            return f"{self._pin_refusal}. Esc goes back."
+        return "Type your PIN, then Sign in or Enter. Esc goes back."
 
     @Slot()
     def _on_pin_cancelled(self) -> None:
         self._pin_timer.stop()
         self._pin_user = None
+        self._pin_refusal = None
         self._show_page("work" if self.user else "signin")
 
     @Slot(str)
