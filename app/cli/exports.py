@@ -2,10 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
-import shutil
 import sys
-import tempfile
 from typing import Any
 
 from app import audit, export
@@ -76,19 +73,17 @@ def cmd_export(args, out: Output) -> None:
                                 stdout_bytes() if args.csv == STDOUT else args.csv)
         written = args.csv
     else:
-        # Qt draws the PDF; only this command needs it, so it is imported here and nowhere else in app/.
-        from ui.report_pdf import Report, write_pdf
+        # fpdf2 takes a third of a second to import: only a PDF export pays it, not every command.
+        from app.report_pdf import Report, render, write_pdf
 
         who = args.user or audit.os_account()  # a user named on the report was proven (app/cli/auth.py)
         report = Report(title, details, export.COLUMNS[args.view], export.report_dicts(args.view, **options),
                         generated_by=who, generated_at=now_utc().strftime("%Y-%m-%d %H:%M UTC"), total=total)
         if args.pdf == STDOUT:
-            # Qt writes a whole file (at most 20,000 rows); it is then copied out as bytes.
-            with tempfile.TemporaryDirectory(prefix="certline-export-") as folder:
-                rows = write_pdf(report, os.path.join(folder, "report.pdf"))
-                with open(os.path.join(folder, "report.pdf"), "rb") as handle:
-                    sys.stdout.flush()
-                    shutil.copyfileobj(handle, sys.stdout.buffer)
+            # A PDF is whole only once its page count and cross-reference table are written: made, then sent.
+            data, rows = render(report)
+            sys.stdout.flush()
+            sys.stdout.buffer.write(data)
         else:
             rows = write_pdf(report, args.pdf)
         written = args.pdf

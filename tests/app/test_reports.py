@@ -183,7 +183,7 @@ def test_a_cancelled_export_leaves_no_file(floor, tmp_path):
 
 
 def test_pdf_report_holds_title_details_rows_and_page_numbers(floor, tmp_path):
-    from ui.report_pdf import Report, write_pdf
+    from app.report_pdf import Report, write_pdf
 
     title, details, total = export.report_title_and_details("attachments", cert_id="cert_mat01")
     target = tmp_path / "report.pdf"

@@ -49,6 +49,11 @@ def test_the_bundle_reports_its_version_and_its_cli_works(bundle, tmp_path):
     missing = run(bundle / "certline-cli", "attach", "SN-1", "cert_x", "--user", "u", "--db", str(database),
                   tmp_path=tmp_path)
     assert missing.returncode == 4 and "not found: " in missing.stderr  # neither the serial nor the certificate
+    report = tmp_path / "audit.pdf"  # fpdf2 and the font it embeds are in the bundle
+    exported = run(bundle / "certline-cli", "export", "audit", "--pdf", str(report), "--db", str(database),
+                   tmp_path=tmp_path)
+    assert exported.returncode == 0 and exported.stderr == "", exported.stderr
+    assert report.read_bytes().startswith(b"%PDF-")
 
 
 @pytest.mark.bundle

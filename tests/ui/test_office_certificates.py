@@ -362,7 +362,7 @@ def test_what_expires_in_30_days_is_listed_and_found_on_a_click(qtbot, view):
 
 
 def test_a_pdf_document_is_shown_inline_where_qtpdf_is_installed(qtbot, view, tmp_path):
-    from ui.report_pdf import Report, write_pdf
+    from app.report_pdf import Report, write_pdf
 
     scan = tmp_path / "mill test report.pdf"
     write_pdf(Report("Mill test report H4711", [("Heat", "H4711")], [("a", "Element")], [{"a": "C 0.42"}],
