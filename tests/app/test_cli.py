@@ -2,10 +2,7 @@
 import datetime as dt
 import json
 import os
-import shutil
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
@@ -14,6 +11,7 @@ from app.certificates import add_validity
 from app.db import MIGRATIONS_DIR
 from tests.helpers import documents_corpus as corpus
 from tests.helpers.cli import PIN, PLANT, imported, run  # noqa: F401 - imported is a fixture
+from tests.helpers.terminal import cli_command
 
 def run_json(capsys, db_url, *argv):
     code, out, err = run(capsys, db_url, *argv, "--json")
@@ -194,7 +192,7 @@ def test_bad_usage_exits_2(capsys):
 
 
 def test_the_installed_command_runs(tmp_path):
-    command = shutil.which("certline-cli") or str(Path(sys.executable).with_name("certline-cli"))
+    command = cli_command()
     database = tmp_path / "x.sqlite3"
     done = subprocess.run([command, "--json", "init", "--db", str(database)], capture_output=True, text=True,
                           timeout=60)
@@ -292,10 +290,6 @@ def test_an_id_wins_over_a_number_and_a_shared_number_is_refused_naming_them(cap
 
 
 # --- standard output: '-', closed pipes -----------------------------------------------------------
-
-def cli_command() -> str:
-    return shutil.which("certline-cli") or str(Path(sys.executable).with_name("certline-cli"))
-
 
 @pytest.fixture
 def busy(capsys, imported):

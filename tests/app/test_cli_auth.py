@@ -18,6 +18,7 @@ from app.clock import iso_utc
 from app.models import ApiToken, AuditEntry, Certificate, User
 from tests.helpers.state import entries, row_counts
 from tests.helpers.tamper import disable_append_only
+from tests.helpers.terminal import cli_command, converse
 
 PLANT = Path(__file__).parent.parent / "data" / "plant.json"
 PINS = {"admin": "000000", "sup1": "432100", "op1": "1234"}  # op2: an operator without a PIN
@@ -326,10 +327,6 @@ def test_entries_without_the_new_fields_hash_as_before_and_new_ones_seal_them(da
 
 # --- the real command: environment, file, prompt ------------------------------------------------------
 
-def cli_command() -> str:
-    return shutil.which("certline-cli") or str(Path(sys.executable).with_name("certline-cli"))
-
-
 def test_the_command_reads_the_pin_from_the_environment_or_a_file_and_never_prompts_without_a_terminal(
         plant_url, tmp_path, opened):
     env = {k: v for k, v in os.environ.items() if k not in ("CERTLINE_PIN", "CERTLINE_TOKEN")}
@@ -352,34 +349,9 @@ def test_the_command_reads_the_pin_from_the_environment_or_a_file_and_never_prom
 
 @pytest.mark.skipif(sys.platform == "win32", reason="a pseudo-terminal is POSIX's")
 def test_in_a_terminal_the_pin_is_asked_and_not_echoed(plant_url, opened):
-    import pty
-    import select
-
-    env = {k: v for k, v in os.environ.items() if k not in ("CERTLINE_PIN", "CERTLINE_TOKEN")}
-    pid, terminal = pty.fork()
-    if pid == 0:  # the child: its standard input, output and error are the terminal
-        os.execve(cli_command(), [cli_command(), "attach", "SN-00001", "cert_mat01", "--user", "op1", "--db",
-                                  plant_url], env)
-    seen = b""
-
-    def read_until(marker: bytes) -> None:
-        nonlocal seen
-        while marker not in seen:
-            ready, _, _ = select.select([terminal], [], [], 60)
-            assert ready, seen
-            try:
-                chunk = os.read(terminal, 1024)
-            except OSError:  # the child closed the terminal
-                chunk = b""
-            assert chunk, seen
-            seen += chunk
-
-    read_until(b"PIN for op1: ")
-    os.write(terminal, PINS["op1"].encode() + b"\n")
-    read_until(b"Attached cert_mat01 to SN-00001")
-    _, status = os.waitpid(pid, 0)
-    os.close(terminal)
-    assert os.waitstatus_to_exitcode(status) == 0
+    status, seen = converse(["attach", "SN-00001", "cert_mat01", "--user", "op1", "--db", plant_url],
+                            [(b"PIN for op1: ", PINS["op1"].encode())])
+    assert status == 0 and b"Attached cert_mat01 to SN-00001" in seen
     assert PINS["op1"].encode() not in seen  # getpass turned the echo off
     with opened(plant_url):
         (attached,) = entries("cert_attached")

@@ -6,7 +6,6 @@ CERTLINE_NEW_PIN; the acting user is proven as for every writing command.
 from __future__ import annotations
 
 import json
-import os
 import sys
 
 import pytest
@@ -14,8 +13,9 @@ import pytest
 from app import audit, integrity, users
 from app.errors import Forbidden
 from app.models import User
-from tests.app.test_cli_auth import PINS, cli_command, opened, plant_url, run  # noqa: F401 (fixtures)
+from tests.app.test_cli_auth import PINS, opened, plant_url, run  # noqa: F401 (fixtures)
 from tests.helpers.state import entries, row_counts
+from tests.helpers.terminal import converse
 
 
 @pytest.fixture
@@ -99,47 +99,13 @@ def test_without_a_terminal_or_new_pin_nothing_changes(capsys, plant_url, monkey
         assert User.get_by_id("sup1").failed_pins == 1
 
 
-def _converse(argv: list[str], answers: list[tuple[bytes, bytes]]) -> tuple[int, bytes]:
-    """Run the real command on a pseudo-terminal, typing each answer when its prompt shows; status, all seen."""
-    import pty
-    import select
-
-    env = {k: v for k, v in os.environ.items() if k not in ("CERTLINE_PIN", "CERTLINE_TOKEN", "CERTLINE_NEW_PIN")}
-    pid, terminal = pty.fork()
-    if pid == 0:
-        os.execve(cli_command(), [cli_command(), *argv], env)
-    seen = b""
-
-    def read_until(marker: bytes | None) -> None:
-        nonlocal seen
-        while marker is None or marker not in seen:
-            ready, _, _ = select.select([terminal], [], [], 60)
-            assert ready, seen
-            try:
-                chunk = os.read(terminal, 1024)
-            except OSError:  # the child closed the terminal
-                chunk = b""
-            if not chunk and marker is None:
-                return
-            assert chunk, seen
-            seen += chunk
-
-    for prompt, answer in answers:
-        read_until(prompt)
-        os.write(terminal, answer + b"\n")
-    read_until(None)
-    _, status = os.waitpid(pid, 0)
-    os.close(terminal)
-    return os.waitstatus_to_exitcode(status), seen
-
-
 @pytest.mark.skipif(sys.platform == "win32", reason="a pseudo-terminal is POSIX's")
 def test_in_a_terminal_the_new_pin_is_asked_twice_unseen(plant_url, opened):
     argv = ["user", "pin", "op2", "--user", "admin", "--db", plant_url]
-    status, seen = _converse(argv, [(b"PIN for admin: ", PINS["admin"].encode()),
+    status, seen = converse(argv, [(b"PIN for admin: ", PINS["admin"].encode()),
                                     (b"New PIN for op2: ", b"5678"), (b"The new PIN again: ", b"5679")])
     assert status == 3 and b"The two new PINs differ: nothing was changed" in seen
-    status, seen = _converse(argv, [(b"PIN for admin: ", PINS["admin"].encode()),
+    status, seen = converse(argv, [(b"PIN for admin: ", PINS["admin"].encode()),
                                     (b"New PIN for op2: ", b"5678"), (b"The new PIN again: ", b"5678")])
     assert status == 0 and b"PIN of op2 (Otto Operator) set" in seen
     assert b"5678" not in seen and PINS["admin"].encode() not in seen  # getpass turned the echo off
