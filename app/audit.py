@@ -121,7 +121,8 @@ _SEALED = HASHED_FIELDS + OPTIONAL_HASHED
 _details_db_value = AuditEntry.details.db_value
 
 
-def _chain_head() -> tuple[int, str]:
+def chain_head() -> tuple[int, str]:
+    """The seq and hash of the last entry; (0, GENESIS_HASH) for an empty trail."""
     last = db.execute(_HEAD_SQL).fetchone()
     return (last[0], last[1]) if last else (0, GENESIS_HASH)
 
@@ -152,7 +153,7 @@ def new_entry(type: str, user_id: str | None, **fields: Any) -> dict[str, Any]:
 
 def append(entries: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     """Seal and insert entries at the end of the chain. Call inside ``write_transaction``."""
-    seq, prev_hash = _chain_head()
+    seq, prev_hash = chain_head()
     rows = []
     for entry in entries:
         seq += 1

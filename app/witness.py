@@ -16,10 +16,9 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path as FilePath
 
-from app import db
+from app import audit, db
 from app.clock import iso_utc, now_utc
 
-_HEAD_SQL = 'SELECT "seq", "hash" FROM "audit_entry" ORDER BY "seq" DESC LIMIT 1'
 _AT_SQL = 'SELECT "hash" FROM "audit_entry" WHERE "seq" = ?'
 
 
@@ -34,8 +33,7 @@ class Head:
 
 def chain_head() -> Head:
     """The last entry of the bound database's chain (#0 when it is empty)."""
-    row = db.execute(_HEAD_SQL).fetchone()
-    return Head(row[0], row[1]) if row else Head(0, "0" * 64)
+    return Head(*audit.chain_head())
 
 
 def _database_name(name: str | None = None) -> str:
