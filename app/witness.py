@@ -9,6 +9,7 @@ place has another hash was rewritten.
 from __future__ import annotations
 
 import hashlib
+import logging
 import json
 import os
 import re
@@ -19,6 +20,7 @@ from pathlib import Path as FilePath
 from app import audit, db
 from app.clock import iso_utc, now_utc
 
+log = logging.getLogger(__name__)
 _AT_SQL = 'SELECT "hash" FROM "audit_entry" WHERE "seq" = ?'
 
 
@@ -73,12 +75,17 @@ def restart(database: str, head: Head) -> None:
 
 
 def _write(target: FilePath, database: str, head: Head) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
+    # The witness is kept beside the work, never in its way: the record it witnesses is already
+    # committed, so a full disk or a read-only folder is logged rather than failing that work.
     text = json.dumps({"database": database, "seq": head.seq, "hash": head.hash, "seenAt": iso_utc(now_utc())})
-    fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=".witness-")
-    with os.fdopen(fd, "w") as handle:
-        handle.write(text)
-    os.replace(temporary, target)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=".witness-")
+        with os.fdopen(fd, "w") as handle:
+            handle.write(text)
+        os.replace(temporary, target)
+    except OSError as error:
+        log.warning("Could not keep the audit trail's head in %s: %s", target, error)
 
 
 _WRITTEN = re.compile(r"#?(\d+)[:=]([0-9a-f]{64})")

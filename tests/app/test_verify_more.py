@@ -187,3 +187,10 @@ def test_the_clock_tolerance_is_the_plants_setting(attached, monkeypatch):
     assert len(integrity.verify(quick=True).problems) == 1
     policy.set_policy("clock_tolerance_seconds", 60, "admin", "Station clocks drift by up to a minute")
     assert integrity.verify(quick=True).problems == []
+
+
+def test_a_witness_that_cannot_be_written_never_fails_the_work(attached, tmp_path, monkeypatch, caplog):
+    (tmp_path / "data").mkdir(exist_ok=True)
+    (tmp_path / "data" / "witness").write_text("a file where the folder should be")
+    assert witness.remember() == witness.chain_head()
+    assert "Could not keep the audit trail's head" in caplog.text
