@@ -108,7 +108,18 @@ def _make_database(url: str):
         return PostgresqlDatabase(url)
     path = FilePath(url.removeprefix("sqlite:///"))
     path.parent.mkdir(parents=True, exist_ok=True)
-    return SqliteDatabase(str(path), pragmas=SQLITE_PRAGMAS, timeout=SQLITE_PRAGMAS["busy_timeout"] / 1000)
+    handle = SqliteDatabase(str(path), pragmas=SQLITE_PRAGMAS, timeout=SQLITE_PRAGMAS["busy_timeout"] / 1000)
+    # The append-only tables' insert triggers call this function (migration 0007). Only Certline's
+    # connections have it, so a plain sqlite3 client cannot add an attachment or audit entry at all.
+    handle.register_function(_certline_writer, WRITER_FUNCTION, 0, deterministic=True)
+    return handle
+
+
+WRITER_FUNCTION = "certline_writer"
+
+
+def _certline_writer() -> int:
+    return 1
 
 
 def open_database(db: str | None = None, migrate: bool = True):

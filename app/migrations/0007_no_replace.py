@@ -1,9 +1,13 @@
-"""INSERT OR REPLACE cannot rewrite an attachment or an audit entry, whoever connects.
+"""On SQLite, only Certline adds attachments and audit entries, and never over a row that exists.
 
 SQLite's REPLACE deletes the row it replaces without firing DELETE triggers unless the
 connection turned ``recursive_triggers`` on, which Certline does and a plain sqlite3 client
 does not. These triggers refuse any insert whose key is taken, before REPLACE gets there.
-(PostgreSQL has no REPLACE; its ON CONFLICT DO UPDATE meets the UPDATE trigger.)
+They also call ``certline_writer()``, a function only Certline's own connections register
+(app.db): a plain sqlite3 client cannot even prepare an insert into these tables, so it can
+neither rewrite a record nor append a forged one. (A program that registers the function
+itself can; ``verify`` and the witnessed heads are the answer to that. PostgreSQL has no
+REPLACE, and there the station role's grants and the triggers do this work.)
 """
 from peewee import SqliteDatabase
 
@@ -17,7 +21,7 @@ KEYS = {
 
 def trigger_sql(table: str) -> str:
     return (f"CREATE TRIGGER {table}_no_replace BEFORE INSERT ON {table} "
-            f"WHEN EXISTS (SELECT 1 FROM {table} WHERE {KEYS[table]}) "
+            f"WHEN certline_writer() IS NOT 1 OR EXISTS (SELECT 1 FROM {table} WHERE {KEYS[table]}) "
             f"BEGIN SELECT RAISE(ABORT, '{table} is append-only: a row with this key exists, REPLACE refused'); END")
 
 

@@ -97,17 +97,24 @@ def test_a_dropped_trigger_is_named(records):
 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
-def test_insert_or_replace_is_refused_without_recursive_triggers(records):
+def test_a_plain_client_can_neither_replace_nor_append_a_record(records):
     client = _plain_client(records)
     assert client.execute("PRAGMA recursive_triggers").fetchone() == (0,)
     attachment = attachments.attachments_of_serial("SN-00001")[0]
-    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
-        client.execute("INSERT OR REPLACE INTO cert_attachment (id, serial_id, cert_id, step_id, attached_at, "
-                       "attached_by) VALUES (?, 'SN-00001', 'cert_mat01', ?, '2020-01-01 00:00:00.000000', 'sup1')",
-                       (attachment.id, attachment.step_id))
-    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+    columns = "(id, serial_id, cert_id, step_id, attached_at, attached_by)"
+    for verb, attachment_id in (("INSERT OR REPLACE", attachment.id), ("INSERT", "ca_forged")):
+        with pytest.raises(sqlite3.OperationalError, match="no such function: certline_writer"):
+            client.execute(f"{verb} INTO cert_attachment {columns} VALUES (?, 'SN-00001', 'cert_insp01', ?, "
+                           "'2020-01-01 00:00:00.000000', 'sup1')", (attachment_id, attachment.step_id))
+    with pytest.raises(sqlite3.OperationalError, match="no such function: certline_writer"):
         client.execute("INSERT OR REPLACE INTO audit_entry (seq, id, type, at, prev_hash, hash, details) "
                        "SELECT seq, 'ae_forged', type, at, prev_hash, hash, details FROM audit_entry WHERE seq = 1")
+    assert client.execute("SELECT count(*) FROM cert_attachment").fetchone()[0] == 2  # reading is still open
+    # Certline's own connection refuses a REPLACE too, with the trigger's sentence.
+    with pytest.raises(Exception, match="append-only"):
+        records.execute_sql("INSERT OR REPLACE INTO cert_attachment " + columns + " VALUES (?, 'SN-00001', "
+                            "'cert_mat01', ?, '2020-01-01 00:00:00.000000', 'sup1')",
+                            (attachment.id, attachment.step_id))
     assert attachments.attachments_of_serial("SN-00001") == [attachment]
     assert integrity.verify(quick=True).ok
 
