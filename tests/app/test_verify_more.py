@@ -79,14 +79,19 @@ def test_a_workstation_clock_set_back_is_flagged_on_sqlite_and_ignored_on_postgr
         assert report.problems == []
 
 
-def test_a_small_step_back_within_the_tolerance_is_not_flagged(attached, monkeypatch):
+def _attach_dated_back(monkeypatch, seconds: float) -> None:
+    """An attach from a workstation whose clock runs ``seconds`` behind (SQLite stamps records with it)."""
     from app import clock
 
-    if not db.is_sqlite():
-        pytest.skip("on PostgreSQL every record takes the server's clock")
     real = clock.now_utc()
-    monkeypatch.setattr(clock, "now_utc", lambda: real - dt.timedelta(seconds=1))
+    monkeypatch.setattr(clock, "now_utc", lambda: real - dt.timedelta(seconds=seconds))
     attachments.attach("SN-00001", "cert_insp01", "op1")
+    monkeypatch.setattr(clock, "now_utc", lambda: real)
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # on PostgreSQL the server's clock stamps records
+def test_a_small_step_back_within_the_tolerance_is_not_flagged(attached, monkeypatch):
+    _attach_dated_back(monkeypatch, 1)
     assert integrity.verify(quick=True).problems == []
     assert integrity.verify(quick=True, clock_tolerance_seconds=0.1).problems != []
 
@@ -175,15 +180,11 @@ def test_a_restore_starts_this_workstations_witness_again_from_the_restored_head
     assert cli(["verify", "--db", db_url, "--quick"]) == 0, capsys.readouterr().out
 
 
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # on PostgreSQL the server's clock stamps records
 def test_the_clock_tolerance_is_the_plants_setting(attached, monkeypatch):
-    from app import clock, policy
+    from app import policy
 
-    if not db.is_sqlite():
-        pytest.skip("on PostgreSQL every record takes the server's clock")
-    real = clock.now_utc()
-    monkeypatch.setattr(clock, "now_utc", lambda: real - dt.timedelta(seconds=30))
-    attachments.attach("SN-00001", "cert_insp01", "op1")
-    monkeypatch.setattr(clock, "now_utc", lambda: real)
+    _attach_dated_back(monkeypatch, 30)
     assert len(integrity.verify(quick=True).problems) == 1
     policy.set_policy("clock_tolerance_seconds", 60, "admin", "Station clocks drift by up to a minute")
     assert integrity.verify(quick=True).problems == []
