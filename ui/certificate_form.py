@@ -9,11 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import dataclass
 from typing import Any, Callable
 
-import shiboken6
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -32,7 +30,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app import certificates
 from app.bounds import parse_json
+from app.queries import certificates as queries
 from app.certificates import (
     CERT_KINDS,
     EDITABLE_FIELDS,
@@ -53,17 +53,6 @@ LABELS = {
     "date_release": "Release date", "date_expire": "Expiry date", "validity": "Validity",
     "validity_unit": "Validity unit", "warning": "Warning days", "note": "Note", "data": "Data (JSON)",
 }
-
-
-def submit_for(owner: QObject, database: DatabaseWorker, operation: str, *args: Any,
-               on_done: Callable[[Any], None] | None = None,
-               on_failed: Callable[[Failure], None] | None = None) -> int:
-    """``database.submit`` whose answers are dropped once ``owner`` is gone (a tab closed on signing out)."""
-    def alive(callback: Callable[[Any], None] | None) -> Callable[[Any], None] | None:
-        if callback is None:
-            return None
-        return lambda result: callback(result) if shiboken6.isValid(owner) else None
-    return database.submit(operation, *args, on_done=alive(on_done), on_failed=alive(on_failed))
 
 
 def ask_reason(parent: QWidget, title: str, prompt: str) -> str | None:
@@ -253,7 +242,7 @@ class CertificateForm(QDialog):
         if values is None:
             return
         if self.record is None:
-            submit_for(self, self.database, "cert_create", values, self.user.id, on_done=self._on_saved,
+            self.database.submit(certificates.create_certificate, values, self.user.id, owner=self, on_done=self._on_saved,
                                  on_failed=self._on_failed)
             return
         changes = {name: values[name] for name in EDITABLE_FIELDS if values[name] != _stored(self.record, name)}
@@ -264,25 +253,22 @@ class CertificateForm(QDialog):
                                  f"Why change {', '.join(LABELS[n] for n in changes)} of {self.record.id}?")
         if reason is None:
             return
-        submit_for(self, self.database, "cert_update", self.record.id, changes, self.user.id, reason,
-                             on_done=self._on_saved, on_failed=self._on_failed)
+        self.database.submit(certificates.update_certificate, self.record.id, changes, self.user.id, reason,
+                             owner=self, on_done=self._on_saved, on_failed=self._on_failed)
 
     def _on_saved(self, result: Any) -> None:
-        if isinstance(result, Rejection):
-            self.show_error(result.message, result.field)
-            return
         self.record = result
         self.saved.emit(result)
         self.accept()
 
     def _on_failed(self, failure: Failure) -> None:
-        self.show_error(failure.message, None)
+        self.show_error(failure.message, failure.field)
 
     # --- history -------------------------------------------------------------------------------
 
     def load_history(self) -> None:
         if self.record is not None:
-            submit_for(self, self.database, "cert_history", self.record.id, on_done=self._on_history,
+            self.database.submit(queries.history, self.record.id, owner=self, on_done=self._on_history,
                                  on_failed=self._on_failed)
 
     def _on_history(self, rows: list[AuditRow]) -> None:
@@ -302,14 +288,6 @@ class CertificateForm(QDialog):
                 self.history.setItem(r, c, QTableWidgetItem(text))
         self.history.resizeColumnsToContents()
         self.history_loaded.emit(lines)
-
-
-@dataclass(frozen=True)
-class Rejection:
-    """What an operation returns instead of raising when the core refused a value: the field at fault."""
-
-    message: str
-    field: str | None
 
 
 def _stored(record: CertificateRecord, name: str) -> Any:

@@ -24,11 +24,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app import certificates, documents
 from app.certificates import CertificateRecord
+from app.queries import certificates as queries
 from app.documents import DocumentRecord
 from app.users import UserRecord
 from ui import pdf_preview
-from ui.certificate_form import ask_reason, submit_for
+from ui.certificate_form import ask_reason
 from ui.worker import DatabaseWorker, Failure
 
 
@@ -128,7 +130,7 @@ class DocumentsPanel(QWidget):
 
     def refresh(self) -> None:
         if self.record is not None:
-            submit_for(self, self.database, "doc_state", self.record.id, on_done=self._on_state,
+            self.database.submit(queries.document_state, self.record.id, owner=self, on_done=self._on_state,
                        on_failed=self._on_failed)
 
     def _on_state(self, state: Any) -> None:
@@ -175,7 +177,7 @@ class DocumentsPanel(QWidget):
     def add_file(self, path: str) -> None:
         if self.record is None:
             return
-        submit_for(self, self.database, "doc_add", self.record.id, path, self.user.id, on_done=self._on_added,
+        self.database.submit(documents.add_document, self.record.id, path, self.user.id, owner=self, on_done=self._on_added,
                              on_failed=self._on_failed)
 
     def _on_added(self, document: DocumentRecord) -> None:
@@ -213,8 +215,8 @@ class DocumentsPanel(QWidget):
         document = self.selected()
         if document is not None and document.content_type == "application/pdf":
             # Shown only once the worker found the stored bytes to be the recorded ones.
-            submit_for(self, self.database, "doc_file", document.cert_id, document.id,
-                       on_done=lambda path: self._on_preview_checked(document, path), on_failed=self._on_failed)
+            self.database.submit(documents.checked_path, document.cert_id, document.id,
+                       owner=self, on_done=lambda path: self._on_preview_checked(document, path), on_failed=self._on_failed)
 
     def _on_preview_checked(self, document: DocumentRecord, path: Path) -> None:
         if self.selected() == document:
@@ -225,8 +227,8 @@ class DocumentsPanel(QWidget):
         if document is None:
             self._say("Choose a document first", error=True)
             return
-        submit_for(self, self.database, "doc_file", document.cert_id, document.id,
-                   on_done=lambda path: self._on_open_checked(document, path), on_failed=self._on_failed)
+        self.database.submit(documents.checked_path, document.cert_id, document.id,
+                   owner=self, on_done=lambda path: self._on_open_checked(document, path), on_failed=self._on_failed)
 
     def _on_open_checked(self, document: DocumentRecord, path: Path) -> None:
         if not self.open_in_viewer(path):
@@ -240,8 +242,8 @@ class DocumentsPanel(QWidget):
         reason = self.ask_reason(self, "Remove document", f"Why remove {document.file_name}?")
         if reason is None:
             return
-        submit_for(self, self.database, "doc_remove", self.record.id, document.id, self.user.id, reason,
-                             on_done=self._on_removed, on_failed=self._on_failed)
+        self.database.submit(documents.remove_document, self.record.id, document.id, self.user.id, reason,
+                             owner=self, on_done=self._on_removed, on_failed=self._on_failed)
 
     def _on_removed(self, document: DocumentRecord) -> None:
         self._say(f"Removed {document.file_name}")
@@ -255,7 +257,7 @@ class DocumentsPanel(QWidget):
         pin = self.ask_pin(self, f"{self.user.name}: your PIN to approve the documents of {self.record.id}")
         if pin is None:
             return
-        submit_for(self, self.database, "cert_approve", self.record.id, self.user.id, pin, on_done=self._on_approved,
+        self.database.submit(documents.approve_certificate, self.record.id, self.user.id, pin, owner=self, on_done=self._on_approved,
                              on_failed=self._on_failed)
 
     def _on_approved(self, signature: dict) -> None:
@@ -265,7 +267,7 @@ class DocumentsPanel(QWidget):
 
     def _after_change(self) -> None:
         if self.record is not None:
-            submit_for(self, self.database, "cert_get", self.record.id, on_done=self.changed.emit,
+            self.database.submit(certificates.get_certificate, self.record.id, owner=self, on_done=self.changed.emit,
                        on_failed=self._on_failed)
         self.refresh()
 

@@ -9,24 +9,20 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import threading
-from dataclasses import dataclass
 from typing import Any, Callable
 
-import shiboken6
 from PySide6.QtCore import QDate, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QKeyEvent
 from PySide6.QtWidgets import (QButtonGroup, QComboBox, QDateEdit, QFileDialog, QFormLayout, QHBoxLayout,
-                               QHeaderView, QLabel, QLineEdit, QPlainTextEdit, QProgressDialog, QPushButton,
+                               QLabel, QLineEdit, QPlainTextEdit, QProgressDialog, QPushButton,
                                QRadioButton, QSplitter, QStackedWidget, QTableView, QTableWidget, QTableWidgetItem,
                                QTabWidget, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget)
 
-from app import audit, export, reports, routes, serials, users
-from app.certificates import CertificateRecord, find_by_code
-from app.errors import NotFound
-from app.serials import SerialDetail
+from app import audit, reports, routes, users
+from app.certificates import CertificateRecord
+from app.queries import audit_views as queries
+from app.queries.audit_views import CoverageResult, ExportJob, ExportResult, SerialReport
 from app.users import UserRecord
-from ui import worker
 from ui.office import office_view
 from ui.paged_model import Column, PagedModel
 from ui.worker import DatabaseWorker, Failure
@@ -35,101 +31,6 @@ KINDS = ("MATERIAL", "PROCESS", "CALIBRATION", "TRAINING", "CONFORMANCE", "INSPE
 MAX_PAGE_SIZE = 10_000  # pages grow to this while scrolling (ui.paged_model)
 CACHE_ROWS = 50_000  # rows a table holds; pages scrolled out of it are fetched again when shown
 NO_DATE = QDate(2000, 1, 1)  # the date edits' "any" value
-
-
-# --- what runs in the worker -----------------------------------------------------------------
-
-def find_certificate(code: str) -> CertificateRecord:
-    """By id, or else by the issuer's number. Raises NotFound: ``Certificate not found: {code}``."""
-    record = find_by_code(code.strip())
-    if record is None:
-        raise NotFound(f"Certificate not found: {code.strip()}")
-    return record
-
-
-@dataclass(frozen=True)
-class SerialReport:
-    detail: SerialDetail
-    audit: list[reports.AuditRow]
-
-
-def serial_report(serial_id: str) -> SerialReport:
-    detail = serials.get_serial(serial_id.strip())
-    return SerialReport(detail, reports.serial_audit(detail.id))
-
-
-@dataclass(frozen=True)
-class CoverageResult:
-    spec: reports.CoverageSpec
-    count: reports.CoverageCount
-
-
-def coverage(job_id: str | None, serial_ids: tuple[str, ...], cert_code: str | None,
-             kind: str | None) -> CoverageResult:
-    """The spec with the certificate's code resolved to its id, and covered against total."""
-    cert_id = find_certificate(cert_code).id if cert_code else None
-    spec = reports.CoverageSpec(job_id=job_id or None, serial_ids=serial_ids or None, cert_id=cert_id,
-                                kind=None if cert_id else (kind or None))
-    return CoverageResult(spec, reports.coverage_count(spec))
-
-
-class ExportJob:
-    """Shared by the GUI (reads ``rows``, sets ``cancel``) and the worker (writes ``rows``)."""
-
-    def __init__(self) -> None:
-        self.rows = 0
-        self.cancel = threading.Event()
-
-
-@dataclass(frozen=True)
-class ExportResult:
-    path: str
-    rows: int
-    cancelled: bool = False
-
-
-def export_csv(view: str, options: dict, destination: str, job: ExportJob) -> ExportResult:
-    def progress(count: int) -> None:
-        job.rows = count
-
-    try:
-        rows = export.write_csv(*export.report_table(view, **options), destination, progress,
-                                job.cancel.is_set)
-    except export.Cancelled:
-        return ExportResult(destination, job.rows, cancelled=True)
-    return ExportResult(destination, rows)
-
-
-def export_pdf(view: str, options: dict, destination: str, generated_by: str) -> ExportResult:
-    from app.report_pdf import Report, write_pdf  # fpdf2 loads in a third of a second: on the first export only
-
-    title, details, total = export.report_title_and_details(view, **options)
-    generated_at = dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
-    rows = write_pdf(Report(title, details, export.COLUMNS[view], export.report_dicts(view, **options),
-                            generated_by, generated_at, total=total), destination)
-    return ExportResult(destination, rows)
-
-
-worker.OPERATIONS.update({
-    "office_certificate": find_certificate,
-    "office_attachment_page": reports.attachment_page,
-    "office_attachment_page_index": reports.attachment_page_index,
-    "office_count_attachments": reports.count_attachments,
-    "office_steps": reports.steps_with_attachments,
-    "office_users": users.list_users,
-    "office_jobs": routes.list_jobs,
-    "office_serial": serial_report,
-    "office_coverage": coverage,
-    "office_lacking_page": reports.lacking_page,
-    "office_lacking_page_index": reports.lacking_page_index,
-    "office_gap_page": reports.route_gap_page,
-    "office_audit_page": reports.audit_page,
-    "office_audit_page_index": reports.audit_page_index,
-    "office_audit_types": reports.audit_types,
-    "office_verify": audit.verify,
-    "office_export_csv": export_csv,
-    "office_export_pdf": export_pdf,
-})
 
 
 # --- small helpers ---------------------------------------------------------------------------
@@ -161,14 +62,6 @@ def utc_bounds(since: QDateEdit, until: QDateEdit) -> tuple[dt.datetime | None, 
     return first, last
 
 
-def guarded(widget: QWidget, callback: Callable[..., None]) -> Callable[..., None]:
-    """``callback``, skipped once ``widget`` is deleted (a tab closed by signing out before the answer came)."""
-    def call(*args: Any) -> None:
-        if shiboken6.isValid(widget):
-            callback(*args)
-    return call
-
-
 def user_combo(database: DatabaseWorker, name: str) -> QComboBox:
     combo = QComboBox(objectName=name)
     combo.addItem("Any user", None)
@@ -177,7 +70,7 @@ def user_combo(database: DatabaseWorker, name: str) -> QComboBox:
         for user in found:
             combo.addItem(f"{user.name} ({user.id})", user.id)
 
-    database.submit("office_users", on_done=guarded(combo, fill))
+    database.submit(users.list_users, owner=combo, on_done=fill)
     return combo
 
 
@@ -255,9 +148,9 @@ class ExportButtons(QWidget):
         self.progress.canceled.connect(job.cancel.set)
         self._timer.start()
         self._set_busy(True)
-        self._database.submit("office_export_csv", view, options, path, job,
-                              on_done=guarded(self, lambda result: self._on_done("csv", result)),
-                              on_failed=guarded(self, self._on_failed))
+        self._database.submit(queries.export_csv, view, options, path, job,
+                              owner=self, on_done=lambda result: self._on_done("csv", result),
+                              on_failed=self._on_failed)
 
     def export_pdf(self, path: str) -> None:
         report = self._report()
@@ -265,9 +158,9 @@ class ExportButtons(QWidget):
             return
         view, options = report
         self._set_busy(True)
-        self._database.submit("office_export_pdf", view, options, path, f"{self._user.name} ({self._user.id})",
-                              on_done=guarded(self, lambda result: self._on_done("pdf", result)),
-                              on_failed=guarded(self, self._on_failed))
+        self._database.submit(queries.export_pdf, view, options, path, f"{self._user.name} ({self._user.id})",
+                              owner=self, on_done=lambda result: self._on_done("pdf", result),
+                              on_failed=self._on_failed)
 
     def _set_busy(self, busy: bool) -> None:
         self.csv_button.setEnabled(not busy)
@@ -343,10 +236,10 @@ class AttachmentsView(QWidget):
         self.message = QLabel(objectName="message", alignment=Qt.AlignmentFlag.AlignCenter, wordWrap=True)
         self.message.setStyleSheet("font-size: 16pt; color: palette(mid);")
 
-        self.model = PagedModel(database, "office_attachment_page", (), ATTACHMENT_COLUMNS, page_size=200,
-                                count_operation="office_count_attachments", start=False,
+        self.model = PagedModel(database, reports.attachment_page, (), ATTACHMENT_COLUMNS, page_size=200,
+                                count_operation=reports.count_attachments, start=False,
                                 max_page_size=MAX_PAGE_SIZE, cache_rows=CACHE_ROWS,
-                                index_operation="office_attachment_page_index")
+                                index_operation=reports.attachment_page_index)
         self.table = RowTable("attachmentsTable")
         _style_table(self.table)
         self.table.setModel(self.model)
@@ -425,8 +318,8 @@ class AttachmentsView(QWidget):
     def _on_cert_field_return_pressed(self) -> None:
         code = self.cert_field.text().strip()
         if code:
-            self._database.submit("office_certificate", code, on_done=guarded(self, self._on_certificate),
-                                  on_failed=guarded(self, self._on_certificate_failed))
+            self._database.submit(queries.find_certificate, code, owner=self, on_done=self._on_certificate,
+                                  on_failed=self._on_certificate_failed)
 
     def _on_certificate(self, record: CertificateRecord) -> None:
         self.certificate = record
@@ -444,7 +337,7 @@ class AttachmentsView(QWidget):
             f" &nbsp;·&nbsp; review {record.review_status}")
         self.step_filter.clear()
         self.step_filter.addItem("Any step", None)
-        self._database.submit("office_steps", record.id, on_done=guarded(self, self._on_steps))
+        self._database.submit(reports.steps_with_attachments, record.id, owner=self, on_done=self._on_steps)
         self.certificate_loaded.emit(record.id)
         self.requery()
 
@@ -542,8 +435,8 @@ class SerialView(QWidget):
         if not serial_id:
             return
         self.serial_field.setText(serial_id)
-        self._database.submit("office_serial", serial_id, on_done=guarded(self, self._on_serial),
-                              on_failed=guarded(self, self._on_failed))
+        self._database.submit(queries.serial_report, serial_id, owner=self, on_done=self._on_serial,
+                              on_failed=self._on_failed)
 
     def _on_failed(self, failure: Failure) -> None:
         self.report = None
@@ -632,12 +525,12 @@ class CoverageView(QWidget):
         self.check_button = QPushButton("Check coverage", objectName="checkCoverage")
         self.check_button.clicked.connect(self.check)
         self.result = QLabel(objectName="coverageResult", textFormat=Qt.TextFormat.RichText)
-        database.submit("office_jobs", on_done=guarded(self, self._on_jobs))
+        database.submit(routes.list_jobs, owner=self, on_done=self._on_jobs)
 
-        self.lacking_model = PagedModel(database, "office_lacking_page", (), LACKING_COLUMNS, start=False,
+        self.lacking_model = PagedModel(database, reports.lacking_page, (), LACKING_COLUMNS, start=False,
                                         max_page_size=MAX_PAGE_SIZE, cache_rows=CACHE_ROWS,
-                                        index_operation="office_lacking_page_index")
-        self.gap_model = PagedModel(database, "office_gap_page", (), GAP_COLUMNS, start=False)
+                                        index_operation=reports.lacking_page_index)
+        self.gap_model = PagedModel(database, reports.route_gap_page, (), GAP_COLUMNS, start=False)
         self.lacking_table, self.gap_table = RowTable("lackingTable"), RowTable("gapTable")
         for table, model in ((self.lacking_table, self.lacking_model), (self.gap_table, self.gap_model)):
             _style_table(table)
@@ -691,9 +584,9 @@ class CoverageView(QWidget):
     def check(self) -> None:
         job_id = self.job.currentData() if self.by_job.isChecked() else None
         serial_ids = () if self.by_job.isChecked() else self.serial_ids()
-        self._database.submit("office_coverage", job_id, serial_ids, self.cert_field.text().strip() or None,
-                              self.kind.currentData(), on_done=guarded(self, self._on_coverage),
-                              on_failed=guarded(self, self._on_failed))
+        self._database.submit(queries.coverage, job_id, serial_ids, self.cert_field.text().strip() or None,
+                              self.kind.currentData(), owner=self, on_done=self._on_coverage,
+                              on_failed=self._on_failed)
 
     def _show(self, text: str) -> None:
         self.result.setText(f"<b style='color:#b00020'>{text}</b>")
@@ -780,9 +673,9 @@ class AuditView(QWidget):
                                    textFormat=Qt.TextFormat.RichText, wordWrap=True)
         self.verify_button = QPushButton("Verify chain", objectName="verifyButton")
         self.verify_button.clicked.connect(self.verify)
-        self.model = PagedModel(database, "office_audit_page", (), AUDIT_COLUMNS, start=False,
+        self.model = PagedModel(database, reports.audit_page, (), AUDIT_COLUMNS, start=False,
                                 role_hook=self._role, max_page_size=MAX_PAGE_SIZE, cache_rows=CACHE_ROWS,
-                                index_operation="office_audit_page_index")
+                                index_operation=reports.audit_page_index)
         self.model.page_loaded.connect(self._on_model_page_loaded)
         self.table = RowTable("auditTable")
         _style_table(self.table)
@@ -808,7 +701,7 @@ class AuditView(QWidget):
         layout.addLayout(filters)
         layout.addWidget(self.table, 1)
         layout.addLayout(bottom)
-        database.submit("office_audit_types", on_done=guarded(self, self._on_types))
+        database.submit(reports.audit_types, owner=self, on_done=self._on_types)
         self.requery()
 
     def _role(self, row: reports.AuditRow, column: Column, role: int) -> Any:
@@ -828,7 +721,7 @@ class AuditView(QWidget):
 
     def verify(self) -> None:
         self.verify_label.setText("Verifying the chain…")
-        self._database.submit("office_verify", on_done=guarded(self, self._on_verified))
+        self._database.submit(audit.verify, owner=self, on_done=self._on_verified)
 
     def showEvent(self, event) -> None:
         super().showEvent(event)

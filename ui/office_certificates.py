@@ -1,9 +1,8 @@
 """The Certificates office view: list (filtered and sorted in the database, paged), expiring soon,
 create, edit, revoke, delete, and the chosen certificate's documents.
 
-Operations run in the database worker (registered into ``ui.worker.OPERATIONS`` here); they
-call app/ and return plain records. A value the core refuses comes back as a ``Rejection``
-naming the field, so the form can show it beside that field.
+Questions go to the database worker as calls of ``app.queries.certificates`` and the core;
+a value the core refuses comes back as a ``Failure`` naming the field, shown beside it.
 """
 from __future__ import annotations
 
@@ -32,88 +31,20 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app import certificates, documents, reports
+from app import certificates
+from app.queries import certificates as queries
+from app.queries.certificates import EXPIRING_DAYS
 from app.certificates import SORTABLE_FIELDS, CertificateQuery, CertificateRecord, DeletePlan, state_words
 from app.certificates import CERT_KINDS, REVIEW_STATUSES
 from app.clock import today
-from app.errors import Invalid
 from app.users import UserRecord
-from ui import worker
-from ui.certificate_form import CertificateForm, Rejection, ask_reason, submit_for
+from ui.certificate_form import CertificateForm, ask_reason
 from ui.documents_panel import DocumentsPanel
 from ui.office import office_view
 from ui.paged_model import Column, PagedModel
 from ui.worker import DatabaseWorker, Failure
 
 PAGE_SIZE = 200
-EXPIRING_DAYS = 30
-
-# --- operations (worker thread) -----------------------------------------------------------------
-
-
-def _rejecting(function: Callable[..., Any]) -> Callable[..., Any]:
-    """The core's Invalid naming a field comes back as a Rejection instead of a Failure."""
-    def run(*args: Any) -> Any:
-        try:
-            return function(*args)
-        except Invalid as error:
-            if getattr(error, "field", None):
-                return Rejection(error.message, error.field)
-            raise
-    return run
-
-
-def cert_page(query: CertificateQuery, after: tuple | None, limit: int) -> reports.Page:
-    """A page of the list for ui/paged_model.py; ``after`` holds how many rows came before."""
-    offset = after[0] if after else 0
-    rows = certificates.list_certificates(query, limit=limit, offset=offset)
-    return reports.Page(rows, (offset + len(rows),) if len(rows) == limit else None)
-
-
-def cert_expiring(days: int = EXPIRING_DAYS) -> list[CertificateRecord]:
-    query = CertificateQuery(status="active", expires_within_days=days, sort="date_expire")
-    return certificates.list_certificates(query, limit=100)
-
-
-def cert_history(cert_id: str) -> list[reports.AuditRow]:
-    rows: list[reports.AuditRow] = []
-    after = None
-    while True:
-        page = reports.audit_page(reports.AuditQuery(cert_id=cert_id), after=after)
-        rows.extend(page.rows)
-        if page.last or len(rows) >= 1000:
-            return rows
-        after = page.after
-
-
-def _signature(cert_id: str) -> dict | None:
-    page = reports.audit_page(reports.AuditQuery(cert_id=cert_id, type="cert_approved"), limit=1)
-    return dict(page.rows[0].details) if page.rows else None
-
-
-def doc_state(cert_id: str) -> tuple[CertificateRecord, list[documents.DocumentRecord], dict | None]:
-    record = certificates.get_certificate(cert_id)
-    signature = _signature(cert_id) if record.review_status == "approved" else None
-    return record, documents.list_documents(cert_id), signature
-
-
-OPERATIONS: dict[str, Callable[..., Any]] = {
-    "cert_page": cert_page,
-    "cert_count": certificates.count_certificates,
-    "cert_expiring": cert_expiring,
-    "cert_get": certificates.get_certificate,
-    "cert_create": _rejecting(certificates.create_certificate),
-    "cert_update": _rejecting(certificates.update_certificate),
-    "cert_revoke": certificates.revoke_certificate,
-    "cert_delete": certificates.delete_certificate,
-    "cert_history": cert_history,
-    "doc_state": doc_state,
-    "doc_add": documents.add_document,
-    "doc_remove": documents.remove_document,
-    "doc_file": documents.checked_path,
-    "cert_approve": documents.approve_certificate,
-}
-worker.OPERATIONS.update(OPERATIONS)
 
 # --- the list model -----------------------------------------------------------------------------
 
@@ -151,8 +82,8 @@ class CertificateListModel(PagedModel):
         columns = [Column(key, heading, self._state_words if key == "status" else _cell(key),
                           sort_key=key if key in SORTABLE_FIELDS else None, tooltip=self._tooltip)
                    for key, heading in COLUMNS]
-        super().__init__(database, "cert_page", (self.query,), columns, page_size=PAGE_SIZE,
-                         count_operation="cert_count", count_args=(self.query,), role_hook=self._colour,
+        super().__init__(database, queries.page, (self.query,), columns, page_size=PAGE_SIZE,
+                         count_operation=certificates.count_certificates, count_args=(self.query,), role_hook=self._colour,
                          parent=parent, start=False)
         self._columns_by_index = columns
         self._fresh: dict[str, CertificateRecord] = {}  # records changed since their page was loaded
@@ -336,7 +267,7 @@ class CertificatesView(QWidget):
 
     def reload(self) -> None:
         self.apply_filters()
-        submit_for(self, self.database, "cert_expiring", EXPIRING_DAYS, on_done=self._on_expiring, on_failed=None)
+        self.database.submit(queries.expiring, EXPIRING_DAYS, owner=self, on_done=self._on_expiring, on_failed=None)
 
     def _on_model_loaded(self, loaded: int) -> None:
         total, shown = self.model.count, self.model.rowCount()
@@ -447,8 +378,8 @@ class CertificatesView(QWidget):
         if not reason.strip():
             self._say("A reason is required to revoke a certificate", error=True)
             return
-        submit_for(self, self.database, "cert_revoke", record.id, self.user.id, reason,
-                             on_done=self._on_revoked, on_failed=self._on_failed)
+        self.database.submit(certificates.revoke_certificate, record.id, self.user.id, reason,
+                             owner=self, on_done=self._on_revoked, on_failed=self._on_failed)
 
     def _on_revoked(self, record: CertificateRecord) -> None:
         self._say(f"Revoked {record.id}")
@@ -463,8 +394,8 @@ class CertificatesView(QWidget):
         if reason is None:
             return
         # First without force: the core refuses (attachments) or lists the documents that would go.
-        submit_for(self, self.database, "cert_delete", record.id, self.user.id, reason, False,
-                             on_done=lambda plan: self._on_delete_planned(plan, reason), on_failed=self._on_failed)
+        self.database.submit(certificates.delete_certificate, record.id, self.user.id, reason, False,
+                             owner=self, on_done=lambda plan: self._on_delete_planned(plan, reason), on_failed=self._on_failed)
 
     def _on_delete_planned(self, plan: DeletePlan, reason: str) -> None:
         if plan.deleted:
@@ -475,8 +406,8 @@ class CertificatesView(QWidget):
                             f"Deleting {plan.certificate.id} also deletes its documents:\n{names}\n\nDelete?"):
             self._say("Nothing deleted")
             return
-        submit_for(self, self.database, "cert_delete", plan.certificate.id, self.user.id, reason, True,
-                             on_done=self._on_deleted, on_failed=self._on_failed)
+        self.database.submit(certificates.delete_certificate, plan.certificate.id, self.user.id, reason, True,
+                             owner=self, on_done=self._on_deleted, on_failed=self._on_failed)
 
     def _on_deleted(self, plan: DeletePlan) -> None:
         gone = f" and {len(plan.documents)} document(s)" if plan.documents else ""

@@ -31,15 +31,11 @@ from PySide6.QtWidgets import (
 from app import db, policy
 from ui.office import office_view
 from ui.settings import BAUD_RATES, STATION_NAME_LENGTH, TERMINATORS, InstallSettings, StationSettings
-from ui.worker import OPERATIONS, DatabaseWorker, Failure
+from ui.worker import DatabaseWorker, Failure
 
 LANGUAGES = {"en": "English"}
 TERMINATOR_NAMES = {"enter_or_tab": "Enter or Tab", "enter": "Enter", "tab": "Tab"}
 
-OPERATIONS["test_connection"] = db.test_connection
-OPERATIONS["get_policy"] = policy.get_policy
-OPERATIONS["get_policies"] = policy.get_policies
-OPERATIONS["set_policy"] = policy.set_policy
 SIGN_IN_MESSAGES = {
     "require_badge_and_pin": ("Everyone signs in with badge and PIN now; names cannot be picked.",
                               "A name picked from the list signs in with the PIN now; badge-only users scan."),
@@ -190,7 +186,7 @@ class SettingsView(QScrollArea):
         layout.addWidget(self.save_button)
         layout.addWidget(self.message)
         layout.addStretch(1)
-        self.database.submit("get_policies", on_done=self._on_policies_loaded, on_failed=self._on_failed)
+        self.database.submit(policy.get_policies, on_done=self._on_policies_loaded, on_failed=self._on_failed)
 
     @Slot()
     def save(self) -> None:
@@ -214,7 +210,7 @@ class SettingsView(QScrollArea):
     @Slot()
     def _on_test_button_clicked(self) -> None:
         self.connection_label.setText("Testing…")
-        self.database.submit("test_connection", self.database_field.text().strip() or None,
+        self.database.submit(db.test_connection, self.database_field.text().strip() or None,
                              on_done=self._on_connection_ok, on_failed=self._on_connection_failed)
 
     def _on_connection_ok(self, text: str) -> None:
@@ -305,7 +301,7 @@ class SettingsView(QScrollArea):
             self.change_policy(value, reason, key)
 
     def change_policy(self, value: object, reason: str, key: str = "require_approved") -> None:
-        self.database.submit("set_policy", key, value, self.user.id, reason,
+        self.database.submit(policy.set_policy, key, value, self.user.id, reason,
                              on_done=lambda v: self._on_policy_set(key, v), on_failed=self._on_policy_failed)
 
     def _on_policy_set(self, key: str, value: object) -> None:
@@ -337,7 +333,7 @@ class SettingsView(QScrollArea):
     def _on_policy_failed(self, failure: Failure) -> None:
         """Refused (not an administrator any more, a bad value): the boxes show what the database holds."""
         self._on_failed(failure)
-        self.database.submit("get_policies", on_done=self._on_policies_loaded, on_failed=self._on_failed)
+        self.database.submit(policy.get_policies, on_done=self._on_policies_loaded, on_failed=self._on_failed)
 
     def _on_failed(self, failure: Failure) -> None:
         self.message.setText(failure.message)

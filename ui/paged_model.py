@@ -6,9 +6,9 @@ it arrives (as Qt's fetchmore example does), so a table of a million rows opens 
 Sorting is done in SQL: a header click emits ``sort_requested`` and the owner answers with
 ``reset`` and a new query. Nothing but the loaded rows is ever held.
 
-    model = PagedModel(database, "attachment_page", (query,), COLUMNS,
-                       count_operation="count_attachments", count_args=(query,),
-                       index_operation="attachment_page_index")
+    model = PagedModel(database, reports.attachment_page, (query,), COLUMNS,
+                       count_operation=reports.count_attachments, count_args=(query,),
+                       index_operation=reports.attachment_page_index)
 
 The page operation is called as ``operation(*args, after=..., limit=...)`` (passed
 positionally: ``*args, after, limit``) and must return an ``app.reports.Page``.
@@ -70,11 +70,11 @@ class PagedModel(QAbstractTableModel):
 
     WANTED_PAGES = 16  # pages asked for while scrolling past; older wishes are forgotten
 
-    def __init__(self, database: DatabaseWorker, operation: str, args: Sequence[Any], columns: Sequence[Column],
-                 page_size: int = 200, count_operation: str | None = None, count_args: Sequence[Any] = (),
+    def __init__(self, database: DatabaseWorker, operation: Callable[..., Any], args: Sequence[Any], columns: Sequence[Column],
+                 page_size: int = 200, count_operation: Callable[..., Any] | None = None, count_args: Sequence[Any] = (),
                  role_hook: RoleHook | None = None, parent=None, start: bool = True,
                  max_page_size: int | None = None, cache_rows: int | None = None,
-                 index_operation: str | None = None):
+                 index_operation: Callable[..., Any] | None = None):
         super().__init__(parent)
         self._database = database
         self._operation = operation
@@ -135,7 +135,7 @@ class PagedModel(QAbstractTableModel):
         if self._count_operation is not None:
             generation = self._generation
             self._database.submit(self._count_operation, *self._count_args,
-                                  on_done=lambda total: self._on_count(generation, total),
+                                  owner=self, on_done=lambda total: self._on_count(generation, total),
                                   on_failed=lambda failure: self._on_failed(generation, failure))
 
     def clear(self) -> None:
@@ -218,7 +218,7 @@ class PagedModel(QAbstractTableModel):
             self._reading = page
             generation = self._generation
             self._database.submit(self._operation, *self._args, self._page_start[page], self._page_len[page],
-                                  on_done=lambda result: self._on_read(generation, page, result),
+                                  owner=self, on_done=lambda result: self._on_read(generation, page, result),
                                   on_failed=lambda failure: self._on_read_failed(generation, page, failure))
 
     def _on_read(self, generation: int, page: int, result) -> None:
@@ -255,14 +255,14 @@ class PagedModel(QAbstractTableModel):
         generation = self._generation
         self._set_loading(True)
         self._database.submit(self._operation, *self._args, self._after, self._limit,
-                              on_done=lambda page: self._on_page(generation, page),
+                              owner=self, on_done=lambda page: self._on_page(generation, page),
                               on_failed=lambda failure: self._on_failed(generation, failure))
         if self._index_operation is not None and not self._index_asked and self._row_count:
             # Asked only once the view scrolls past page one, so typing in a filter asks for
             # page one and the count alone. Without it (it failed) pages keep coming one after another.
             self._index_asked = True
             self._database.submit(self._index_operation, *self._args, self._page_size,
-                                  on_done=lambda index: self._on_index(generation, index),
+                                  owner=self, on_done=lambda index: self._on_index(generation, index),
                                   on_failed=lambda failure: log.warning("page index: %s", failure.message))
 
     def _set_loading(self, loading: bool) -> None:

@@ -1,9 +1,11 @@
 """Database work off the GUI thread: one worker thread with a queue, results back as Qt signals.
 
-The GUI submits an operation by name with plain arguments and two callbacks; the worker
-runs operations one at a time, in order, on its own database connection (peewee keeps
-connections per thread, so the database is opened in the worker's thread), and reports
-back with plain values. The callbacks run on the GUI thread. The window never waits.
+The GUI submits a callable (a function of app/) with plain arguments, the widget that asked
+and two callbacks; the worker runs calls one at a time, in order, on its own database
+connection (peewee keeps connections per thread, so the database is opened in the worker's
+thread), and reports back with plain values. The callbacks run on the GUI thread, and only
+while the widget that asked is still alive: an answer arriving after its tab was closed (on
+signing out) is dropped here, once, for every screen. The window never waits.
 """
 from __future__ import annotations
 
@@ -12,30 +14,30 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable
 
+import shiboken6
 from PySide6.QtCore import QObject, QThread, Qt, Signal, Slot
 
-from app.errors import CertlineError
+from app.errors import CertlineError, Invalid
 from ui import operations
 
 log = logging.getLogger(__name__)
-
-OPERATIONS: dict[str, Callable[..., Any]] = {
-    "open": operations.open_database,
-    "read": operations.read,
-    "load_serial": operations.load_serial,
-    "attach": operations.attach,
-    "users": operations.sign_in_users,
-    "begin_sign_in": operations.begin_sign_in,
-    "sign_in": operations.sign_in_user,
-    "certificates": operations.find_certificates,
-    "clock_check": operations.clock_check,
-}
-
 
 @dataclass(frozen=True)
 class Failure:
     message: str  # what the person reads
     error: str  # the error's class name: NotFound, Invalid, Forbidden, DatabaseUnavailable, ...
+    field: str | None = None  # the input at fault, when the core named one (a form shows it there)
+
+
+@dataclass(frozen=True)
+class _Callbacks:
+    owner: QObject | None
+    on_done: Callable[[Any], None] | None
+    on_failed: Callable[[Failure], None] | None
+
+    def alive(self) -> bool:
+        # shiboken6.isValid: the Python wrapper outlives the C++ widget deleted on signing out.
+        return self.owner is None or shiboken6.isValid(self.owner)
 
 
 class _Worker(QObject):
@@ -48,15 +50,17 @@ class _Worker(QObject):
         super().__init__()
         self._url = url
 
-    @Slot(int, str, object)
-    def run(self, ticket: int, operation: str, args: object) -> None:
+    @Slot(int, object, object)
+    def run(self, ticket: int, function: object, args: object) -> None:
         started = time.perf_counter()
+        name = getattr(function, "__qualname__", repr(function))
         try:
-            result = OPERATIONS[operation](*args)  # type: ignore[misc]
+            result = function(*args)  # type: ignore[operator, misc]
         except CertlineError as error:
-            self.failed.emit(ticket, Failure(error.message, type(error).__name__))
+            field = error.field if isinstance(error, Invalid) else None
+            self.failed.emit(ticket, Failure(error.message, type(error).__name__, field))
         except Exception as error:  # the database went away, a bug: say so, and start clean next time
-            log.exception("operation %s failed", operation)
+            log.exception("%s failed", name)
             text = (str(error).strip() or type(error).__name__).splitlines()[0]
             self.failed.emit(ticket, Failure(f"Database error: {text}", type(error).__name__))
             try:
@@ -65,7 +69,7 @@ class _Worker(QObject):
                 log.exception("closing the database after an error failed")
         else:
             self.finished.emit(ticket, result)
-        log.debug("%s took %.1f ms", operation, (time.perf_counter() - started) * 1000)
+        log.debug("%s took %.1f ms", name, (time.perf_counter() - started) * 1000)
 
     @Slot()
     def close(self) -> None:
@@ -88,13 +92,13 @@ class DatabaseWorker(QObject):
     """The GUI side: ``submit`` an operation; ``busy_changed`` while anything is queued or running."""
 
     busy_changed = Signal(bool)
-    _requested = Signal(int, str, object)
+    _requested = Signal(int, object, object)
     _close_requested = Signal()
 
     def __init__(self, url: str, parent: QObject | None = None):
         super().__init__(parent)
         self._tickets = 0
-        self._callbacks: dict[int, tuple[Callable[[Any], None] | None, Callable[[Failure], None] | None]] = {}
+        self._callbacks: dict[int, _Callbacks] = {}
         self._thread = _Thread()
         self._thread.setObjectName("certline-database")
         self._worker = _Worker(url)
@@ -110,33 +114,36 @@ class DatabaseWorker(QObject):
     def pending(self) -> int:
         return len(self._callbacks)
 
-    def submit(self, operation: str, *args: Any, on_done: Callable[[Any], None] | None = None,
+    def submit(self, function: Callable[..., Any], *args: Any, owner: QObject | None = None,
+               on_done: Callable[[Any], None] | None = None,
                on_failed: Callable[[Failure], None] | None = None) -> int:
-        if operation not in OPERATIONS:
-            raise KeyError(operation)
+        """Run ``function(*args)`` in the worker; the answer goes to ``on_done`` or ``on_failed``
+        on the GUI thread, unless ``owner`` has been deleted by then."""
+        if not callable(function):
+            raise TypeError(f"not callable: {function!r}")
         if self._stopped:
             return 0
         self._tickets += 1
-        self._callbacks[self._tickets] = (on_done, on_failed)
+        self._callbacks[self._tickets] = _Callbacks(owner, on_done, on_failed)
         if len(self._callbacks) == 1:
             self.busy_changed.emit(True)
-        self._requested.emit(self._tickets, operation, args)
+        self._requested.emit(self._tickets, function, args)
         return self._tickets
 
     @Slot(int, object)
     def _on_worker_finished(self, ticket: int, result: object) -> None:
-        on_done, _ = self._finish(ticket)
-        if on_done is not None:
-            on_done(result)
+        callbacks = self._finish(ticket)
+        if callbacks is not None and callbacks.on_done is not None and callbacks.alive():
+            callbacks.on_done(result)
 
     @Slot(int, object)
     def _on_worker_failed(self, ticket: int, failure: object) -> None:
-        _, on_failed = self._finish(ticket)
-        if on_failed is not None:
-            on_failed(failure)  # type: ignore[arg-type]
+        callbacks = self._finish(ticket)
+        if callbacks is not None and callbacks.on_failed is not None and callbacks.alive():
+            callbacks.on_failed(failure)  # type: ignore[arg-type]
 
-    def _finish(self, ticket: int):
-        callbacks = self._callbacks.pop(ticket, (None, None))
+    def _finish(self, ticket: int) -> _Callbacks | None:
+        callbacks = self._callbacks.pop(ticket, None)
         if not self._callbacks:
             self.busy_changed.emit(False)
         return callbacks

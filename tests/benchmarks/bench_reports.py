@@ -39,6 +39,8 @@ from PySide6.QtCore import QEventLoop, QModelIndex, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication, QTableView  # noqa: E402
 
 from app import reports  # noqa: E402
+from app.queries import audit_views  # noqa: E402
+from ui import operations  # noqa: E402
 from ui.screenshots import wait_for  # noqa: E402
 from tests.benchmarks.make_db import DEFAULT_PATH  # noqa: E402
 
@@ -64,7 +66,7 @@ def wait(signal, timeout_ms: int = 120_000) -> list:
     return wait_for(signal, timeout_ms)  # a large query's page may take long
 
 
-def call(database, operation: str, *args, timeout_ms: int = 300_000):
+def call(database, operation, *args, timeout_ms: int = 300_000):
     """Submit to the worker and run the event loop until it answers."""
     loop = QEventLoop()
     box: dict = {}
@@ -107,17 +109,17 @@ def main(argv: list[str] | None = None) -> int:
 
     print(f"load average {os.getloadavg()[0]:.2f}; {args.db}; certificate {args.cert}")
     database = DatabaseWorker(args.db)
-    call(database, "open", args.db)
+    call(database, operations.open_database, args.db)
     query = reports.AttachmentQuery(args.cert)
     table = QTableView()  # as the Certificate attachments tab sets its table up
     _style_table(table)
     table.resize(1200, 800)
     table.show()
     rss_before = rss_mb()
-    model = PagedModel(database, "office_attachment_page", (query,), ATTACHMENT_COLUMNS,
-                       count_operation="office_count_attachments", count_args=(query,), start=False,
+    model = PagedModel(database, reports.attachment_page, (query,), ATTACHMENT_COLUMNS,
+                       count_operation=reports.count_attachments, count_args=(query,), start=False,
                        max_page_size=MAX_PAGE_SIZE, cache_rows=CACHE_ROWS,
-                       index_operation="office_attachment_page_index")
+                       index_operation=reports.attachment_page_index)
     table.setModel(model)
     missed = False
 
@@ -196,12 +198,11 @@ def main(argv: list[str] | None = None) -> int:
 
 def bench_csv(database, db_path: str, cert_id: str) -> bool:
     """The streamed export of every row beside the sqlite3 shell writing the same; True if within the floor."""
-    from ui.office_audit import ExportJob
 
     with tempfile.TemporaryDirectory() as folder:
         target = Path(folder) / "attachments.csv"
         started = time.perf_counter()
-        result = call(database, "office_export_csv", "attachments", {"cert_id": cert_id}, str(target), ExportJob())
+        result = call(database, audit_views.export_csv, "attachments", {"cert_id": cert_id}, str(target), audit_views.ExportJob())
         csv_s = time.perf_counter() - started
         raw_target = Path(folder) / "raw.csv"
         started = time.perf_counter()

@@ -5,11 +5,12 @@ import csv
 import sqlite3
 
 import pytest
-from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtCore import Qt
 
 from app import attachments
 from app import db as app_db
 from app import serials
+from app.queries import audit_views
 from tests.helpers.pdf import pdf_text
 from tests.helpers.plant import build_plant
 from ui.office_audit import AttachmentsView, AuditView, CoverageView, SerialView
@@ -316,18 +317,17 @@ def test_coverage_and_audit_export(supervisor, qtbot, tmp_path):
 
 
 def test_a_cancelled_csv_export_leaves_no_file(monkeypatch, tmp_path):
-    from ui import office_audit
 
-    monkeypatch.setattr(office_audit.export, "report_table",
+    monkeypatch.setattr(audit_views.export, "report_table",
                         lambda view, **options: (["serialId"], iter([("SN-1",)] * 20000)))
-    job = office_audit.ExportJob()
+    job = audit_views.ExportJob()
     job.cancel.set()
     target = tmp_path / "cancelled.csv"
-    result = office_audit.export_csv("attachments", {}, str(target), job)
+    result = audit_views.export_csv("attachments", {}, str(target), job)
     assert result.cancelled
     assert not target.exists() and not (tmp_path / "cancelled.csv.partial").exists()
-    finished = office_audit.export_csv("attachments", {}, str(target), office_audit.ExportJob())
-    assert finished == office_audit.ExportResult(str(target), 20000) and target.exists()
+    finished = audit_views.export_csv("attachments", {}, str(target), audit_views.ExportJob())
+    assert finished == audit_views.ExportResult(str(target), 20000) and target.exists()
 
 
 def test_signing_out_while_queries_are_in_flight_is_harmless(supervisor, qtbot):

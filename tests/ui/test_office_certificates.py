@@ -7,8 +7,11 @@ from PySide6.QtCore import QPointF, QMimeData, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QComboBox, QLineEdit
 
+from app import certificates, documents
+from app.queries import certificates as queries
 from tests.helpers import documents_corpus as corpus
 from tests.ui.conftest import TIMEOUT
+from ui import operations
 from ui.office_certificates import COLUMNS, CertificateListModel, CertificatesView
 
 PDF = corpus.pdf()
@@ -34,7 +37,7 @@ def view(operator, documents_dir) -> CertificatesView:
     return widget
 
 
-def ask(qtbot, view: CertificatesView, operation: str, *args):
+def ask(qtbot, view: CertificatesView, operation, *args):
     """Run an operation in the station's worker (app/ on the same database) and wait for its answer."""
     answers: list = []
     view.database.submit(operation, *args, on_done=lambda r: answers.append(("done", r)),
@@ -131,7 +134,7 @@ def test_the_form_shows_the_error_beside_its_field(qtbot, view, fields, field):
     assert form.errors[field].isVisible() and form.errors[field].text() == blocker.args[0]
     assert all(not label.isVisible() for name, label in form.errors.items() if name != field)
     assert form.isVisible()
-    assert ask(qtbot, view, "cert_get", "cert_new")[0] == "failed"
+    assert ask(qtbot, view, certificates.get_certificate, "cert_new")[0] == "failed"
 
 
 def test_create_computes_the_expiry_live_and_stores_the_certificate(qtbot, view):
@@ -144,7 +147,7 @@ def test_create_computes_the_expiry_live_and_stores_the_certificate(qtbot, view)
     with qtbot.waitSignal(form.saved, timeout=TIMEOUT):
         qtbot.mouseClick(form.buttons.button(form.buttons.StandardButton.Save), Qt.MouseButton.LeftButton)
     assert not form.isVisible()
-    status, record = ask(qtbot, view, "cert_get", "cert_new")
+    status, record = ask(qtbot, view, certificates.get_certificate, "cert_new")
     assert status == "done"
     assert (record.kind, record.en10204_type, record.heat_lot, str(record.date_expire), record.warning) == (
         "MATERIAL", "3.1", "H99", "2024-02-29", 10)
@@ -162,7 +165,7 @@ def test_edit_asks_a_reason_and_the_history_shows_old_and_new(qtbot, view):
     with qtbot.waitSignal(form.saved, timeout=TIMEOUT):
         form.save()
     assert asked and "Name" in asked[0]
-    status, rows = ask(qtbot, view, "cert_history", "cert_insp01")
+    status, rows = ask(qtbot, view, queries.history, "cert_insp01")
     update = next(r for r in rows if r.type == "cert_updated")
     assert update.reason == "Typo in the name"
     assert update.details["updated_fields"] == {"name": {"old": old_name, "new": "Final inspection report rev B"}}
@@ -184,7 +187,7 @@ def test_edit_cancelled_at_the_reason_changes_nothing(qtbot, view):
     form.save()
     assert form.isVisible()
     form.reject()
-    assert ask(qtbot, view, "cert_get", "cert_insp01")[1].name != "Changed"
+    assert ask(qtbot, view, certificates.get_certificate, "cert_insp01")[1].name != "Changed"
 
 
 def test_revoke_needs_a_reason(qtbot, view):
@@ -192,29 +195,29 @@ def test_revoke_needs_a_reason(qtbot, view):
     view.ask_reason = lambda *args: "  "
     with qtbot.waitSignal(view.refused, timeout=TIMEOUT):
         view.revoke_selected()
-    assert ask(qtbot, view, "cert_get", "cert_mat01")[1].status == "active"
+    assert ask(qtbot, view, certificates.get_certificate, "cert_mat01")[1].status == "active"
     view.ask_reason = lambda *args: "Supplier recalled the heat"
     with qtbot.waitSignal(view.revoked, timeout=TIMEOUT):
         qtbot.mouseClick(view.revoke_button, Qt.MouseButton.LeftButton)
-    assert ask(qtbot, view, "cert_get", "cert_mat01")[1].status == "revoked"
-    revocation = next(r for r in ask(qtbot, view, "cert_history", "cert_mat01")[1] if r.type == "cert_revoked")
+    assert ask(qtbot, view, certificates.get_certificate, "cert_mat01")[1].status == "revoked"
+    revocation = next(r for r in ask(qtbot, view, queries.history, "cert_mat01")[1] if r.type == "cert_revoked")
     assert revocation.reason == "Supplier recalled the heat"
 
 
 def test_delete_is_refused_with_attachments(qtbot, view):
-    assert ask(qtbot, view, "attach", "SN-00001", "cert_mat01", "sup1")[0] == "done"
+    assert ask(qtbot, view, operations.attach, "SN-00001", "cert_mat01", "sup1")[0] == "done"
     choose(qtbot, view, "cert_mat01")
     view.ask_reason = lambda *args: "Registered twice"
     with qtbot.waitSignal(view.refused, timeout=TIMEOUT) as blocker:
         view.delete_selected()
     assert "cannot be deleted" in blocker.args[0] and "Revoke it instead" in blocker.args[0]
-    assert ask(qtbot, view, "cert_get", "cert_mat01")[0] == "done"
+    assert ask(qtbot, view, certificates.get_certificate, "cert_mat01")[0] == "done"
 
 
 def test_delete_without_attachments_lists_the_documents_first(qtbot, view, tmp_path):
     scan = tmp_path / "report.pdf"
     scan.write_bytes(PDF)
-    assert ask(qtbot, view, "doc_add", "cert_insp01", str(scan), "sup1")[0] == "done"
+    assert ask(qtbot, view, documents.add_document, "cert_insp01", str(scan), "sup1")[0] == "done"
     choose(qtbot, view, "cert_insp01")
     view.ask_reason = lambda *args: "Registered by mistake"
     shown: list[str] = []
@@ -223,13 +226,13 @@ def test_delete_without_attachments_lists_the_documents_first(qtbot, view, tmp_p
     qtbot.waitUntil(lambda: bool(shown), timeout=TIMEOUT)
     assert "report.pdf" in shown[0]
     qtbot.waitUntil(lambda: view.message.text() == "Nothing deleted", timeout=TIMEOUT)
-    assert ask(qtbot, view, "cert_get", "cert_insp01")[0] == "done"
+    assert ask(qtbot, view, certificates.get_certificate, "cert_insp01")[0] == "done"
 
     view.confirm = lambda parent, title, text: True
     with qtbot.waitSignal(view.deleted, timeout=TIMEOUT) as blocker:
         view.delete_selected()
     assert blocker.args[0].deleted and [d["file_name"] for d in blocker.args[0].documents] == ["report.pdf"]
-    assert ask(qtbot, view, "cert_get", "cert_insp01")[0] == "failed"
+    assert ask(qtbot, view, certificates.get_certificate, "cert_insp01")[0] == "failed"
 
 
 def drop(panel, path) -> QDropEvent:
@@ -258,14 +261,14 @@ def test_a_dropped_document_is_stored_and_approval_needs_the_right_pin(qtbot, vi
     assert document.file_name == "inspection.pdf" and document.path.read_bytes() == PDF
     assert document.path.is_relative_to(documents_dir)
     qtbot.waitUntil(lambda: panel.table.rowCount() == 1 and panel.approve_button.isEnabled(), timeout=TIMEOUT)
-    status, docs = ask(qtbot, view, "doc_state", "cert_insp01")
+    status, docs = ask(qtbot, view, queries.document_state, "cert_insp01")
     assert docs[0].review_status == "uploaded" and [d.sha256 for d in docs[1]] == [document.sha256]
 
     panel.ask_pin = lambda *args: "0000"
     with qtbot.waitSignal(panel.refused, timeout=TIMEOUT) as refusal:
         qtbot.mouseClick(panel.approve_button, Qt.MouseButton.LeftButton)
     assert "Wrong PIN" in refusal.args[0]
-    assert ask(qtbot, view, "cert_get", "cert_insp01")[1].review_status == "uploaded"
+    assert ask(qtbot, view, certificates.get_certificate, "cert_insp01")[1].review_status == "uploaded"
 
     panel.ask_pin = lambda *args: "432100"
     with qtbot.waitSignal(panel.approved, timeout=TIMEOUT) as approval:
@@ -273,7 +276,7 @@ def test_a_dropped_document_is_stored_and_approval_needs_the_right_pin(qtbot, vi
     assert approval.args[0]["printedName"] == "Sam Supervisor" and approval.args[0]["meaning"] == "approved"
     qtbot.waitUntil(lambda: panel.review.text().startswith("Approved — Sam Supervisor"), timeout=TIMEOUT)
     assert "meaning: approved" in panel.review.text()
-    record = ask(qtbot, view, "cert_get", "cert_insp01")[1]
+    record = ask(qtbot, view, certificates.get_certificate, "cert_insp01")[1]
     assert (record.review_status, record.approved_by) == ("approved", "sup1")
 
 
@@ -286,7 +289,7 @@ def test_a_refused_file_shows_the_seed_message_and_stores_nothing(qtbot, view, t
     assert blocker.args[0].startswith("Unsupported file type: image/gif. Allowed: application/pdf")
     assert view.documents.message.text() == blocker.args[0]
     assert not documents_dir.exists() or not any(documents_dir.rglob("*"))
-    assert ask(qtbot, view, "doc_state", "cert_insp01")[1][1] == []
+    assert ask(qtbot, view, queries.document_state, "cert_insp01")[1][1] == []
 
 
 def test_signing_out_while_the_list_loads_is_harmless(qtbot, operator, documents_dir):
@@ -308,7 +311,7 @@ def _panel_with_one_document(qtbot, view, tmp_path):
     """cert_insp01 chosen in the list, with one PDF added through the worker, as its panel shows it."""
     scan = tmp_path / "cal.pdf"
     scan.write_bytes(PDF)
-    assert ask(qtbot, view, "doc_add", "cert_insp01", str(scan), "sup1")[0] == "done"
+    assert ask(qtbot, view, documents.add_document, "cert_insp01", str(scan), "sup1")[0] == "done"
     choose(qtbot, view, "cert_insp01")
     panel = view.documents
     qtbot.waitUntil(lambda: panel.table.rowCount() == 1, timeout=TIMEOUT)
@@ -328,7 +331,7 @@ def test_a_document_is_opened_and_removed_with_a_reason(qtbot, view, tmp_path):
         qtbot.mouseClick(panel.remove_button, Qt.MouseButton.LeftButton)
     assert blocker.args[0].review_status == "pending"
     qtbot.waitUntil(lambda: panel.table.rowCount() == 0, timeout=TIMEOUT)
-    removal = next(r for r in ask(qtbot, view, "cert_history", "cert_insp01")[1] if r.type == "document_removed")
+    removal = next(r for r in ask(qtbot, view, queries.history, "cert_insp01")[1] if r.type == "document_removed")
     assert removal.reason == "Wrong scan" and removal.details["file_name"] == "cal.pdf"
 
 
@@ -367,7 +370,7 @@ def test_a_pdf_document_is_shown_inline_where_qtpdf_is_installed(qtbot, view, tm
     scan = tmp_path / "mill test report.pdf"
     write_pdf(Report("Mill test report H4711", [("Heat", "H4711")], [("a", "Element")], [{"a": "C 0.42"}],
                      "the mill", "2026-11-23"), str(scan))
-    assert ask(qtbot, view, "doc_add", "cert_mat01", str(scan), "sup1")[0] == "done"
+    assert ask(qtbot, view, documents.add_document, "cert_mat01", str(scan), "sup1")[0] == "done"
     choose(qtbot, view, "cert_mat01")
     panel = view.documents
     assert panel.preview is not None  # QtPdf is part of every install
@@ -384,7 +387,7 @@ def test_the_state_column_says_each_certificate_s_state_in_one_phrase(qtbot, vie
     column = [heading for _, heading in COLUMNS].index("State")
     states = {record.id: view.model.data(view.model.index(row, column))
               for row, record in enumerate(view.model.rows())}
-    old, soon = (ask(qtbot, view, "cert_get", cert_id)[1] for cert_id in ("cert_old", "cert_soon"))
+    old, soon = (ask(qtbot, view, certificates.get_certificate, cert_id)[1] for cert_id in ("cert_old", "cert_soon"))
     assert states["cert_old"] == f"expired {old.date_expire.isoformat()}"
     assert states["cert_rev"] == "revoked"
     assert states["cert_soon"] == "expires in 5 days"

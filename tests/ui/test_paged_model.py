@@ -61,16 +61,10 @@ def numbers_fail(*args) -> Page:
 
 @pytest.fixture
 def database(qtbot, tmp_path):
-    operations = {"test_numbers": numbers_page, "test_numbers_count": numbers_count, "test_numbers_fail": numbers_fail,
-                  "test_numbers_logged": numbers_page_logged, "test_numbers_index": numbers_index,
-                  "test_numbers_failing_after": numbers_page_failing_after}
-    worker.OPERATIONS.update(operations)
     CALLS.clear()
     database = worker.DatabaseWorker(str(tmp_path / "unused.sqlite3"))
     yield database
     database.stop()
-    for name in operations:
-        worker.OPERATIONS.pop(name)
 
 
 COLUMNS = [Column("value", "Value", sort_key="value"), Column("name", "Name", formatter=lambda r: r.name.upper()),
@@ -78,8 +72,8 @@ COLUMNS = [Column("value", "Value", sort_key="value"), Column("name", "Name", fo
 
 
 def make_model(qtbot, database, total=1000, page_size=50, **kwargs) -> PagedModel:
-    model = PagedModel(database, "test_numbers", (total, False), COLUMNS, page_size=page_size,
-                       count_operation="test_numbers_count", count_args=(total, False), start=False, **kwargs)
+    model = PagedModel(database, numbers_page, (total, False), COLUMNS, page_size=page_size,
+                       count_operation=numbers_count, count_args=(total, False), start=False, **kwargs)
     with qtbot.waitSignal(model.page_loaded, timeout=TIMEOUT):
         model.reset()
     return model
@@ -159,7 +153,7 @@ def test_an_answer_to_a_replaced_query_is_dropped(qtbot, database):
 
 
 def test_a_failure_is_reported_and_stops_fetching(qtbot, database):
-    model = PagedModel(database, "test_numbers_fail", (), COLUMNS, start=False)
+    model = PagedModel(database, numbers_fail, (), COLUMNS, start=False)
     with qtbot.waitSignal(model.failed, timeout=TIMEOUT) as blocker:
         model.reset()
     assert blocker.args == ["Certificate not found: nope"]
@@ -204,8 +198,8 @@ def test_a_row_replaced_in_place(qtbot, database):
 
 
 def make_indexed(qtbot, database, total=100_000, page_size=50, **kwargs) -> PagedModel:
-    model = PagedModel(database, "test_numbers_logged", (total, False), COLUMNS, page_size=page_size, start=False,
-                       index_operation="test_numbers_index", **kwargs)
+    model = PagedModel(database, numbers_page_logged, (total, False), COLUMNS, page_size=page_size, start=False,
+                       index_operation=numbers_index, **kwargs)
     with qtbot.waitSignal(model.page_loaded, timeout=TIMEOUT):
         model.reset()
     return model
@@ -308,8 +302,8 @@ def test_when_the_index_counts_no_more_than_is_loaded_the_model_is_complete(qtbo
 
 
 def test_a_page_that_fails_is_reported_once_and_shown_empty_and_others_still_come(qtbot, database):
-    model = PagedModel(database, "test_numbers_failing_after", (1000, False), COLUMNS, page_size=50, start=False,
-                       index_operation="test_numbers_index")
+    model = PagedModel(database, numbers_page_failing_after, (1000, False), COLUMNS, page_size=50, start=False,
+                       index_operation=numbers_index)
     with qtbot.waitSignal(model.page_loaded, timeout=TIMEOUT):
         model.reset()
     reach_all(qtbot, model)
@@ -325,8 +319,8 @@ def test_a_page_that_fails_is_reported_once_and_shown_empty_and_others_still_com
 
 
 def test_without_a_page_index_pages_keep_coming_one_after_another(qtbot, database):
-    model = PagedModel(database, "test_numbers_logged", (300, False), COLUMNS, page_size=50, start=False,
-                       index_operation="test_numbers_fail")
+    model = PagedModel(database, numbers_page_logged, (300, False), COLUMNS, page_size=50, start=False,
+                       index_operation=numbers_fail)
     with qtbot.waitSignal(model.page_loaded, timeout=TIMEOUT):
         model.reset()
     with qtbot.assertNotEmitted(model.failed):

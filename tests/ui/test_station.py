@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QLineEdit
 from app import serials
 from app.models import AuditEntry, CertAttachment
 from tests.ui.conftest import TIMEOUT
-from ui import worker as ui_worker
+from ui import operations as ui_operations
 
 TODAY = dt.date.today()
 
@@ -323,13 +323,13 @@ def test_attach_on_certificate_scan_when_switched_on(signed_in, station_settings
 
 
 def _slow(monkeypatch, name: str, seconds: float) -> None:
-    real = ui_worker.OPERATIONS[name]
+    real = getattr(ui_operations, name)
 
     def slow(*args):
         time.sleep(seconds)
         return real(*args)
 
-    monkeypatch.setitem(ui_worker.OPERATIONS, name, slow)
+    monkeypatch.setattr(ui_operations, name, slow)
 
 
 def _post_keys(window, text: str) -> None:
@@ -397,7 +397,7 @@ def test_an_attach_refused_by_a_database_error_is_said_and_the_station_goes_on(s
     def broken(*args):
         raise OSError("disk I/O error")
 
-    monkeypatch.setitem(ui_worker.OPERATIONS, "attach", broken)
+    monkeypatch.setattr(ui_operations, "attach", broken)
     assert signed_in.enter(window.refused) == ["Database error: disk I/O error"]
     monkeypatch.undo()
     signed_in.scan("cert_mat01", window.certificate_chosen)

@@ -12,7 +12,7 @@ from app import attachments, audit, documents, policy, reports
 from app import db as app_db
 from tests.helpers import documents_corpus as corpus
 from tests.ui.conftest import TIMEOUT
-from ui import worker as ui_worker
+from ui import operations as ui_operations
 from ui.card import PLACEHOLDER
 from ui.station import NOT_LOOKED_UP, NOT_UNDERSTOOD
 from ui.station.attach import PART_FIRST
@@ -150,7 +150,7 @@ def test_a_database_failure_while_reading_a_scan_leaves_no_serial(signed_in, sta
     def broken(*args):
         raise OSError("disk I/O error")
 
-    monkeypatch.setitem(ui_worker.OPERATIONS, "read", broken)
+    monkeypatch.setattr(ui_operations, "read", broken)
     assert signed_in.scan("SN-00002", window.refused) == ["Database error: disk I/O error"]
     assert_nothing_loaded(window, NOT_LOOKED_UP)
     assert window.banner.state == "refused" and "Database error: disk I/O error" in window.banner.text()
@@ -167,13 +167,13 @@ def test_a_database_failure_while_reading_a_scan_leaves_no_serial(signed_in, sta
 # ---- an Enter that overtakes its scan waits for it ------------------------------------------------------
 
 def _slow_reads(monkeypatch, seconds: float) -> None:
-    real = ui_worker.OPERATIONS["read"]
+    real = ui_operations.read
 
     def slow(*args):
         time.sleep(seconds)
         return real(*args)
 
-    monkeypatch.setitem(ui_worker.OPERATIONS, "read", slow)
+    monkeypatch.setattr(ui_operations, "read", slow)
 
 
 def test_enter_right_after_an_unknown_code_waits_for_it_and_attaches_nothing(signed_in, station_db, monkeypatch):

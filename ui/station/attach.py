@@ -19,6 +19,7 @@ from ui.card import SerialCard
 from ui.lists import CertificatePicker, History
 from ui.operations import AttachOutcome, CertificateView
 from ui.widgets import CertificatePanel, local_time
+from ui import operations
 from ui.worker import Failure
 
 LOWER_HEIGHT = {False: 224, True: 320}  # the certificate panel, picker and history under the card
@@ -117,7 +118,7 @@ class AttachPage:
         self._filter_timer.stop()
         self._reset_filters()
         self._reads_pending += 1
-        self.database.submit("read", raw, self.settings.gs1_separator,
+        self.database.submit(operations.read, raw, self.settings.gs1_separator,
                              on_done=partial(self._on_scan_read, stamp), on_failed=self._on_scan_failed)
 
     def _on_scan_read(self, stamp: float, classified: Classified) -> None:
@@ -257,7 +258,7 @@ class AttachPage:
         if self.user is None or text == self._listed_filter:
             return
         self._listed_filter = text
-        self.database.submit("certificates", text, on_done=self._on_certificates_found, on_failed=self._on_failure)
+        self.database.submit(operations.find_certificates, text, on_done=self._on_certificates_found, on_failed=self._on_failure)
 
     def _on_certificates_found(self, views: list[CertificateView]) -> None:
         self.picker.set_rows(views)
@@ -290,7 +291,7 @@ class AttachPage:
             return
         self._attaching = True
         self._refresh()
-        self.database.submit("attach", self.serial.id, self.certificate.id, self.user.id,
+        self.database.submit(operations.attach, self.serial.id, self.certificate.id, self.user.id,
                              on_done=self._on_attach_done, on_failed=self._on_attach_failed)
 
     def _on_attach_done(self, outcome: AttachOutcome) -> None:

@@ -34,6 +34,7 @@ from ui.sound import Sounds
 from ui.station.attach import AttachPage
 from ui.station.sign_in import SignIn
 from ui.widgets import ResultBanner, ScanField
+from ui import operations
 from ui.worker import DatabaseWorker, Failure
 
 log = logging.getLogger(__name__)
@@ -86,8 +87,8 @@ class StationWindow(SignIn, AttachPage, QMainWindow):
         app = QApplication.instance()
         if app is not None:
             app.installEventFilter(self)
-        self.database.submit("open", url, on_done=self._on_database_opened, on_failed=self._on_database_failed)
-        self.database.submit("users", on_done=self._on_users_loaded, on_failed=self._on_failure)
+        self.database.submit(operations.open_database, url, on_done=self._on_database_opened, on_failed=self._on_database_failed)
+        self.database.submit(operations.sign_in_users, on_done=self._on_users_loaded, on_failed=self._on_failure)
         self._check_clock()
         self._clock_timer.start()
         self._show_page("signin")
@@ -278,7 +279,7 @@ class StationWindow(SignIn, AttachPage, QMainWindow):
     @Slot()
     def _check_clock(self) -> None:
         """Records are stamped by the database server's clock (app.db.now), a screen's "now" by this one's."""
-        self.database.submit("clock_check", on_done=self._on_clock_checked, on_failed=self._on_clock_check_failed)
+        self.database.submit(operations.clock_check, on_done=self._on_clock_checked, on_failed=self._on_clock_check_failed)
 
     def _on_clock_checked(self, warning: str) -> None:
         self.clock_line.setText(warning)

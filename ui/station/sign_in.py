@@ -16,6 +16,7 @@ from app.text import shown
 from app.users import UserRecord
 from ui.lists import UserPicker
 from ui.pin_pad import PinPage
+from ui import operations
 from ui.worker import Failure
 
 PIN_SECONDS = 60
@@ -100,12 +101,12 @@ class SignIn:
         if self.user is not None and self.user.id == user.id:
             self.banner.show_result("info", f"Already signed in as {shown(user.name)}")
             return
-        self.database.submit("begin_sign_in", user.badge if by_badge else None, None if by_badge else user.id,
+        self.database.submit(operations.begin_sign_in, user.badge if by_badge else None, None if by_badge else user.id,
                              on_done=self._on_sign_in_begun, on_failed=self._on_failure)
 
     def _on_sign_in_begun(self, attempt: Attempt) -> None:
         if not attempt.needs_pin:
-            self.database.submit("sign_in", attempt.user.id, attempt.badge, None, on_done=self._complete_sign_in,
+            self.database.submit(operations.sign_in_user, attempt.user.id, attempt.badge, None, on_done=self._complete_sign_in,
                                  on_failed=self._on_failure)
             return
         self._pin_user, self._pin_badge, self._pin_refusal = attempt.user, attempt.badge, None
@@ -124,7 +125,7 @@ class SignIn:
         self.pin_field.clear()
         self._checking_pin = True
         self._pin_timer.start()
-        self.database.submit("sign_in", self._pin_user.id, self._pin_badge, pin, on_done=self._on_pin_checked,
+        self.database.submit(operations.sign_in_user, self._pin_user.id, self._pin_badge, pin, on_done=self._on_pin_checked,
                              on_failed=self._on_pin_failed)
 
     def _on_pin_checked(self, user: UserRecord) -> None:
@@ -197,7 +198,7 @@ class SignIn:
         self._show_office_views(None)
         self._show_page("signin")
         # Users and the sign-in policy may have changed meanwhile (the administrator's Settings tab).
-        self.database.submit("users", on_done=self._on_users_loaded, on_failed=self._on_failure)
+        self.database.submit(operations.sign_in_users, on_done=self._on_users_loaded, on_failed=self._on_failure)
         self._result("info", f"{why}: {name}" if name else why)
         self.history.clear()  # the session is over: the next person at the station does not see its work
         self.signed_out.emit(why)
