@@ -13,7 +13,7 @@ from app import serials
 from app.queries import audit_views
 from tests.helpers.pdf import pdf_text
 from tests.helpers.plant import build_plant
-from ui.office_audit import AttachmentsView, AuditView, CoverageView, SerialView
+from ui.office.audit_views import AttachmentsView, AuditView, CoverageView, SerialView
 
 TIMEOUT = 5000
 

@@ -12,7 +12,7 @@ from app.queries import certificates as queries
 from tests.helpers import documents_corpus as corpus
 from tests.ui.conftest import TIMEOUT
 from ui import operations
-from ui.office_certificates import COLUMNS, CertificateListModel, CertificatesView
+from ui.office.certificates import COLUMNS, CertificateListModel, CertificatesView
 
 PDF = corpus.pdf()
 
@@ -99,7 +99,7 @@ def test_the_list_sorts_in_the_database_descending(qtbot, view):
 
 
 def test_the_model_pages(qtbot, view, monkeypatch):
-    monkeypatch.setattr("ui.office_certificates.PAGE_SIZE", 2)
+    monkeypatch.setattr("ui.office.certificates.PAGE_SIZE", 2)
     model = CertificateListModel(view.database)
     with qtbot.waitSignal(model.page_loaded, timeout=TIMEOUT):
         model.set_query(model.query)

@@ -225,7 +225,7 @@ class StationWindow(SignIn, AttachPage, QMainWindow):
     # ---- tabs and idle sign-out -------------------------------------------------------------------------------
 
     def _show_office_views(self, user: UserRecord | None) -> None:
-        """The views of ``ui/office_*.py`` that the user's role may see, as tabs beside the station."""
+        """The views of ``ui/office/`` that the user's role may see, as tabs beside the station."""
         for widget in self._office_tabs:
             self.tabs.removeTab(self.tabs.indexOf(widget))
             widget.deleteLater()

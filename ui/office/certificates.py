@@ -38,8 +38,8 @@ from app.certificates import SORTABLE_FIELDS, CertificateQuery, CertificateRecor
 from app.certificates import CERT_KINDS, REVIEW_STATUSES
 from app.clock import today
 from app.users import UserRecord
-from ui.certificate_form import CertificateForm, ask_reason
-from ui.documents_panel import DocumentsPanel
+from ui.office.certificate_form import CertificateForm, ask_reason
+from ui.office.documents_panel import DocumentsPanel
 from ui.office import office_view
 from ui.paged_model import Column, PagedModel
 from ui.worker import DatabaseWorker, Failure

@@ -30,7 +30,7 @@ from app.queries import certificates as queries
 from app.documents import DocumentRecord
 from app.users import UserRecord
 from ui import pdf_preview
-from ui.certificate_form import ask_reason
+from ui.office.certificate_form import ask_reason
 from ui.worker import DatabaseWorker, Failure
 
 
