@@ -38,7 +38,10 @@ def pick_examples() -> dict[str, str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from ui.office.audit_views import AttachmentsView, AuditView, CoverageView, SerialView
+    from ui.office.attachments import AttachmentsView
+    from ui.office.audit_trail import AuditView
+    from ui.office.coverage import CoverageView
+    from ui.office.serial import SerialView
 
     with demo_station("python -m ui.screenshots_office", argv, pick_examples) as (window, examples, out, app):
         scan(window, "B-SUP1", window.pin_requested)

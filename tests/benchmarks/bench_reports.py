@@ -4,7 +4,7 @@
     python -m tests.benchmarks.bench_reports [--db PATH] [--cert cert_huge] [--skip-scroll]
 
 In one process, off-screen, through the same worker, operations and model as the
-Certificate attachments tab (ui/office/audit_views.py, ui/paged_model.py):
+Certificate attachments tab (ui/office/attachments.py, ui/paged_model.py):
 
 * first page painted: from ``model.reset()`` (a new query, its count beside it) to the
   table's viewport repainted with page one; the first (cold) run and the median of 5;
@@ -103,7 +103,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
-    from ui.office.audit_views import ATTACHMENT_COLUMNS, CACHE_ROWS, MAX_PAGE_SIZE, _style_table
+    from ui.office.attachments import ATTACHMENT_COLUMNS
+    from ui.office.common import CACHE_ROWS, MAX_PAGE_SIZE, style_table
     from ui.paged_model import PagedModel
     from ui.worker import DatabaseWorker
 
@@ -112,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
     call(database, operations.open_database, args.db)
     query = reports.AttachmentQuery(args.cert)
     table = QTableView()  # as the Certificate attachments tab sets its table up
-    _style_table(table)
+    style_table(table)
     table.resize(1200, 800)
     table.show()
     rss_before = rss_mb()

@@ -13,7 +13,10 @@ from app import serials
 from app.queries import audit_views
 from tests.helpers.pdf import pdf_text
 from tests.helpers.plant import build_plant
-from ui.office.audit_views import AttachmentsView, AuditView, CoverageView, SerialView
+from ui.office.attachments import AttachmentsView
+from ui.office.audit_trail import AuditView
+from ui.office.coverage import CoverageView
+from ui.office.serial import SerialView
 
 TIMEOUT = 5000
 

@@ -41,7 +41,7 @@ _loaded = False
 def _load() -> None:
     # Named, not discovered: the bundle carries only what an import statement names.
     global _loaded
-    from ui.office import audit_views, certificates, settings  # noqa: F401  (each registers its views)
+    from ui.office import attachments, audit_trail, certificates, coverage, serial, settings  # noqa: F401
     _loaded = True
 
 
