@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 from app.text import shown
 from app.users import UserRecord
 from ui import office, resources
+from ui.office import look
 from ui.settings import StationSettings
 from ui.sound import Sounds
 from ui.station.attach import AttachPage
@@ -230,6 +231,8 @@ class StationWindow(SignIn, AttachPage, QMainWindow):
             self.tabs.removeTab(self.tabs.indexOf(widget))
             widget.deleteLater()
         self._office_tabs = [view.build(self.database, user) for view in office.views_for(user)] if user else []
+        for widget in self._office_tabs:
+            look.apply(widget)
         for widget, view in zip(self._office_tabs, office.views_for(user) if user else []):
             self.tabs.addTab(widget, view.title)
         self.tabs.tabBar().setVisible(bool(self._office_tabs))
