@@ -7,6 +7,8 @@ import pytest
 from app import attachments, export, reports, serials
 from app.errors import Invalid, NotFound
 from app.models import AuditEntry
+from app.reports import paging
+from app.reports.attachments import _attachment_key_values
 from tests.helpers.pdf import pdf_text
 
 
@@ -42,7 +44,7 @@ def test_attachments_of_a_certificate_with_their_context(floor):
 def test_every_sort_pages_through_every_row_once_in_order(floor, sort, descending):
     rows = all_rows(reports.attachment_page, reports.AttachmentQuery("cert_mat01", sort=sort, descending=descending))
     assert len({r.id for r in rows}) == 5
-    keys = [reports._attachment_key_values(sort, r) for r in rows]
+    keys = [_attachment_key_values(sort, r) for r in rows]
     assert keys == sorted(keys, reverse=descending)
 
 
@@ -93,8 +95,8 @@ def test_page_indexes_of_the_audit_trail_and_the_lacking_serials(floor):
 
 
 def test_a_listing_that_shrank_between_count_and_keys_gives_an_index_of_what_the_keys_reach(floor, monkeypatch):
-    hops = reports._hops
-    monkeypatch.setattr(reports, "_hops", lambda *args: hops(*args)[:-1])  # a row left after the count
+    hops = paging._hops
+    monkeypatch.setattr(paging, "_hops", lambda *args: hops(*args)[:-1])  # a row left after the count
     index = reports.attachment_page_index(reports.AttachmentQuery("cert_mat01"), 2)
     assert (index.total, index.pages, len(index.afters)) == (4, 2, 1)
     with pytest.raises(ValueError, match="3 pages need 2 starts, not 1"):
