@@ -20,12 +20,16 @@ from ui.screenshots import demo_station, scan, settle, wait_for  # noqa: E402
 
 
 def pick_examples() -> dict[str, str]:
-    """The material certificate attached most often, a job, a serial that certificate reached."""
-    from app import certificates, reports, routes
+    """The material certificate attached most often (given a scanned page, approved by a supervisor,
+    as a real one would be), a job and a kind some of its serials lack, a serial that certificate reached."""
+    from app import certificates, documents, reports, routes
+    from ui.screenshots import _document_image
 
     material = [c for c in certificates.list_certificates() if c.kind == "MATERIAL"]
     cert = max(material, key=lambda c: reports.count_attachments(reports.AttachmentQuery(c.id)))
     first = reports.attachment_page(reports.AttachmentQuery(cert.id), limit=1).rows[0]
+    documents.add_document_bytes(cert.id, _document_image(), f"{cert.number or cert.id}.png", "sup1")
+    documents.approve_certificate(cert.id, "sup1", "111111")
 
     def lacking(job_id: str, kind: str) -> int:
         count = reports.coverage_count(reports.CoverageSpec(job_id=job_id, kind=kind))
@@ -34,12 +38,26 @@ def pick_examples() -> dict[str, str]:
 
     job, kind = max(((j.id, k) for j in routes.list_jobs() for k in ("MATERIAL", "PROCESS", "INSPECTION")),
                     key=lambda pair: lacking(*pair))
-    return {"cert": cert.number or cert.id, "cert_id": cert.id, "job": job, "kind": kind, "serial": first.serial_id}
+    return {"cert": cert.number or cert.id, "cert_id": cert.id, "job": job, "kind": kind, "serial": first.serial_id,
+            "documented": _documented_certificate(cert.id)}
+
+
+def _documented_certificate(cert_id: str) -> str:
+    """``cert_id`` with a scanned report, approved by Sara Lindqvist: the Certificates shot's example."""
+    from app import documents
+    from app.report_pdf import Report, render
+
+    scan, _pages = render(Report("Mill test report", [("Certificate", cert_id)], [("a", "Element")],
+                                 [{"a": "C 0.42"}], "the mill", "2026-11-23"))
+    documents.add_document_bytes(cert_id, scan, f"{cert_id} mill test report.pdf", "sup1")
+    documents.approve_certificate(cert_id, "sup1", "111111")
+    return cert_id
 
 
 def main(argv: list[str] | None = None) -> int:
     from ui.office.attachments import AttachmentsView
     from ui.office.audit_trail import AuditView
+    from ui.office.certificates import CertificatesView
     from ui.office.coverage import CoverageView
     from ui.office.serial import SerialView
 
@@ -80,6 +98,11 @@ def main(argv: list[str] | None = None) -> int:
         coverage.check()
         wait_for(coverage.checked)
         shot("coverage")
+
+        register = tab(CertificatesView)
+        register.search.setText(examples["documented"])
+        wait_for(register.detail.shown)
+        shot("certificates")
 
         trail = tab(AuditView)
         wait_for(trail.verified)

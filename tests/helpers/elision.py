@@ -6,11 +6,18 @@
 
 Only what is on screen is checked: visible widgets, and the rows of item views that lie in
 their viewport. Widgets checked: QLabel (one line against its width; word-wrapped against its
-height for its width), buttons, QLineEdit placeholders, QComboBox's current text, QTabBar,
-QHeaderView sections, the cells of every QAbstractItemView, and any widget with an
-``elided_texts()`` method that reports what it painted itself (ui/card.py's RouteStrip).
-A label whose text differs from its ``full_text()`` (a label that elides itself), or that shows
-a "…" its tool tip does not have, counts as cut too.
+height for its width), buttons, check boxes and radio buttons, QLineEdit placeholders (and the
+text of a read-only field, which nobody can scroll), QComboBox's current text, the text of a spin
+box or date field (with its suffix), QGroupBox titles, every tab of a QTabBar (elided, or scrolled
+out of view), QHeaderView sections (against the part of the section in view), the cells of every
+QAbstractItemView, and any widget with an ``elided_texts()`` method that reports what it painted
+itself (ui/card.py's RouteStrip). A label whose text differs from its ``full_text()`` (a label that
+elides itself), or that shows a "…" its tool tip does not have, counts as cut too.
+
+A widget can also be cut by what holds it: a layout whose minimum is wider than the window lays a
+button out past the window's edge, and the parent clips it. So every text widget is checked
+against the part of it that its ancestors let be seen (a scroll area's viewport clips only across:
+scrolling down is what a scroll area is for, scrolling sideways to read a line is not).
 """
 from __future__ import annotations
 
@@ -20,8 +27,10 @@ from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractItemView,
     QAbstractScrollArea,
+    QAbstractSpinBox,
     QCheckBox,
     QComboBox,
+    QGroupBox,
     QHeaderView,
     QLabel,
     QLineEdit,
@@ -31,8 +40,11 @@ from PySide6.QtWidgets import (
     QStyleOptionButton,
     QStyleOptionComboBox,
     QStyleOptionFrame,
+    QStyleOptionGroupBox,
+    QStyleOptionTab,
     QStyleOptionViewItem,
     QTabBar,
+    QTableView,
     QWidget,
 )
 
@@ -44,7 +56,10 @@ def describe(widget: QWidget) -> str:
     """``QLabel#certName`` under ``CertificatePanel#certPanel``: enough to find it in the code."""
     def one(w: QWidget) -> str:
         name = w.objectName()
-        return f"{type(w).__name__}#{name}" if name else type(w).__name__
+        if name:
+            return f"{type(w).__name__}#{name}"
+        text = w.text() if isinstance(w, (QLabel, QAbstractButton)) else ""
+        return f"{type(w).__name__} {text[:40]!r}" if text else type(w).__name__
     parent = widget.parentWidget()
     while parent is not None and not parent.objectName():
         parent = parent.parentWidget()
@@ -115,8 +130,17 @@ def _button(button: QAbstractButton) -> str | None:
 
 def _line_edit(edit: QLineEdit) -> str | None:
     shown = edit.text() or edit.placeholderText()
-    if edit.text() or not shown:
-        return None  # typed text scrolls inside the field, as people expect
+    if not shown or edit.text() and not edit.isReadOnly():
+        return None  # typed text scrolls inside the field, as people expect; a read-only one cannot be typed into
+    width = _line_edit_room(edit)
+    needed = edit.fontMetrics().horizontalAdvance(shown)
+    if needed > width + SLACK:
+        what = "placeholder" if not edit.text() else "read-only text"
+        return f"{what} {shown!r} needs {needed} px, has {width}"
+    return None
+
+
+def _line_edit_room(edit: QLineEdit) -> int:
     option = QStyleOptionFrame()
     option.initFrom(edit)
     option.lineWidth = edit.style().pixelMetric(QStyle.PixelMetric.PM_DefaultFrameWidth, option, edit) \
@@ -124,10 +148,40 @@ def _line_edit(edit: QLineEdit) -> str | None:
     option.rect = edit.rect()
     room = edit.style().subElementRect(QStyle.SubElement.SE_LineEditContents, option, edit)
     margins = edit.textMargins()
-    width = room.width() - margins.left() - margins.right() - 4  # QLineEdit keeps 2 px each side
-    needed = edit.fontMetrics().horizontalAdvance(shown)
+    return room.width() - margins.left() - margins.right() - 4  # QLineEdit keeps 2 px each side
+
+
+def _spin_box(box: QAbstractSpinBox) -> str | None:
+    """A spin box or date field shows its value with prefix and suffix ("5 wrong PINs in a row") in a line
+    edit of its own, beside its arrows: a suffix longer than that room is cut at the arrows."""
+    edit = box.lineEdit()
+    text = edit.text() if edit is not None else box.text()
+    if not text or edit is None:
+        return None
+    width = _line_edit_room(edit)
+    needed = edit.fontMetrics().horizontalAdvance(text)
     if needed > width + SLACK:
-        return f"placeholder {shown!r} needs {needed} px, has {width}"
+        return f"{text!r} needs {needed} px, has {width}"
+    return None
+
+
+def _group_box(box: QGroupBox) -> str | None:
+    title = box.title().replace("&&", "\0").replace("&", "").replace("\0", "&")
+    if not title:
+        return None
+    option = QStyleOptionGroupBox()
+    option.initFrom(box)
+    option.text = box.title()
+    option.subControls = QStyle.SubControl.SC_GroupBoxLabel | QStyle.SubControl.SC_GroupBoxFrame
+    if box.isCheckable():
+        option.subControls |= QStyle.SubControl.SC_GroupBoxCheckBox
+    option.rect = box.rect()
+    label = box.style().subControlRect(QStyle.ComplexControl.CC_GroupBox, option,
+                                       QStyle.SubControl.SC_GroupBoxLabel, box)
+    needed = box.fontMetrics().horizontalAdvance(title)
+    room = min(label.width(), box.width() - max(label.left(), 0))
+    if needed > room + SLACK:
+        return f"title {title!r} needs {needed} px, has {room}"
     return None
 
 
@@ -148,13 +202,27 @@ def _combo(combo: QComboBox) -> str | None:
 
 
 def _tab_bar(bar: QTabBar) -> list[str]:
+    """Each tab's text against the text room the style gives it, and each tab inside the bar: a bar
+    narrower than its tabs elides them or hides some behind scroll buttons."""
     problems = []
-    if bar.elideMode() != Qt.TextElideMode.ElideNone or bar.usesScrollButtons():
-        needed, has = bar.sizeHint().width(), bar.width()
-        if bar.shape() in (QTabBar.Shape.RoundedNorth, QTabBar.Shape.RoundedSouth,
-                           QTabBar.Shape.TriangularNorth, QTabBar.Shape.TriangularSouth) and needed > has + SLACK:
-            tabs = ", ".join(repr(bar.tabText(i)) for i in range(bar.count()))
-            problems.append(f"tabs {tabs} need {needed} px, have {has}: elided or scrolled away")
+    horizontal = bar.shape() in (QTabBar.Shape.RoundedNorth, QTabBar.Shape.RoundedSouth,
+                                 QTabBar.Shape.TriangularNorth, QTabBar.Shape.TriangularSouth)
+    needed_all, has = bar.sizeHint().width(), bar.width()
+    for i in range(bar.count()):
+        if not bar.isTabVisible(i):
+            continue
+        text = bar.tabText(i).replace("&&", "\0").replace("&", "").replace("\0", "&")
+        rect = bar.tabRect(i)
+        if horizontal and (rect.left() < -SLACK or rect.right() > has - 1 + SLACK) and needed_all > has + SLACK:
+            problems.append(f"tab {text!r} is out of view: the tabs need {needed_all} px, the bar has {has}")
+            continue
+        option = QStyleOptionTab()
+        bar.initStyleOption(option, i)
+        room = bar.style().subElementRect(QStyle.SubElement.SE_TabBarTabText, option, bar)
+        needed = QFontMetrics(option.fontMetrics).horizontalAdvance(text) \
+            if hasattr(option, "fontMetrics") else bar.fontMetrics().horizontalAdvance(text)
+        if needed > room.width() + SLACK:
+            problems.append(f"tab {text!r} needs {needed} px, has {room.width()}")
     return problems
 
 
@@ -182,8 +250,11 @@ def _header(header: QHeaderView) -> list[str]:
         needed = _lines_width(metrics, text) + 2 * margin
         if header.isSortIndicatorShown() and header.sortIndicatorSection() == section:
             needed += arrow + margin
-        if header.orientation() == Qt.Orientation.Horizontal and needed > size + SLACK:
-            problems.append(f"header section {text!r} needs {needed} px, has {size}")
+        # What is in view of the section: one that runs past the viewport's edge is cut there.
+        seen = min(position + size, header.viewport().width()) - max(position, 0)
+        if header.orientation() == Qt.Orientation.Horizontal and needed > seen + SLACK:
+            past = f" ({size} px, {size - seen} of them past the edge of the table)" if seen < size else ""
+            problems.append(f"header section {text!r} needs {needed} px, has {seen}{past}")
     return problems
 
 
@@ -212,7 +283,9 @@ def _visible_indexes(view: QAbstractItemView):
 
 
 def _item_view(view: QAbstractItemView) -> list[str]:
-    problems = []
+    """The cut cells in view, one line per column: its count of cut cells and the widest of them."""
+    by_column: dict[int, list[tuple[int, str]]] = {}
+    seen: dict[int, int] = {}
     area = view.viewport().rect()
     delegate = view.itemDelegate()
     for index, cell in _visible_indexes(view):
@@ -220,6 +293,8 @@ def _item_view(view: QAbstractItemView) -> list[str]:
         if text is None or str(text) == "":
             continue
         text = str(text)
+        seen[index.column()] = seen.get(index.column(), 0) + 1
+        problems = by_column.setdefault(index.column(), [])
         option = QStyleOptionViewItem()
         view.initViewItemOption(option)
         option.rect = cell
@@ -239,20 +314,80 @@ def _item_view(view: QAbstractItemView) -> list[str]:
             needed = metrics.boundingRect(QRect(0, 0, room.width(), 100_000),
                                           int(Qt.TextFlag.TextWordWrap), text).height()
             if needed > room.height() + SLACK:
-                problems.append(f"cell {_where(index)} {text!r} needs {_lines_width(metrics, text)} px on one line "
-                                f"or {needed} px of height wrapped, has {room.width()} x {room.height()}")
+                problems.append((_lines_width(metrics, text),
+                                 f"cell {_where(index)} {text!r} needs {_lines_width(metrics, text)} px on one line "
+                                 f"or {needed} px of height wrapped, has {room.width()} x {room.height()}"))
             continue
         needed = _lines_width(metrics, text)
         if needed > room.width() + SLACK:
-            problems.append(f"cell {_where(index)} {text!r} needs {needed} px, has {room.width()}")
+            problems.append((needed, f"cell {_where(index)} {text!r} needs {needed} px, has {room.width()}"))
         elif text.count("\n") and metrics.lineSpacing() * (text.count("\n") + 1) > room.height() + 2:
-            problems.append(f"cell {_where(index)} {text!r} has {text.count(chr(10)) + 1} lines, "
-                            f"room for {room.height()} px")
-    return problems
+            problems.append((needed, f"cell {_where(index)} {text!r} has {text.count(chr(10)) + 1} lines, "
+                                     f"room for {room.height()} px"))
+    lines = []
+    model = view.model()
+    for column, cut in sorted(by_column.items()):
+        if not cut:
+            continue
+        title = model.headerData(column, Qt.Orientation.Horizontal, Qt.ItemDataRole.DisplayRole) \
+            if isinstance(view, QTableView) and model is not None else None
+        named = f"column {column}" + (f" {str(title)!r}" if title else "")
+        widest = max(cut)[1]
+        lines.append(widest if len(cut) == 1 else
+                     f"{named}: {len(cut)} of {seen[column]} cells in view cut, the widest {widest}")
+    return lines
 
 
 def _where(index: QModelIndex) -> str:
     return f"({index.row()}, {index.column()})"
+
+
+def _clipped(widget: QWidget, root: QWidget) -> str | None:
+    """Whether what holds ``widget`` hides part of it: an ancestor's edge, up to ``root``."""
+    seen = QRect(widget.mapTo(root, widget.rect().topLeft()), widget.size())
+    full = QRect(seen)
+    holder = None
+    scrolls = False  # inside a scroll area: what is below comes into view by scrolling down
+    ancestor = widget.parentWidget()
+    while ancestor is not None:
+        box = QRect(ancestor.mapTo(root, ancestor.rect().topLeft()), ancestor.size())
+        scroller = ancestor.parentWidget()
+        scrolls = scrolls or isinstance(scroller, QAbstractScrollArea) and scroller.viewport() is ancestor
+        if scrolls:
+            # A scroll area shows the rest when scrolled down; across, a line must fit.
+            box = QRect(box.left(), seen.top(), box.width(), seen.height())
+        clipped = seen.intersected(box)
+        if clipped != seen and holder is None:
+            holder = ancestor
+        seen = clipped
+        if ancestor is root:
+            break
+        ancestor = ancestor.parentWidget()
+    if seen.width() >= full.width() - SLACK and seen.height() >= full.height() - SLACK:
+        return None
+    hidden = []
+    if seen.width() < full.width() - SLACK:
+        hidden.append(f"{full.width() - max(seen.width(), 0)} px of its {full.width()} px width")
+    if seen.height() < full.height() - SLACK:
+        hidden.append(f"{full.height() - max(seen.height(), 0)} px of its {full.height()} px height")
+    return f"clipped by {describe(holder) if holder is not None else 'its window'}: {' and '.join(hidden)} out of sight"
+
+
+_TEXT_WIDGETS = (QLabel, QAbstractButton, QLineEdit, QComboBox, QAbstractSpinBox, QGroupBox, QTabBar,
+                 QAbstractItemView)
+
+
+def _has_text(widget: QWidget) -> bool:
+    if isinstance(widget, QLabel):
+        return bool(widget.text()) and (widget.pixmap() is None or widget.pixmap().isNull())
+    if isinstance(widget, QAbstractButton):
+        return bool(widget.text())
+    if isinstance(widget, QLineEdit):
+        return bool(widget.text() or widget.placeholderText()) and not isinstance(
+            widget.parentWidget(), (QComboBox, QAbstractSpinBox))
+    if isinstance(widget, QGroupBox):
+        return bool(widget.title())
+    return isinstance(widget, _TEXT_WIDGETS)
 
 
 def cut_texts(root: QWidget) -> list[str]:
@@ -269,16 +404,22 @@ def cut_texts(root: QWidget) -> list[str]:
             found.append(_label(widget) or "")
         elif isinstance(widget, QAbstractButton) and not isinstance(widget, QTabBar):
             found.append(_button(widget) or "")
-        elif isinstance(widget, QLineEdit) and not isinstance(widget.parentWidget(), QComboBox):
+        elif isinstance(widget, QLineEdit) and not isinstance(widget.parentWidget(), (QComboBox, QAbstractSpinBox)):
             found.append(_line_edit(widget) or "")
         elif isinstance(widget, QComboBox):
             found.append(_combo(widget) or "")
+        elif isinstance(widget, QAbstractSpinBox):
+            found.append(_spin_box(widget) or "")
+        elif isinstance(widget, QGroupBox):
+            found.append(_group_box(widget) or "")
         elif isinstance(widget, QTabBar):
             found += _tab_bar(widget)
         elif isinstance(widget, QHeaderView):
             found += _header(widget)
         elif isinstance(widget, QAbstractItemView):
             found += _item_view(widget)
+        if widget is not root and _has_text(widget) and not isinstance(widget, QHeaderView):
+            found.append(_clipped(widget, root) or "")
         problems += [f"{describe(widget)}: {text}" for text in found if text]
     return problems
 

@@ -1,0 +1,279 @@
+"""Every office view fits the desk's screens: no word cut at 1280x800 nor at 1024x768.
+
+The station is opened on the demo plant, a supervisor and then an administrator sign in with
+badge and PIN, and every tab their role sees is shown at each size with what a person would
+have in it: a certificate chosen (with a document, approved), its attachments listed, a serial
+shown, a batch's coverage checked, the audit trail loaded and verified, the settings read from
+the database. Then every visible widget of the view is walked (tests/helpers/elision.py) and
+each text that is elided, clipped or wider than its room is listed: the failure names them all,
+view by view, so one run says everything that is left to fix.
+
+The checker itself is tested below on widgets cut on purpose, so this cannot pass by seeing nothing.
+"""
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QSettings, QSize, Qt
+from PySide6.QtGui import QStandardItem, QStandardItemModel
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QRadioButton,
+    QSpinBox,
+    QTabBar,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app import db as app_db
+from app.demo import fill_demo
+from tests.helpers.elision import cut_texts
+from ui.settings import StationSettings
+from ui.station import StationWindow
+
+SIZES = ((1280, 800), (1024, 768))
+TIMEOUT = 10_000
+ROLES = {"supervisor": ("B-SUP1", "111111"), "admin": ("B-ADM", "000000")}
+
+
+@pytest.fixture(scope="module")
+def demo_plant(tmp_path_factory) -> tuple[str, dict[str, str]]:
+    """The demo plant in a SQLite file, with the examples the screenshots show (one module-wide copy:
+    filling it takes seconds, and signing in only adds audit entries)."""
+    from ui.screenshots_office import pick_examples
+
+    url = str(tmp_path_factory.mktemp("office-fits") / "demo.sqlite3")
+    app_db.open_database(url)
+    try:
+        fill_demo()
+        examples = pick_examples()
+    finally:
+        app_db.close_database()
+    return url, examples
+
+
+@pytest.fixture
+def settings_store(tmp_path):
+    # The Settings view reads this workstation's QSettings: the test's own, not the user's.
+    QSettings.setPath(QSettings.Format.NativeFormat, QSettings.Scope.UserScope, str(tmp_path / "settings"))
+    yield tmp_path / "settings"
+
+
+def idle(qtbot, window) -> None:
+    """Until the database worker has answered everything asked, and the answers are laid out."""
+    for _ in range(3):  # an answer may ask again (the next page, a detail)
+        qtbot.waitUntil(lambda: window.database.pending == 0, timeout=TIMEOUT)
+        qtbot.wait(60)
+
+
+def sign_in(qtbot, window, badge: str, pin: str) -> None:
+    with qtbot.waitSignal(window.pin_requested, timeout=TIMEOUT):
+        qtbot.keyClicks(window.scan_field, badge)
+        qtbot.keyClick(window.scan_field, Qt.Key.Key_Return)
+    with qtbot.waitSignal(window.signed_in, timeout=TIMEOUT):
+        qtbot.keyClicks(window.pin_field, pin)
+        qtbot.keyClick(window.pin_field, Qt.Key.Key_Return)
+
+
+# --- what a person would have in each view ---------------------------------------------------------
+
+def _choose_certificate(qtbot, window, view, examples) -> bool:
+    table = view.findChild(QTableView, "certificateTable") or next(iter(view.findChildren(QTableView)), None)
+    if table is None or not hasattr(view, "select_id") and table.model() is None:
+        return False
+    qtbot.waitUntil(lambda: table.model().rowCount() > 0, timeout=TIMEOUT)
+    if hasattr(view, "select_id"):
+        qtbot.waitUntil(lambda: view.select_id(examples["cert_id"]), timeout=TIMEOUT)
+    else:
+        model = table.model()
+        row = next(r for r in range(model.rowCount()) if model.index(r, 0).data() == examples["cert_id"])
+        table.selectRow(row)
+    return True
+
+
+def _list_attachments(qtbot, window, view, examples) -> bool:
+    with qtbot.waitSignal(view.listed, timeout=TIMEOUT):
+        view.cert_field.setText(examples["cert"])
+        qtbot.keyClick(view.cert_field, Qt.Key.Key_Return)
+    return True
+
+
+def _show_serial(qtbot, window, view, examples) -> bool:
+    with qtbot.waitSignal(view.serial_loaded, timeout=TIMEOUT):
+        view.show_serial(examples["serial"])
+    return True
+
+
+def _check_coverage(qtbot, window, view, examples) -> bool:
+    idle(qtbot, window)  # the jobs' list
+    for radio in view.findChildren(QRadioButton):  # "against a kind", where the choice is a pair of buttons
+        if "kind" in radio.text().lower():
+            radio.click()
+    view.job.setCurrentIndex(max(0, view.job.findData(examples["job"])))
+    view.kind.setCurrentIndex(max(0, view.kind.findData(examples["kind"])))
+    with qtbot.waitSignal(view.checked, timeout=TIMEOUT):
+        view.check()
+    return True
+
+
+def _audit_trail(qtbot, window, view, examples) -> bool:
+    return True  # the view lists and verifies when it is first shown; idle() waits for both
+
+
+def _settings(qtbot, window, view, examples) -> bool:
+    return True  # the plant's rules are read when the view is built; idle() waits for them
+
+
+# Which view is which, by what it offers (its module and class may move; its part in the office does not).
+LOADERS = (
+    (lambda v: hasattr(v, "cert_field") and hasattr(v, "listed"), _list_attachments),
+    (lambda v: hasattr(v, "show_serial") and hasattr(v, "serial_loaded"), _show_serial),
+    (lambda v: hasattr(v, "check") and hasattr(v, "checked") and hasattr(v, "job"), _check_coverage),
+    (lambda v: hasattr(v, "verified"), _audit_trail),
+    (lambda v: hasattr(v, "policy_changed") or hasattr(v, "plant_policy_changed"), _settings),
+    (lambda v: hasattr(v, "select_id") or hasattr(v, "form_opened"), _choose_certificate),
+)
+
+
+def load(qtbot, window, view, examples) -> bool:
+    for matches, loader in LOADERS:
+        if matches(view):
+            return loader(qtbot, window, view, examples)
+    return False
+
+
+def office_cuts(qtbot, window, examples) -> tuple[list[str], list[str]]:
+    """Every cut text of every office tab at every size, and the tabs no data could be loaded into."""
+    tabs = window.tabs
+    titles = [tabs.tabText(i) for i in range(1, tabs.count())]
+    assert titles, "no office tab after signing in"
+    problems, empty = [], []
+    loaded: set[int] = set()
+    for width, height in SIZES:
+        window.resize(width, height)
+        qtbot.waitUntil(lambda: window.size() == QSize(width, height), timeout=TIMEOUT)
+        for index, title in enumerate(titles, start=1):
+            view = tabs.widget(index)
+            tabs.setCurrentIndex(index)
+            qtbot.waitUntil(view.isVisible, timeout=TIMEOUT)
+            if index not in loaded:
+                idle(qtbot, window)
+                if not load(qtbot, window, view, examples):
+                    empty.append(title)
+                loaded.add(index)
+            idle(qtbot, window)
+            where = f"{width}x{height} · {title}"
+            problems += [f"{where} · {text}" for text in cut_texts(view)]
+        problems += [f"{width}x{height} · the tab bar · {text}" for text in cut_texts(tabs.tabBar())]
+    return problems, empty
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_office_view_reads_whole_at_1280x800_and_1024x768(qtbot, demo_plant, settings_store, role):
+    url, examples = demo_plant
+    window = StationWindow(url, StationSettings(sounds=False, result_seconds=5, idle_sign_out_minutes=0))
+    qtbot.addWidget(window)
+    with qtbot.waitSignal(window.users_loaded, timeout=TIMEOUT):
+        window.resize(*SIZES[0])
+        window.show()
+    qtbot.waitExposed(window)
+    try:
+        sign_in(qtbot, window, *ROLES[role])
+        titles = [window.tabs.tabText(i) for i in range(window.tabs.count())]
+        assert ("Settings" in titles) == (role == "admin")
+        problems, empty = office_cuts(qtbot, window, examples)
+        assert not empty, f"no data could be put into {empty}: teach LOADERS how"
+        assert not problems, f"{len(problems)} texts cut as a {role}:\n  " + "\n  ".join(problems)
+    finally:
+        window.shutdown()
+
+
+# --- the checker sees what is cut, and only that -------------------------------------------------------
+
+def test_the_checker_finds_each_kind_of_cut_text_and_passes_whole_ones(qtbot):
+    root = QWidget()
+    qtbot.addWidget(root)
+    layout = QVBoxLayout(root)
+    whole = QLabel("Fits", objectName="whole")
+    cut = QLabel("Certificate kinds are missing at this step", objectName="cutLabel")
+    cut.setFixedWidth(120)
+    wrapped = QLabel("A sentence that wraps onto more lines than its height allows here", objectName="shortWrap",
+                     wordWrap=True)
+    wrapped.setFixedSize(150, 20)
+    button = QPushButton("Export attachments as CSV…", objectName="narrowButton")
+    button.setFixedWidth(70)
+    check = QCheckBox("Expires within the warning window", objectName="narrowCheck")
+    check.setFixedWidth(90)
+    radio = QRadioButton("Against a certificate kind", objectName="narrowRadio")
+    radio.setFixedWidth(80)
+    combo = QComboBox(objectName="narrowCombo")
+    combo.addItem("Calibration certificate")
+    combo.setFixedWidth(70)
+    placeholder = QLineEdit(objectName="narrowSearch", placeholderText="Serial, job, step or user contains…")
+    placeholder.setFixedWidth(90)
+    read_only = QLineEdit("Mill test report S355J2, heat 24-1187", objectName="readOnlyField", readOnly=True)
+    read_only.setFixedWidth(90)
+    spin = QSpinBox(objectName="narrowSpin", suffix=" wrong PINs in a row", value=5)
+    spin.setFixedWidth(70)
+    date = QDateEdit(objectName="narrowDate")
+    date.setFixedWidth(30)
+    group = QGroupBox("Plant rules for every station", objectName="narrowGroup")
+    group.setFixedWidth(60)
+    QVBoxLayout(group).addWidget(QLabel("ok"))
+    tabs = QTabBar(objectName="narrowTabs", elideMode=Qt.TextElideMode.ElideRight)
+    for title in ("Certificate attachments", "Serial detail", "Audit trail"):
+        tabs.addTab(title)
+    tabs.setFixedWidth(200)
+    model = QStandardItemModel(2, 2)
+    model.setHorizontalHeaderLabels(["Name", "Certificate number"])
+    model.setItem(0, 0, QStandardItem("Mill test report S355J2"))
+    model.setItem(0, 1, QStandardItem("ok"))
+    table = QTableView(objectName="narrowTable")
+    table.setModel(model)
+    table.horizontalHeader().resizeSection(0, 25)
+    table.horizontalHeader().resizeSection(1, 60)
+    table.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+    table.setFixedSize(260, 120)
+    holder = QWidget(objectName="holder")
+    holder.setFixedWidth(100)
+    pushed_out = QPushButton("Open folder", objectName="pushedOut", parent=holder)
+    pushed_out.setGeometry(60, 0, 120, 30)  # its own width is enough; its holder hides half of it
+    row = QHBoxLayout()
+    for widget in (whole, cut, wrapped, button, check, radio, combo, placeholder, read_only, spin, date, group):
+        row.addWidget(widget)
+    layout.addLayout(row)
+    layout.addWidget(tabs)
+    layout.addWidget(table)
+    layout.addWidget(holder)
+    root.resize(1900, 400)
+    root.show()
+    qtbot.waitExposed(root)
+
+    found = "\n".join(cut_texts(root))
+    for name in ("cutLabel", "shortWrap", "narrowButton", "narrowCheck", "narrowRadio", "narrowCombo",
+                 "narrowSearch", "readOnlyField", "narrowSpin", "narrowGroup", "narrowTabs", "pushedOut"):
+        assert f"#{name}" in found, f"{name} is cut but not found:\n{found}"
+    assert "'Name'" in found and "'Certificate number'" in found, found  # both header sections
+    assert "'Mill test report S355J2'" in found, found  # the cell
+    assert "clipped by QWidget#holder" in found, found
+    assert "#whole" not in found and "'ok'" not in found, found
+
+    # Given room, the same widgets are whole: the checker does not cry wolf.
+    for widget in (cut, button, check, radio, combo, placeholder, read_only, spin, group):
+        widget.setFixedWidth(widget.sizeHint().width() + 200)
+    wrapped.setFixedSize(600, 80)
+    tabs.setFixedWidth(tabs.sizeHint().width() + 10)
+    table.resizeColumnsToContents()
+    table.setFixedSize(900, 120)
+    pushed_out.setGeometry(0, 0, 100, 30)
+    date.setFixedWidth(date.sizeHint().width() + 20)
+    qtbot.wait(20)
+    assert cut_texts(root) == []
