@@ -1,4 +1,6 @@
-"""Certificates: create, view, list, update, revoke, delete, and whether one may be attached."""
+"""Certificates: create, view, update, revoke, delete, and whether one may be attached.
+
+Finding them (the list, a scanned code) is ``app.certificate_list``."""
 from __future__ import annotations
 
 import calendar
@@ -20,12 +22,12 @@ from app.bounds import (
 from app.clock import iso_utc, today
 from app.db import write_transaction
 from app.errors import Invalid, NotFound
-from app.ids import MAX_ID_LENGTH, check_id, is_id
+from app.ids import MAX_ID_LENGTH, check_id
 from app.models import (
     CERT_KINDS,
     EN10204_TYPES,
     RESOURCE_TYPES,
-    REVIEW_STATUSES,
+    REVIEW_STATUSES,  # noqa: F401 - read here by certline-cli and the office
     VALIDITY_UNITS,
     CertAttachment,
     Certificate,
@@ -39,7 +41,6 @@ EDITABLE_FIELDS = (
     "name", "kind", "number", "en10204_type", "heat_lot", "resource_type", "resource_id",
     "date_release", "date_expire", "validity", "validity_unit", "warning", "note", "data",
 )
-SORTABLE_FIELDS = ("id", "name", "kind", "number", "date_release", "date_expire", "status", "review_status")
 
 
 @dataclass(frozen=True)
@@ -231,39 +232,6 @@ def get_certificate(cert_id: str) -> CertificateRecord:
     return CertificateRecord.of(_get(cert_id))
 
 
-AMBIGUOUS_LISTED = 5  # certificates named in the refusal of a number several share
-
-
-def resolve_certificate(code: str) -> CertificateRecord:
-    """The certificate whose id, or else whose issuer number, is ``code``: what a person scans or types.
-
-    The one place the station's scans, the office views and certline-cli turn a code into a
-    certificate. An id wins over another certificate's number. Raises NotFound
-    (``Certificate not found: {code}``), or Invalid when several certificates share the number.
-    """
-    if not isinstance(code, str) or not is_id(code):  # ids and numbers alike are checked ids
-        raise NotFound(f"Certificate not found: {shown(code)}")
-    cert = Certificate.get_or_none(Certificate.id == code)
-    if cert is not None:
-        return CertificateRecord.of(cert)
-    matches = [c.id for c in Certificate.select(Certificate.id).where(Certificate.number == code)
-               .order_by(Certificate.id).limit(AMBIGUOUS_LISTED + 1)]
-    if not matches:
-        raise NotFound(f"Certificate not found: {code}")
-    if len(matches) > 1:
-        named = ", ".join(matches[:AMBIGUOUS_LISTED]) + (", …" if len(matches) > AMBIGUOUS_LISTED else "")
-        raise Invalid(f"Number {code} belongs to several certificates ({named}); use the certificate's id")
-    return get_certificate(matches[0])
-
-
-def find_by_code(code: str) -> CertificateRecord | None:
-    """``resolve_certificate``, or None when ``code`` names no certificate or several."""
-    try:
-        return resolve_certificate(code)
-    except (NotFound, Invalid):
-        return None
-
-
 def create_certificate(fields: dict[str, Any], user_id: str) -> CertificateRecord:
     """Register a certificate. Raises Invalid (a field, or the id taken), Forbidden."""
     row = certificate_row({name: fields.get(name) for name in ("id", *EDITABLE_FIELDS)})
@@ -412,64 +380,14 @@ def refusal_to_attach(cert: CertificateRecord, on: dt.date | None = None,
     return None
 
 
-@dataclass(frozen=True)
-class CertificateQuery:
-    """Filters and order for ``list_certificates``; every field optional."""
-
-    text: str | None = None
-    kind: str | None = None
-    status: str | None = None
-    review_status: str | None = None
-    resource_type: str | None = None
-    resource_id: str | None = None
-    expires_within_days: int | None = None
-    expired: bool | None = None
-    sort: str = "id"
-    descending: bool = False
+# Finding certificates (the list, a scanned code) lives in app.certificate_list, which builds on
+# this module's records; its names are still found here, for the callers that ask this module.
+_FOUND_IN_LIST = ("SORTABLE_FIELDS", "CertificateQuery", "list_certificates", "count_certificates",
+                  "resolve_certificate", "find_by_code", "AMBIGUOUS_LISTED")
 
 
-def _filtered(query: CertificateQuery, on: dt.date):
-    c = Certificate
-    select = c.select()
-    if query.text:
-        check_text(query.text, "Search text", "text", MAX_NAME_LENGTH)
-        # contains() is case-insensitive on both databases (LIKE on SQLite, ILIKE on PostgreSQL).
-        select = select.where(c.id.contains(query.text) | c.name.contains(query.text) | c.number.contains(query.text))
-    for name in ("kind", "status", "review_status", "resource_type", "resource_id"):
-        value = getattr(query, name)
-        if value:
-            select = select.where(getattr(c, name) == value)
-    if query.review_status and query.review_status not in REVIEW_STATUSES:
-        raise Invalid(f"Review status must be one of {', '.join(REVIEW_STATUSES)}")
-    if query.expires_within_days is not None:
-        check_int(query.expires_within_days, "Expires within", "expires_within_days", 0, MAX_WARNING_DAYS * 10,
-                  " days")
-        select = select.where(c.date_expire > on, c.date_expire <= on + dt.timedelta(days=query.expires_within_days))
-    if query.expired is True:
-        select = select.where(c.date_expire <= on)
-    elif query.expired is False:
-        select = select.where(c.date_expire.is_null() | (c.date_expire > on))
-    return select
-
-
-def list_certificates(query: CertificateQuery = CertificateQuery(), limit: int | None = None, offset: int = 0,
-                      on: dt.date | None = None) -> list[CertificateRecord]:
-    """Certificates matching ``query``, sorted in the database. Raises Invalid for an unknown sort."""
-    if query.sort not in SORTABLE_FIELDS:
-        raise Invalid(f"Sort by one of {', '.join(SORTABLE_FIELDS)}: {query.sort}")
-    check_int(offset, "Offset", "offset", 0, MAX_ROWS)
-    if limit is not None:
-        check_int(limit, "Limit", "limit", 0, MAX_ROWS)
-    column = getattr(Certificate, query.sort)
-    # Empty values (a certificate that never expires) sort last, then first when descending, on both databases.
-    order = [column.desc(nulls="FIRST") if query.descending else column.asc(nulls="LAST")]
-    if query.sort != "id":
-        order.append(Certificate.id.desc() if query.descending else Certificate.id.asc())
-    select = _filtered(query, on or today()).order_by(*order).offset(offset)
-    if limit is not None:
-        select = select.limit(limit)
-    return [CertificateRecord.of(c) for c in select]
-
-
-def count_certificates(query: CertificateQuery = CertificateQuery(), on: dt.date | None = None) -> int:
-    return _filtered(query, on or today()).count()
+def __getattr__(name: str) -> Any:
+    if name in _FOUND_IN_LIST:
+        from app import certificate_list
+        return getattr(certificate_list, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
