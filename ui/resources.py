@@ -44,6 +44,11 @@ def icon(name: str) -> QIcon:
     return QIcon(str(file)) if file is not None else QIcon()
 
 
+def font(name: str) -> Path | None:
+    """``fonts/{name}`` (the DejaVu Sans files) as a file Qt's font database can load, if it is there."""
+    return _file("fonts", name)
+
+
 def sound(name: str) -> Path | None:
     """``sounds/{name}.wav`` as a file QSoundEffect can play, if it is there."""
     return _file("sounds", f"{name}.wav")

@@ -18,6 +18,7 @@ from app.cli.certs import CERT_FIELDS, cmd_approve, cmd_cert, cmd_certs, cmd_doc
 from app.cli.exports import cmd_export
 from app.cli.floor import cmd_attach, cmd_attachments, cmd_serial, cmd_serials_create
 from app.cli.tokens import add_token_commands
+from app.cli.labels import add_labels_command
 from app.cli.output import EXIT_CLOSED_PIPE, EXIT_INTERNAL, EXIT_OK, Output, exit_code, report, silence_closed_stdout
 from app.errors import CertlineError
 
@@ -213,6 +214,7 @@ def build_parser() -> argparse.ArgumentParser:
                           "(default: the plant's clock_tolerance_seconds, 2)")
     add_token_commands(command("token", None, "API tokens for scripts: create (shown once), list, revoke"),
                        common, needs_user)
+    add_labels_command(command, needs_user)
     return parser
 
 
