@@ -44,6 +44,11 @@ def icon(name: str) -> QIcon:
     return QIcon(str(file)) if file is not None else QIcon()
 
 
+def icon_file(name: str) -> Path | None:
+    """``icons/{name}.svg`` as a file a style sheet can name (``url(...)``), if it is there."""
+    return _file("icons", f"{name}.svg")
+
+
 def font(name: str) -> Path | None:
     """``fonts/{name}`` (the DejaVu Sans files) as a file Qt's font database can load, if it is there."""
     return _file("fonts", name)

@@ -21,6 +21,8 @@ scrolling down is what a scroll area is for, scrolling sideways to read a line i
 """
 from __future__ import annotations
 
+import re
+
 from PySide6.QtCore import QModelIndex, QRect, QSize
 from PySide6.QtGui import QFont, QFontMetrics, Qt  # QtGui's Qt has mightBeRichText too
 from PySide6.QtWidgets import (
@@ -91,7 +93,8 @@ def _label(label: QLabel) -> str | None:
         if not Qt.mightBeRichText(text) or label.textFormat() == Qt.TextFormat.PlainText:
             # Word wrap never breaks a word: one longer than the line runs past the edge.
             metrics = label.fontMetrics()
-            longest = max((metrics.horizontalAdvance(word) for word in text.split()), default=0)
+            # Qt breaks lines at blanks and at zero-width spaces (a path written to wrap after each "/").
+            longest = max((metrics.horizontalAdvance(word) for word in re.split(r"[\s\u200b]+", text)), default=0)
             if longest > label.contentsRect().width() + SLACK:
                 return f"a word of {text!r} is {longest} px wide, the label {label.contentsRect().width()}"
         return None
@@ -384,7 +387,7 @@ def _has_text(widget: QWidget) -> bool:
         return bool(widget.text())
     if isinstance(widget, QLineEdit):
         return bool(widget.text() or widget.placeholderText()) and not isinstance(
-            widget.parentWidget(), (QComboBox, QAbstractSpinBox))
+            widget.parentWidget(), QAbstractSpinBox)
     if isinstance(widget, QGroupBox):
         return bool(widget.title())
     return isinstance(widget, _TEXT_WIDGETS)
@@ -404,8 +407,8 @@ def cut_texts(root: QWidget) -> list[str]:
             found.append(_label(widget) or "")
         elif isinstance(widget, QAbstractButton) and not isinstance(widget, QTabBar):
             found.append(_button(widget) or "")
-        elif isinstance(widget, QLineEdit) and not isinstance(widget.parentWidget(), (QComboBox, QAbstractSpinBox)):
-            found.append(_line_edit(widget) or "")
+        elif isinstance(widget, QLineEdit) and not isinstance(widget.parentWidget(), QAbstractSpinBox):
+            found.append(_line_edit(widget) or "")  # an editable combo box's field too: its placeholder
         elif isinstance(widget, QComboBox):
             found.append(_combo(widget) or "")
         elif isinstance(widget, QAbstractSpinBox):

@@ -6,8 +6,18 @@ then its actions; a ``Notice`` says what just happened (an export written, the c
 """
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtCore import QDir, Qt, Signal
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLayout,
+    QPushButton,
+    QTabBar,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ui import resources
 
@@ -15,16 +25,35 @@ MARGIN = 16
 SPACING = 10
 
 
+ARROWS = ("arrow_down", "arrow_up", "arrow_down_disabled", "arrow_up_disabled")
+
+
+def sheet() -> str:
+    """The office's style sheet, with the folder of its arrows known to Qt as ``office:``."""
+    if not QDir.searchPaths("office"):
+        folders = {str(path.parent) for name in ARROWS if (path := resources.icon_file(name)) is not None}
+        QDir.setSearchPaths("office", sorted(folders))
+    return resources.stylesheet("office")
+
+
 def apply(view: QWidget) -> None:
     """The office style sheet and margins on a view (the station calls this for every office tab)."""
     if not view.objectName():
         view.setObjectName("officeView")
     view.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
-    view.setStyleSheet(resources.stylesheet("office"))
+    view.setStyleSheet(sheet())
     layout = view.layout()
     if layout is not None:
         layout.setContentsMargins(MARGIN, MARGIN, MARGIN, MARGIN)
         layout.setSpacing(SPACING)
+
+
+def tab_bar(bar: QTabBar) -> None:
+    """The office's tabs along the station window: desk-sized, the current one marked. The sheet is set on the
+    bar alone, so the station's own screens beneath it keep the station's sheet."""
+    bar.setStyleSheet(sheet())
+    bar.setExpanding(False)
+    bar.setElideMode(Qt.TextElideMode.ElideNone)  # a tab that does not fit scrolls; the fit test catches it
 
 
 def heading(title: str, explanation: str = "") -> QWidget:
@@ -42,6 +71,53 @@ def heading(title: str, explanation: str = "") -> QWidget:
 
 def section(title: str) -> QLabel:
     return QLabel(title, objectName="sectionTitle")
+
+
+def group(title: str, name: str = "") -> QGroupBox:
+    """A framed part of a view with its title: "This workstation", "Plant rules"."""
+    box = QGroupBox(title, objectName=name or "group")
+    box.setProperty("officeGroup", True)
+    return box
+
+
+def form(parent: QWidget | None = None) -> QFormLayout:
+    """Labels on the left, right-aligned against their fields; a row too wide for the view puts its field
+    under its label instead of squeezing either."""
+    layout = QFormLayout(parent)
+    layout.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+    layout.setFormAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+    layout.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+    layout.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
+    layout.setHorizontalSpacing(14)
+    layout.setVerticalSpacing(SPACING)
+    return layout
+
+
+def hint(text: str, name: str = "hint") -> QLabel:
+    """A quieter line under a field or a section: what a value means, where a default lies."""
+    label = QLabel(text, objectName=name, wordWrap=True)
+    label.setProperty("hint", True)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    return label
+
+
+def row(*widgets: QWidget | QLayout | int | None, stretch: bool = True) -> QHBoxLayout:
+    """Widgets side by side; an int is a stretch factor for the widget before it; ends with a stretch."""
+    layout = QHBoxLayout()
+    layout.setSpacing(8)
+    last: QWidget | QLayout | None = None
+    for item in widgets:
+        if isinstance(item, int) and last is not None:
+            layout.setStretchFactor(last, item)
+        elif isinstance(item, QLayout):
+            layout.addLayout(item)
+            last = item
+        elif item is not None and not isinstance(item, int):
+            layout.addWidget(item)
+            last = item
+    if stretch:
+        layout.addStretch(1)
+    return layout
 
 
 def button(text: str, name: str, primary: bool = False, danger: bool = False) -> QPushButton:
@@ -81,4 +157,9 @@ class Notice(QWidget):
         self.show()
 
     def text(self) -> str:
-        return self.label.text() if self.isVisible() else ""
+        """What it says; "" once hidden. Shown but on a tab not in front still says it."""
+        return self.label.text() if not self.isHidden() else ""
+
+    def clear(self) -> None:
+        self.label.clear()
+        self.hide()

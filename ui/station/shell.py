@@ -129,6 +129,7 @@ class StationWindow(SignIn, AttachPage, QMainWindow):
         # The station is the first tab; supervisors and administrators get their views beside it.
         self.tabs = QTabWidget(objectName="officeTabs")
         self.tabs.setDocumentMode(True)
+        look.tab_bar(self.tabs.tabBar())
         self.tabs.tabBar().setVisible(False)
         outer.addWidget(self.tabs, 1)
         station_tab = QWidget(objectName="stationTab")
