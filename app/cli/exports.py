@@ -5,12 +5,12 @@ import datetime as dt
 import sys
 from typing import Any
 
-from app import audit, export
+from app import audit, export, reports
 from app.certificates import resolve_certificate
 from app.cli.auth import open_db
 from app.cli.output import STDOUT, Output, stdout_bytes
 from app.clock import now_utc
-from app.errors import Invalid, NotFound
+from app.errors import Invalid
 
 
 def _utc(value: str | None, option: str):
@@ -40,12 +40,7 @@ def _cert_id(code: str | None, view: str) -> str | None:
     """The certificate's id from its id or issuer number; the audit trail also names deleted ones by id."""
     if not code:
         return None
-    try:
-        return resolve_certificate(code).id
-    except NotFound:
-        if view == "audit":
-            return code
-        raise
+    return reports.audit_cert_id(code) if view == "audit" else resolve_certificate(code).id
 
 
 def _export_options(args) -> dict[str, Any]:

@@ -5,7 +5,9 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from app.certificates import resolve_certificate
 from app.clock import iso_utc
+from app.errors import NotFound
 from app.models import AuditEntry
 from app.reports.paging import PAGE_SIZE, Page, PageIndex, keyset, next_after, page_index
 
@@ -46,6 +48,17 @@ class AuditRow:
                 "stepId": self.step_id, "workstation": self.workstation, "reason": self.reason,
                 "details": self.details, "recordId": self.record_id, "osAccount": self.os_account,
                 "auth": self.auth, "tokenId": self.token_id}
+
+
+def audit_cert_id(code: str) -> str:
+    """The certificate an audit-trail filter means by ``code``: by id or issuer number, as a scan is
+    read (``resolve_certificate``; a number several share is refused). A code that names no
+    certificate now is kept as typed: the trail still names certificates that were deleted.
+    """
+    try:
+        return resolve_certificate(code).id
+    except NotFound:
+        return code
 
 
 def _audit_select(query: AuditQuery, *columns):

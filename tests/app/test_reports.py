@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from app import attachments, export, reports, serials
+from app import attachments, certificates, export, reports, serials
 from app.errors import Invalid, NotFound
 from app.models import AuditEntry
 from app.reports import paging
@@ -148,6 +148,18 @@ def test_audit_trail_newest_first_and_filtered(floor):
     assert [(e.serial_id, e.step_id) for e in attached_by_op2] == [(floor[0], "step_002"), (floor[2], "step_001")]
     for_serial = reports.serial_audit(floor[0])
     assert [e.type for e in for_serial] == ["cert_attached", "serial_advanced", "cert_attached", "serial_created"]
+
+
+def test_the_audit_trail_filter_takes_a_certificate_by_id_or_number_and_a_deleted_one_by_its_id(floor):
+    assert reports.audit_cert_id("HT-4711") == reports.audit_cert_id("cert_mat01") == "cert_mat01"
+    certificates.delete_certificate("cert_insp01", "sup1", "Entered by mistake")
+    assert reports.audit_cert_id("cert_insp01") == "cert_insp01"
+    deleted = all_rows(reports.audit_page, reports.AuditQuery(cert_id=reports.audit_cert_id("cert_insp01")))
+    assert [e.type for e in deleted][0] == "cert_deleted"
+    certificates.create_certificate({"id": "cert_twin", "name": "Second report", "kind": "MATERIAL",
+                                     "number": "HT-4711"}, "sup1")
+    with pytest.raises(Invalid, match="^Number HT-4711 belongs to several certificates"):
+        reports.audit_cert_id("HT-4711")
 
 
 def test_csv_export_streams_every_row_seed_fields_first(floor, tmp_path):
