@@ -1,35 +1,42 @@
-"""Screenshots of the supervisor's views on the demo plant, from the real window.
+"""Screenshots of every office view on the demo plant, from the real window, as a supervisor has them.
 
-    python -m ui.screenshots_office resources/screenshots/            # 1280x800
+    python -m ui.screenshots_office resources/screenshots/                 # 1280x800 and 1920x1080
+    python -m ui.screenshots_office /tmp/shots --size 1024x768
 
-Builds the demo plant (app/demo.py) in a throwaway SQLite file, signs a supervisor in
-with badge and PIN through the scan field, fills each office view as a person would and
-saves ``QWidget.grab()`` of the window as ``office_*.png``.
+Builds the demo plant (app/demo.py) in a throwaway SQLite file, signs a supervisor in with
+badge and PIN through the scan field, puts in each view what a person would (a certificate
+chosen, its attachments listed, a serial shown, a batch's coverage checked, the audit trail
+verified), then signs the administrator in for Settings, and saves the window of each as
+``office_<view>_<width>x<height>.png``. ``fill_view`` is also how tests/ui/test_office_fits.py
+fills the views it measures, so the pictures and the fit test show the same screens.
 """
 from __future__ import annotations
 
 import os
 import sys
+from typing import Callable
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from PySide6.QtCore import Qt  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
+from PySide6.QtWidgets import QTableView, QWidget  # noqa: E402
 
-from ui.screenshots import demo_station, scan, settle, wait_for  # noqa: E402
+from ui.screenshots import parse_arguments, save_png, scan, settle, station_on_demo, wait_for  # noqa: E402
+
+SIZES = ("1280x800", "1920x1080")
+SUPERVISOR = ("B-SUP1", "111111")
+ADMIN = ("B-ADM", "000000")
 
 
 def pick_examples() -> dict[str, str]:
-    """The material certificate attached most often (given a scanned page, approved by a supervisor,
-    as a real one would be), a job and a kind some of its serials lack, a serial that certificate reached."""
-    from app import certificates, documents, reports, routes
-    from ui.screenshots import _document_image
+    """The material certificate attached most often (with a scanned report a supervisor approved, as a
+    real one would have), a job and a kind some of its serials lack, a serial that certificate reached."""
+    from app import certificates, reports, routes
 
     material = [c for c in certificates.list_certificates() if c.kind == "MATERIAL"]
     cert = max(material, key=lambda c: reports.count_attachments(reports.AttachmentQuery(c.id)))
     first = reports.attachment_page(reports.AttachmentQuery(cert.id), limit=1).rows[0]
-    documents.add_document_bytes(cert.id, _document_image(), f"{cert.number or cert.id}.png", "sup1")
-    documents.approve_certificate(cert.id, "sup1", "111111")
 
     def lacking(job_id: str, kind: str) -> int:
         count = reports.coverage_count(reports.CoverageSpec(job_id=job_id, kind=kind))
@@ -47,66 +54,128 @@ def _documented_certificate(cert_id: str) -> str:
     from app import documents
     from app.report_pdf import Report, render
 
-    scan, _pages = render(Report("Mill test report", [("Certificate", cert_id)], [("a", "Element")],
-                                 [{"a": "C 0.42"}], "the mill", "2026-11-23"))
-    documents.add_document_bytes(cert_id, scan, f"{cert_id} mill test report.pdf", "sup1")
+    scan_of_report, _pages = render(Report("Mill test report", [("Certificate", cert_id)], [("a", "Element")],
+                                           [{"a": "C 0.42"}], "the mill", "2026-11-23"))
+    documents.add_document_bytes(cert_id, scan_of_report, f"{cert_id} mill test report.pdf", "sup1")
     documents.approve_certificate(cert_id, "sup1", "111111")
     return cert_id
 
 
+# --- what a person has in each view ------------------------------------------------------------------------
+
+def idle(window, rounds: int = 3) -> None:
+    """Until the database worker has answered everything asked and the answers are laid out (an answer
+    may ask again: the next page, a detail)."""
+    for _ in range(rounds):
+        for _ in range(400):
+            if window.database.pending == 0:
+                break
+            settle(25)
+        settle(60)
+
+
+def _certificates(window, view, examples) -> None:
+    table = view.findChild(QTableView, "certificateTable") or view.findChildren(QTableView)[0]
+    for _ in range(400):
+        if table.model().rowCount() and view.select_id(examples["documented"]):
+            break
+        settle(25)
+    else:
+        raise TimeoutError(f"{examples['documented']} never appeared in the certificate list")
+    history = getattr(getattr(view, "detail", None), "history_loaded", None)
+    if history is not None:
+        wait_for(history)
+
+
+def _attachments(window, view, examples) -> None:
+    view.cert_field.setText(examples["cert"])
+    QTest.keyClick(view.cert_field, Qt.Key.Key_Return)
+    wait_for(view.listed)
+
+
+def _serial(window, view, examples) -> None:
+    view.show_serial(examples["serial"])
+    wait_for(view.serial_loaded)
+
+
+def _coverage(window, view, examples) -> None:
+    idle(window)  # the list of jobs
+    view.job.setCurrentIndex(max(0, view.job.findData(examples["job"])))
+    if hasattr(view, "by_kind"):
+        view.by_kind.setChecked(True)
+    view.kind.setCurrentIndex(max(0, view.kind.findData(examples["kind"])))
+    view.check()
+    wait_for(view.checked)
+
+
+def _nothing(window, view, examples) -> None:
+    """The audit trail lists and verifies itself when first shown; Settings reads the plant's rules when built."""
+
+
+# Each view by what it offers (its module and class may move; its part in the office does not), with its
+# name in the screenshots' file names, in the order the README shows them.
+VIEWS: tuple[tuple[str, Callable[[QWidget], bool], Callable], ...] = (
+    ("certificates", lambda v: hasattr(v, "select_id"), _certificates),
+    ("attachments", lambda v: hasattr(v, "cert_field") and hasattr(v, "listed"), _attachments),
+    ("serial", lambda v: hasattr(v, "show_serial"), _serial),
+    ("coverage", lambda v: hasattr(v, "check") and hasattr(v, "checked") and hasattr(v, "job"), _coverage),
+    ("audit", lambda v: hasattr(v, "verified"), _nothing),
+    ("settings", lambda v: hasattr(v, "plant_policy_changed"), _nothing),
+)
+
+
+def kind_of(view: QWidget) -> str | None:
+    return next((name for name, matches, _fill in VIEWS if matches(view)), None)
+
+
+def fill_view(window, view: QWidget, examples: dict[str, str]) -> str | None:
+    """Put in ``view`` (the tab in front) what a person would have in it; its name, or None for a view
+    nobody taught this module."""
+    idle(window)
+    for name, matches, fill in VIEWS:
+        if matches(view):
+            fill(window, view, examples)
+            idle(window)
+            return name
+    return None
+
+
+def sign_in(window, badge: str, pin: str) -> None:
+    scan(window, badge, window.pin_requested)
+    QTest.keyClicks(window.pin_field, pin)
+    QTest.keyClick(window.pin_field, Qt.Key.Key_Return)
+    wait_for(window.signed_in)
+    settle()
+
+
+def office_tabs(window) -> list[tuple[str, QWidget]]:
+    """The office's tabs (title, view), after the station's own."""
+    return [(window.tabs.tabText(i), window.tabs.widget(i)) for i in range(1, window.tabs.count())]
+
+
 def main(argv: list[str] | None = None) -> int:
-    from ui.office.attachments import AttachmentsView
-    from ui.office.audit_trail import AuditView
-    from ui.office.certificates import CertificatesView
-    from ui.office.coverage import CoverageView
-    from ui.office.serial import SerialView
+    out, sizes = parse_arguments("python -m ui.screenshots_office", argv, SIZES)
+    for width, height in sizes:
+        with station_on_demo((width, height), pick_examples) as (window, examples):
+            def shot(name: str) -> None:
+                settle(300)
+                path = out / f"office_{name}_{width}x{height}.png"
+                save_png(window.grab().toImage(), path)
+                print(path)
 
-    with demo_station("python -m ui.screenshots_office", argv, pick_examples) as (window, examples, out, app):
-        scan(window, "B-SUP1", window.pin_requested)
-        QTest.keyClicks(window.pin_field, "111111")
-        QTest.keyClick(window.pin_field, Qt.Key.Key_Return)
-        wait_for(window.signed_in)
-        settle()
-
-        def tab(cls):
-            view = next(window.tabs.widget(i) for i in range(window.tabs.count())
-                        if isinstance(window.tabs.widget(i), cls))
-            window.tabs.setCurrentWidget(view)
-            return view
-
-        def shot(name: str) -> None:
-            settle(300)
-            path = out / f"office_{name}.png"
-            window.grab().save(str(path))
-            print(path)
-
-        view = tab(AttachmentsView)
-        view.cert_field.setText(examples["cert"])
-        QTest.keyClick(view.cert_field, Qt.Key.Key_Return)
-        wait_for(view.listed)
-        shot("attachments")
-
-        serial = tab(SerialView)
-        serial.show_serial(examples["serial"])
-        wait_for(serial.serial_loaded)
-        shot("serial")
-
-        coverage = tab(CoverageView)
-        settle()
-        coverage.job.setCurrentIndex(max(0, coverage.job.findData(examples["job"])))
-        coverage.kind.setCurrentIndex(coverage.kind.findData(examples["kind"]))
-        coverage.check()
-        wait_for(coverage.checked)
-        shot("coverage")
-
-        register = tab(CertificatesView)
-        register.search.setText(examples["documented"])
-        wait_for(register.detail.shown)
-        shot("certificates")
-
-        trail = tab(AuditView)
-        wait_for(trail.verified)
-        shot("audit")
+            sign_in(window, *SUPERVISOR)
+            for _title, view in office_tabs(window):
+                window.tabs.setCurrentWidget(view)
+                name = fill_view(window, view, examples)
+                if name is not None:
+                    shot(name)
+            window.tabs.setCurrentIndex(0)
+            sign_in(window, *ADMIN)  # a badge scanned at the station switches the user
+            for _title, view in office_tabs(window):
+                if kind_of(view) == "settings":
+                    window.tabs.setCurrentWidget(view)
+                    fill_view(window, view, examples)
+                    shot("settings")
     return 0
 
 

@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 from app import db as app_db
 from app.demo import fill_demo
 from tests.helpers.elision import cut_texts
+from ui.screenshots_office import fill_view, idle
 from ui.settings import StationSettings
 from ui.station import StationWindow
 
@@ -67,13 +68,6 @@ def settings_store(tmp_path):
     yield tmp_path / "settings"
 
 
-def idle(qtbot, window) -> None:
-    """Until the database worker has answered everything asked, and the answers are laid out."""
-    for _ in range(3):  # an answer may ask again (the next page, a detail)
-        qtbot.waitUntil(lambda: window.database.pending == 0, timeout=TIMEOUT)
-        qtbot.wait(60)
-
-
 def sign_in(qtbot, window, badge: str, pin: str) -> None:
     with qtbot.waitSignal(window.pin_requested, timeout=TIMEOUT):
         qtbot.keyClicks(window.scan_field, badge)
@@ -81,73 +75,6 @@ def sign_in(qtbot, window, badge: str, pin: str) -> None:
     with qtbot.waitSignal(window.signed_in, timeout=TIMEOUT):
         qtbot.keyClicks(window.pin_field, pin)
         qtbot.keyClick(window.pin_field, Qt.Key.Key_Return)
-
-
-# --- what a person would have in each view ---------------------------------------------------------
-
-def _choose_certificate(qtbot, window, view, examples) -> bool:
-    table = view.findChild(QTableView, "certificateTable") or next(iter(view.findChildren(QTableView)), None)
-    if table is None or not hasattr(view, "select_id") and table.model() is None:
-        return False
-    qtbot.waitUntil(lambda: table.model().rowCount() > 0, timeout=TIMEOUT)
-    if hasattr(view, "select_id"):
-        qtbot.waitUntil(lambda: view.select_id(examples["cert_id"]), timeout=TIMEOUT)
-    else:
-        model = table.model()
-        row = next(r for r in range(model.rowCount()) if model.index(r, 0).data() == examples["cert_id"])
-        table.selectRow(row)
-    return True
-
-
-def _list_attachments(qtbot, window, view, examples) -> bool:
-    with qtbot.waitSignal(view.listed, timeout=TIMEOUT):
-        view.cert_field.setText(examples["cert"])
-        qtbot.keyClick(view.cert_field, Qt.Key.Key_Return)
-    return True
-
-
-def _show_serial(qtbot, window, view, examples) -> bool:
-    with qtbot.waitSignal(view.serial_loaded, timeout=TIMEOUT):
-        view.show_serial(examples["serial"])
-    return True
-
-
-def _check_coverage(qtbot, window, view, examples) -> bool:
-    idle(qtbot, window)  # the jobs' list
-    for radio in view.findChildren(QRadioButton):  # "against a kind", where the choice is a pair of buttons
-        if "kind" in radio.text().lower():
-            radio.click()
-    view.job.setCurrentIndex(max(0, view.job.findData(examples["job"])))
-    view.kind.setCurrentIndex(max(0, view.kind.findData(examples["kind"])))
-    with qtbot.waitSignal(view.checked, timeout=TIMEOUT):
-        view.check()
-    return True
-
-
-def _audit_trail(qtbot, window, view, examples) -> bool:
-    return True  # the view lists and verifies when it is first shown; idle() waits for both
-
-
-def _settings(qtbot, window, view, examples) -> bool:
-    return True  # the plant's rules are read when the view is built; idle() waits for them
-
-
-# Which view is which, by what it offers (its module and class may move; its part in the office does not).
-LOADERS = (
-    (lambda v: hasattr(v, "cert_field") and hasattr(v, "listed"), _list_attachments),
-    (lambda v: hasattr(v, "show_serial") and hasattr(v, "serial_loaded"), _show_serial),
-    (lambda v: hasattr(v, "check") and hasattr(v, "checked") and hasattr(v, "job"), _check_coverage),
-    (lambda v: hasattr(v, "verified"), _audit_trail),
-    (lambda v: hasattr(v, "policy_changed") or hasattr(v, "plant_policy_changed"), _settings),
-    (lambda v: hasattr(v, "select_id") or hasattr(v, "form_opened"), _choose_certificate),
-)
-
-
-def load(qtbot, window, view, examples) -> bool:
-    for matches, loader in LOADERS:
-        if matches(view):
-            return loader(qtbot, window, view, examples)
-    return False
 
 
 def office_cuts(qtbot, window, examples) -> tuple[list[str], list[str]]:
@@ -165,11 +92,11 @@ def office_cuts(qtbot, window, examples) -> tuple[list[str], list[str]]:
             tabs.setCurrentIndex(index)
             qtbot.waitUntil(view.isVisible, timeout=TIMEOUT)
             if index not in loaded:
-                idle(qtbot, window)
-                if not load(qtbot, window, view, examples):
+                # What a person has in it: the screenshots fill each view the same way.
+                if fill_view(window, view, examples) is None:
                     empty.append(title)
                 loaded.add(index)
-            idle(qtbot, window)
+            idle(window)
             where = f"{width}x{height} · {title}"
             problems += [f"{where} · {text}" for text in cut_texts(view)]
         problems += [f"{width}x{height} · the tab bar · {text}" for text in cut_texts(tabs.tabBar())]
@@ -190,7 +117,7 @@ def test_every_office_view_reads_whole_at_1280x800_and_1024x768(qtbot, demo_plan
         titles = [window.tabs.tabText(i) for i in range(window.tabs.count())]
         assert ("Settings" in titles) == (role == "admin")
         problems, empty = office_cuts(qtbot, window, examples)
-        assert not empty, f"no data could be put into {empty}: teach LOADERS how"
+        assert not empty, f"no data could be put into {empty}: teach ui/screenshots_office.py's VIEWS how"
         assert not problems, f"{len(problems)} texts cut as a {role}:\n  " + "\n  ".join(problems)
     finally:
         window.shutdown()
