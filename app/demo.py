@@ -54,10 +54,10 @@ PATHS = (
 
 JOBS = (
     ("JOB-24-0417", "Flanges DN100 for Nordic Pumps", "FL-100-PN16", "route_flange", 60),
-    ("JOB-24-0418", "Flanges DN150 for Nordic Pumps", "FL-150-PN16", "route_flange", 30),
+    ("JOB-24-0418", "Flanges DN150 for Nordic Pumps", "FL-150-PN16", "route_flange", 40),
     ("JOB-24-0420", "Frames for Atlas conveyors", "WF-2200", "route_weld", 40),
     ("JOB-24-0423", "Drive shafts, lot A", "DS-42-A", "route_shaft", 40),
-    ("JOB-24-0431", "Drive shafts, lot B", "DS-42-B", "route_shaft", 30),
+    ("JOB-24-0431", "Drive shafts, lot B", "DS-42-B", "route_shaft", 40),
 )
 
 

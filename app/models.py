@@ -76,8 +76,18 @@ class UserPin(BaseModel):
 
 
 class Path(BaseModel):
+    """One revision of a route: its steps never change once written (app.routes).
+
+    ``route_id`` names the route every revision shares (the first revision's id); ``revision``
+    counts from 1; ``revision_of`` is the revision this one replaced. Since schema 0008.
+    """
+
     id = _id_field(primary_key=True)
     name = CharField(max_length=200)
+    route_id = CharField(max_length=64, null=True, index=True)
+    revision = IntegerField(default=1)
+    revision_of = CharField(max_length=64, null=True)
+    archived_at = DateTimeField(null=True)
 
 
 class Step(BaseModel):
@@ -98,6 +108,11 @@ class Job(BaseModel):
     path = ForeignKeyField(Path, on_delete="RESTRICT")
     quantity = IntegerField()
     created_at = DateTimeField(default=now_utc)
+    # Since schema 0008: what a label carries besides the serial (GS1 AI 01 and 10), and when the
+    # job was closed to new serials.
+    gtin = CharField(max_length=14, null=True)
+    lot = CharField(max_length=20, null=True)
+    closed_at = DateTimeField(null=True)
 
 
 class SerialNumber(BaseModel):

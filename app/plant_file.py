@@ -14,10 +14,11 @@ from app import audit, db, pins
 from app.bounds import parse_json, shown
 from app.certificates import EDITABLE_FIELDS, CertificateRecord, certificate_row
 from app.db import write_transaction
-from app.errors import CertlineError, Invalid
+from app.errors import CertlineError, Invalid, NotFound
 from app.ids import check_id
 from app.models import Certificate, Job, Path, SerialNumber, Step, User
-from app.routes import job_row, path_rows
+from app.jobs import job_row
+from app.routes import newest_path, path_rows
 from app.users import check_names_free, require_user, user_row
 
 SECTIONS = ("users", "paths", "jobs", "certificates", "serials")
@@ -133,8 +134,13 @@ def import_plant(path: str | FilePath, user_id: str) -> ImportResult:
             Path.insert(path_row).execute()
             Step.insert_many(step_rows).execute()
         for job in jobs:
-            if not Path.select().where(Path.id == job["path"]).exists():
-                raise Invalid(f"jobs ({job['id']}): path {job['path']} does not exist")
+            try:  # as create_job does: the route's newest revision, not archived
+                revision = newest_path(job["path"])
+            except NotFound:
+                raise Invalid(f"jobs ({job['id']}): path {job['path']} does not exist") from None
+            if revision.archived_at is not None:
+                raise Invalid(f"jobs ({job['id']}): route {revision.route_id} is archived")
+            job["path"] = revision.id
             Job.insert(job | {"created_at": now}).execute()
         for start in range(0, len(certificates), 500):
             Certificate.insert_many([c | {"review_status": "pending", "created_at": now, "updated_at": now}

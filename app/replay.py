@@ -2,7 +2,7 @@
 
 Every change Certline makes is written with the audit entry that describes it, in one
 transaction. So the trail, read from the first entry, says what each certificate, document,
-serial, user, API token and policy must be now. A row changed behind the application's back (a
+serial, user, API token, policy, route revision and job must be now. A row changed behind the application's back (a
 certificate un-revoked, an expiry extended, an operator made admin, a completed serial
 reopened, a document's hash rewritten, a policy switched) no longer matches, and each
 difference is named with the entry that says otherwise. Records the trail never mentions
@@ -20,7 +20,7 @@ from typing import Any, Iterator
 from app import audit
 from app.certificates import EDITABLE_FIELDS
 from app.clock import iso_utc
-from app.models import ApiToken, Certificate, CertificateDocument, Policy, SerialNumber, Step, User
+from app.models import ApiToken, Certificate, CertificateDocument, Job, Path, Policy, SerialNumber, Step, User
 from app.policy import POLICIES
 
 
@@ -42,6 +42,9 @@ class _Expected:
     policies: dict[str, tuple[Any, int]] = field(default_factory=dict)
     removed_documents: dict[str, int] = field(default_factory=dict)
     tokens: dict[str, "_Token"] = field(default_factory=dict)
+    serial_paths: dict[str, tuple[str, int]] = field(default_factory=dict)  # serial id: (path id, seq)
+    paths: dict[str, dict[str, tuple[Any, int]]] = field(default_factory=dict)  # path id: field: (value, seq)
+    jobs: dict[str, dict[str, tuple[Any, int]]] = field(default_factory=dict)
 
 
 @dataclass
@@ -86,6 +89,7 @@ def _replay(entries: Iterator[dict[str, Any]], positions: dict[str, int]) -> _Ex
             _certificate(expected, cert_id, seq).review = ("approved", seq)
         elif kind == "serial_created":  # at the first step, unless an import placed it elsewhere
             expected.serials[serial_id] = (details.get("stepIndex", 0), details.get("status", "in_progress"), seq)
+            expected.serial_paths[serial_id] = (entry["path_id"], seq)
         elif kind == "serial_advanced" and serial_id in expected.serials:
             index = positions.get(entry["step_id"], expected.serials[serial_id][0] + 1)
             expected.serials[serial_id] = (index, expected.serials[serial_id][1], seq)
@@ -97,7 +101,16 @@ def _replay(entries: Iterator[dict[str, Any]], positions: dict[str, int]) -> _Ex
         elif kind == "user_created":
             user_id = details.get("userId")
             expected.users[user_id] = {name: (details[name], seq) for name in ("name", "role", "badge", "hasPin")
-                                       if name in details}
+                                       if name in details} | {"active": (True, seq)}
+        elif kind == "user_updated":
+            user = expected.users.setdefault(details.get("userId"), {})
+            for name, change in (details.get("changes") or {}).items():
+                user[name] = (change.get("new"), seq)
+        elif kind in ("user_deactivated", "user_reactivated"):
+            expected.users.setdefault(details.get("userId"), {})["active"] = (kind == "user_reactivated", seq)
+        elif kind in ("path_created", "route_revised", "route_renamed", "route_archived", "route_restored",
+                      "job_created", "job_closed"):
+            _replay_plant(expected, entry)
         elif kind in ("pin_set", "pin_cleared"):
             user = expected.users.setdefault(details.get("userId"), {})
             user["hasPin"] = (kind == "pin_set", seq)
@@ -109,6 +122,30 @@ def _replay(entries: Iterator[dict[str, Any]], positions: dict[str, int]) -> _Ex
         elif kind == "policy_changed":
             expected.policies[details.get("policy")] = (details.get("new"), seq)
     return expected
+
+
+def _replay_plant(expected: _Expected, entry: dict[str, Any]) -> None:
+    """Routes (each revision with its steps, name, archived) and jobs (route revision, quantity, closed)."""
+    kind, seq, details = entry["type"], entry["seq"], entry["details"] or {}
+    if kind in ("path_created", "route_revised"):
+        path_id = entry["path_id"]
+        expected.paths[path_id] = {
+            "name": (details.get("name"), seq), "route_id": (details.get("routeId", path_id), seq),
+            "revision": (details.get("revision", 1), seq), "archived": (False, seq),
+            "steps": ([s if isinstance(s, dict) else {"id": s} for s in details.get("steps") or []], seq)}
+    elif kind in ("route_renamed", "route_archived", "route_restored"):
+        route = details.get("routeId")
+        change = ("name", (details.get("name") or {}).get("new")) if kind == "route_renamed" else (
+            "archived", kind == "route_archived")
+        for path in expected.paths.values():
+            if path["route_id"][0] == route:
+                path[change[0]] = (change[1], seq)
+    elif kind == "job_created":
+        expected.jobs[entry["job_id"]] = {name: (details[name], seq) for name in
+                                          ("name", "part", "path", "quantity", "gtin", "lot") if name in details}
+        expected.jobs[entry["job_id"]]["closed"] = (False, seq)
+    elif kind == "job_closed":
+        expected.jobs.setdefault(entry["job_id"], {})["closed"] = (True, seq)
 
 
 def _stored(value: Any) -> Any:
@@ -166,8 +203,12 @@ def _document_problems(expected: _Expected) -> Iterator[str]:
 
 
 def _serial_problems(expected: _Expected) -> Iterator[str]:
-    for serial_id, index, status in SerialNumber.select(SerialNumber.id, SerialNumber.current_step_index,
-                                                        SerialNumber.status).tuples().iterator():
+    for serial_id, index, status, path_id in SerialNumber.select(
+            SerialNumber.id, SerialNumber.current_step_index, SerialNumber.status, SerialNumber.path).tuples().iterator():
+        made_on = expected.serial_paths.get(serial_id)
+        if made_on and made_on[0] and made_on[0] != path_id:  # a serial is never moved to another revision
+            yield (f"serial {serial_id}: it is on route revision {path_id}, the audit trail says {made_on[0]} "
+                   f"at #{made_on[1]}")
         want = expected.serials.get(serial_id)
         if want is None:
             continue
@@ -179,7 +220,7 @@ def _serial_problems(expected: _Expected) -> Iterator[str]:
 def _user_problems(expected: _Expected) -> Iterator[str]:
     from app.users import get_user  # the one place that knows where a PIN is kept
 
-    rows = {row.id: row for row in User.select(User.id, User.name, User.role, User.badge)}
+    rows = {row.id: row for row in User.select(User.id, User.name, User.role, User.badge, User.active)}
     for user_id, fields in expected.users.items():
         row = rows.get(user_id)
         if row is None:
@@ -189,6 +230,52 @@ def _user_problems(expected: _Expected) -> Iterator[str]:
             held = get_user(user_id).has_pin if name == "hasPin" else getattr(row, name)
             if held != value:
                 yield f"user {user_id}: {name} is {_show(held)}, the audit trail says {_show(value)} at #{seq}"
+
+
+def _path_problems(expected: _Expected) -> Iterator[str]:
+    """Each route revision the trail made: its name, route, revision and archived state, and its steps,
+    which are never changed once written."""
+    rows = {row.id: row for row in Path.select()}
+    steps: dict[str, list[Step]] = {}
+    for step in Step.select().order_by(Step.path, Step.position):
+        steps.setdefault(step.path_id, []).append(step)
+    for path_id, fields in expected.paths.items():
+        row = rows.get(path_id)
+        if row is None:
+            yield f"route revision {path_id}: missing from the table, made at #{fields['steps'][1]}"
+            continue
+        held = {"name": row.name, "route_id": row.route_id, "revision": row.revision,
+                "archived": row.archived_at is not None}
+        for name in ("name", "route_id", "revision", "archived"):
+            value, seq = fields[name]
+            if held[name] != value:
+                yield f"route revision {path_id}: {name} is {_show(held[name])}, the audit trail says {_show(value)} at #{seq}"
+        want, seq = fields["steps"]
+        have = steps.get(path_id, [])
+        if len(have) != len(want) or not all(_same_step(s, w) for s, w in zip(have, want)):
+            yield (f"route revision {path_id}: its steps are {_show([s.id for s in have])}, the audit trail says "
+                   f"{_show([w.get('id') for w in want])} (with their names and required kinds) at #{seq}")
+
+
+def _same_step(step: Step, made: dict[str, Any]) -> bool:
+    """A step row as the entry that made it says (an import's entry names only the ids)."""
+    if step.id != made.get("id"):
+        return False
+    return "name" not in made or (step.name == made["name"] and list(step.requires or []) == made.get("requires"))
+
+
+def _job_problems(expected: _Expected) -> Iterator[str]:
+    rows = {row.id: row for row in Job.select()}
+    for job_id, fields in expected.jobs.items():
+        row = rows.get(job_id)
+        if row is None:
+            yield f"job {job_id}: missing from the table, created at #{min(seq for _, seq in fields.values())}"
+            continue
+        held = {"name": row.name, "part": row.part, "path": row.path_id, "quantity": row.quantity, "gtin": row.gtin,
+                "lot": row.lot, "closed": row.closed_at is not None}
+        for name, (value, seq) in fields.items():
+            if held[name] != value and not (held[name] in (None, "") and value in (None, "")):
+                yield f"job {job_id}: {name} is {_show(held[name])}, the audit trail says {_show(value)} at #{seq}"
 
 
 def _policy_problems(expected: _Expected) -> Iterator[str]:
@@ -232,6 +319,7 @@ def problems() -> list[str]:
     positions = {step_id: position for step_id, position in Step.select(Step.id, Step.position).tuples()}
     expected = _replay(audit.entries_in_order(), positions)
     found: list[str] = []
-    for check in (_certificate_problems, _serial_problems, _user_problems, _token_problems, _policy_problems):
+    for check in (_certificate_problems, _serial_problems, _user_problems, _token_problems, _policy_problems,
+                  _path_problems, _job_problems):
         found += check(expected)
     return found

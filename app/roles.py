@@ -26,9 +26,9 @@ STATION_GRANTS: dict[str, str] = {
     "schema_migration": "SELECT",
     "user": "SELECT, INSERT, UPDATE (name, role, badge, active)",
     "user_pin": "SELECT (user_id)",  # who has a PIN, never the digest
-    "path": "SELECT, INSERT",
+    "path": "SELECT, INSERT, UPDATE (name, archived_at)",  # a revision's steps are never changed
     "step": "SELECT, INSERT",
-    "job": "SELECT, INSERT",
+    "job": "SELECT, INSERT, UPDATE (closed_at)",
     "serial": "SELECT, INSERT, UPDATE (current_step_index, status)",
     "serial_counter": "SELECT, INSERT, UPDATE (last)",
     "certificate": "SELECT, INSERT, UPDATE, DELETE",  # edited, revoked, approved; deleted while never attached
@@ -38,7 +38,8 @@ STATION_GRANTS: dict[str, str] = {
     "audit_entry": "SELECT, INSERT",  # append-only
     "api_token": "SELECT, INSERT, UPDATE (revoked_at, revoked_by)",
 }
-STATION_FUNCTIONS = ("certline_pin_salt(text)", "certline_set_pin(text, text)", "certline_pin_check(text, text)")
+STATION_FUNCTIONS = ("certline_pin_salt(text)", "certline_set_pin(text, text)", "certline_pin_check(text, text)",
+                     "certline_unlock_user(text)")
 _ROLE_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 
 

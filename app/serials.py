@@ -66,6 +66,8 @@ class SerialDetail:
     current_step_index: int
     created_at: dt.datetime
     steps: list[StepState]
+    route_id: str | None = None  # the route, and which of its revisions this serial was made on (app.routes)
+    revision: int = 1
 
     @property
     def current_step(self) -> StepState | None:
@@ -73,7 +75,8 @@ class SerialDetail:
 
     def to_json(self) -> dict[str, Any]:
         return {"id": self.id, "jobId": self.job_id, "jobName": self.job_name, "part": self.part,
-                "pathId": self.path_id, "pathName": self.path_name, "status": self.status,
+                "pathId": self.path_id, "pathName": self.path_name, "routeId": self.route_id or self.path_id,
+                "revision": self.revision, "status": self.status,
                 "currentStepIndex": self.current_step_index, "createdAt": iso_utc(self.created_at),
                 "steps": [s.to_json() for s in self.steps]}
 
@@ -88,7 +91,7 @@ def _state(position: int, current: int) -> str:
 # instead of six peewee queries, whose building cost more than running them.
 _SERIAL_SQL = (
     'SELECT s."id", s."job_id", s."path_id", s."current_step_index", s."status", s."created_at", '
-    'p."id", p."name", j."id", j."name", j."part" '
+    'p."id", p."name", j."id", j."name", j."part", p."route_id", p."revision" '
     'FROM "serial" AS s LEFT JOIN "path" AS p ON p."id" = s."path_id" LEFT JOIN "job" AS j ON j."id" = s."job_id" '
     'WHERE s."id" = ?'
 )
@@ -108,7 +111,7 @@ def get_serial(serial_id: str) -> SerialDetail:
     row = db.execute(_SERIAL_SQL, (serial_id,)).fetchone()
     if row is None:
         raise _serial_missing(serial_id)
-    _, job_id, path_id, index, status, created_at, path_found, path_name, job_found, job_name, part = row
+    _, job_id, path_id, index, status, created_at, path_found, path_name, job_found, job_name, part, route, rev = row
     if path_found is None:
         raise _path_missing(path_id)
     if job_found is None:
@@ -122,7 +125,7 @@ def get_serial(serial_id: str) -> SerialDetail:
         step = StepRecord(step_id, name, position, list(_requires(requires) or []))
         steps.append(StepState(step, _state(position, index), by_step.get(step_id, [])))
     return SerialDetail(serial_id, job_id, job_name, part, path_id, path_name, status, index,
-                        to_datetime(created_at), steps)
+                        to_datetime(created_at), steps, route, rev or 1)
 
 
 @dataclass(frozen=True)
@@ -148,41 +151,89 @@ def create_serials(job_id: str, count: int, user_id: str, cert_id: str | None = 
     """Create ``count`` serials for a job at the first step of its route, numbered on from ``prefix``.
 
     With ``cert_id``, that certificate is attached to each at creation, each attachment
-    audited. One transaction: every serial and attachment, or none.
-    Raises NotFound (job, certificate), Invalid (count, prefix, certificate not attachable), Forbidden.
+    audited. One transaction: every serial and attachment, or none. The job must be open and
+    have room for them (``serials_counted``). Raises NotFound (job, certificate), Invalid (count,
+    prefix, job closed or full, certificate not attachable), Forbidden.
     """
     if not isinstance(count, int) or not 1 <= count <= MAX_BATCH:
         raise Invalid(f"Count must be a whole number from 1 to {MAX_BATCH}: {count}")
     if not _PREFIX.fullmatch(prefix):
         raise Invalid(f"Serial prefix may hold letters, digits, '-', '_' and '.' (at most 32): {prefix!r}")
     with write_transaction():
-        user = require_user(user_id, MANAGERS, "create serials")
-        job = Job.get_or_none(Job.id == job_id)
-        if job is None:
-            raise NotFound(f"Job not found: {job_id}")
-        first_step = Step.get_or_none((Step.path == job.path_id) & (Step.position == 0))
-        if first_step is None:
-            raise Invalid(f"Path {job.path_id} has no steps")
-        if cert_id is not None:
-            check_id(cert_id, "Certificate id")
-            refusal = refusal_to_attach(get_certificate(cert_id), on or today())
-            if refusal:
-                raise Invalid(refusal)
+        user, job, first_step = batch_target(job_id, user_id, count, cert_id, on)
         ids = _next_serial_ids(prefix, digits, count)
-        now = db.now()
-        attachment_ids = [new_id("ca_") for _ in ids] if cert_id else []
-        db.executemany(_INSERT_SERIAL_SQL, [(sid, job.id, job.path_id, 0, "in_progress", now) for sid in ids])
-        db.executemany(_INSERT_ATTACHMENT_SQL, [(aid, sid, cert_id, first_step.id, now, user.id)
-                                                for aid, sid in zip(attachment_ids, ids)])
-        entries = [audit.new_entry("serial_created", user.id, serial_id=sid, job_id=job.id, path_id=job.path_id,
-                                   step_id=first_step.id, at=now) for sid in ids]
-        details = {"stepName": first_step.name, "stepIndex": 0}
-        entries += [audit.new_entry("cert_attached", user.id, serial_id=sid, cert_id=cert_id, job_id=job.id,
+        write_batch(job, first_step, ids, user.id, cert_id)
+    return BatchResult(job.id, ids, cert_id, first_step.id)
+
+
+def batch_target(job_id: str, user_id: str, count: int, cert_id: str | None,
+                 on: dt.date | None = None) -> tuple[User, Job, Step]:
+    """The checks of every batch, in its transaction: who, which job (open, with room for ``count``),
+    the first step of its route, the certificate fit to attach. Raises NotFound, Invalid, Forbidden."""
+    user = require_user(user_id, MANAGERS, "create serials")
+    job = Job.get_or_none(Job.id == job_id)
+    if job is None:
+        raise NotFound(f"Job not found: {job_id}")
+    check_room(job, count)
+    first_step = Step.get_or_none((Step.path == job.path_id) & (Step.position == 0))
+    if first_step is None:
+        raise Invalid(f"Path {job.path_id} has no steps")
+    if cert_id is not None:
+        check_id(cert_id, "Certificate id")
+        refusal = refusal_to_attach(get_certificate(cert_id), on or today())
+        if refusal:
+            raise Invalid(refusal)
+    return user, job, first_step
+
+
+def check_room(job: Job, count: int) -> None:
+    """Refuse a batch of ``count`` for a closed job, or one that would take it past its quantity."""
+    if job.closed_at is not None:
+        raise Invalid(f"Job {job.id} is closed: it takes no new serials")
+    made = serials_counted(job)
+    if count > job.quantity - made:
+        raise Invalid(f"Job {job.id} is for {job.quantity} pieces and has {made} serials (scrapped ones not "
+                      f"counted): {count} more would make {made + count}; at most {max(0, job.quantity - made)} "
+                      "more", "count")
+
+
+def serials_counted(job: Job) -> int:
+    """The serials a job has that count towards its quantity: all but the scrapped ones."""
+    return db.execute('SELECT count(*) FROM "serial" WHERE "job_id" = ? AND "status" <> ?',
+                      (job.id, "scrapped")).fetchone()[0]
+
+
+def write_batch(job: Job, first_step: Step, ids: list[str], user_id: str, cert_id: str | None,
+                chunk: int | None = None, progress=None, cancelled=None) -> None:
+    """Insert serials at the first step, each with its certificate and audit entries, in the caller's
+    transaction: executemany, ``chunk`` rows at a time. Before each chunk ``cancelled()`` may say stop
+    (raising ``Cancelled`` rolls the caller's transaction back); after each ``progress(done, total)``."""
+    now = db.now()
+    details = {"stepName": first_step.name, "stepIndex": 0}
+    size = chunk or len(ids)
+    for start in range(0, len(ids), size):
+        if cancelled is not None and cancelled():
+            raise Cancelled("Cancelled: no serial was created")
+        part = ids[start:start + size]
+        attachment_ids = [new_id("ca_") for _ in part] if cert_id else []
+        db.executemany(_INSERT_SERIAL_SQL, [(sid, job.id, job.path_id, 0, "in_progress", now) for sid in part])
+        db.executemany(_INSERT_ATTACHMENT_SQL, [(aid, sid, cert_id, first_step.id, now, user_id)
+                                                for aid, sid in zip(attachment_ids, part)])
+        entries = [audit.new_entry("serial_created", user_id, serial_id=sid, job_id=job.id, path_id=job.path_id,
+                                   step_id=first_step.id, at=now) for sid in part]
+        entries += [audit.new_entry("cert_attached", user_id, serial_id=sid, cert_id=cert_id, job_id=job.id,
                                     path_id=job.path_id, step_id=first_step.id, record_id=aid, at=now,
                                     details=details)
-                    for aid, sid in zip(attachment_ids, ids)]
+                    for aid, sid in zip(attachment_ids, part)]
         audit.append(entries)
-    return BatchResult(job.id, ids, cert_id, first_step.id)
+        if progress is not None:
+            progress(min(start + size, len(ids)), len(ids))
+    if cancelled is not None and cancelled():
+        raise Cancelled("Cancelled: no serial was created")
+
+
+class Cancelled(Invalid):
+    """The person cancelled a batch: its transaction is rolled back, nothing is written."""
 
 
 def _next_serial_ids(prefix: str, digits: int, count: int) -> list[str]:

@@ -73,16 +73,18 @@ def user_row(**fields) -> dict:
     return fields
 
 
-def check_names_free(rows: list[dict], label: Callable[[dict], str] = lambda row: "") -> None:
+def check_names_free(rows: list[dict], label: Callable[[dict], str] = lambda row: "",
+                     except_id: str | None = None) -> None:
     """Refuse new users whose name is, or looks like, another user's: people pick their name to sign in.
 
     Compared with every user in the database (inactive ones too: they may come back) and with the
     rows before in ``rows``, by ``look_alike_key``: case, width, accents written either way, spaces
     and look-alike letters of other alphabets do not make a name different. ``label(row)`` starts
-    the refusal (an import names the record). Call it in the transaction that inserts the rows.
+    the refusal (an import names the record). ``except_id``: a user being renamed, whose present name
+    does not stand in the way. Call it in the transaction that writes the rows.
     """
     taken: dict[str, tuple[str, str, bool]] = {}  # key: (id, name, in the database already)
-    for user_id, name in User.select(User.id, User.name).order_by(User.id).tuples():
+    for user_id, name in User.select(User.id, User.name).where(User.id != (except_id or "")).order_by(User.id).tuples():
         taken.setdefault(look_alike_key(name), (user_id, name, True))
     for row in rows:
         key = look_alike_key(row["name"])

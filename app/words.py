@@ -42,7 +42,6 @@ AUDIT_TYPE = {
     "policy_changed": "Plant rule changed",
     "token_created": "API token created",
     "token_revoked": "API token revoked",
-    "labels_printed": "Labels printed",
     "route_revised": "Route changed (new revision)",
     "route_renamed": "Route renamed",
     "route_archived": "Route archived",

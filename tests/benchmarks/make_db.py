@@ -201,7 +201,7 @@ def _base_rows(plan: Plan, rng: random.Random):
     for j in range(N_JOBS):
         first, last = j * plan.serials // N_JOBS, (j + 1) * plan.serials // N_JOBS
         jobs.append((f"JOB-{j + 1:04d}", f"Order {j + 1:04d}", f"P-{1000 + j * 7}", PATHS[j % len(PATHS)][0],
-                     last - first, created))
+                     last - first + 100_000, created))  # room for bench_core's batches (quantity is enforced)
 
     certs = []
     cert_ids = [HUGE_ID, BIG_ID] + [f"cert_{k:05d}" for k in range(1, plan.regular_certs + 1)]
@@ -299,7 +299,7 @@ def generate(path: FilePath, plan: Plan) -> None:
     con.execute("BEGIN")
     con.executemany('INSERT INTO "user" (id, name, role, badge, active, created_at) '
                     "VALUES (?,?,?,?,?,?)", users)
-    con.executemany("INSERT INTO path (id, name) VALUES (?,?)", paths)
+    con.executemany("INSERT INTO path (id, name, route_id) VALUES (?,?,?)", [(p, n, p) for p, n in paths])
     con.executemany("INSERT INTO step (id, path_id, position, name, requires) VALUES (?,?,?,?,?)", steps)
     con.executemany("INSERT INTO job (id, name, part, path_id, quantity, created_at) VALUES (?,?,?,?,?,?)", jobs)
     con.executemany(

@@ -22,7 +22,7 @@ def build_plant() -> None:
         {"id": "step_003", "name": "Inspect", "requires": ["INSPECTION"]},
     ]}, "admin")
     routes.create_job({"id": "JOB-1", "name": "Flanges for Acme", "part": "FL-100", "path": "path_a",
-                       "quantity": 10}, "admin")
+                       "quantity": 100_000}, "admin")  # room for the big batches some tests make
     for fields in (
         {"id": "cert_mat01", "name": "Mill test report 42CrMo4", "kind": "MATERIAL", "number": "HT-4711",
          "en10204_type": "3.1", "heat_lot": "H4711", "date_release": TODAY - dt.timedelta(days=10),
