@@ -16,8 +16,12 @@ from app.cli import auth
 from app.cli.admin import cmd_demo, cmd_import, cmd_init, cmd_policy, cmd_backup, cmd_restore, cmd_user, cmd_verify
 from app.cli.certs import CERT_FIELDS, cmd_approve, cmd_cert, cmd_certs, cmd_doc, cmd_validate_file
 from app.cli.exports import cmd_export
-from app.cli.floor import cmd_attach, cmd_attachments, cmd_serial, cmd_serials_create
+from app.cli.floor import cmd_attach, cmd_attachments, cmd_serial
+from app.cli.jobs import add_job_commands
+from app.cli.routes import add_route_commands
+from app.cli.serials import add_serials_commands
 from app.cli.tokens import add_token_commands
+from app.cli.user_admin import add_user_admin_commands
 from app.cli.labels import add_labels_command
 from app.cli.output import EXIT_CLOSED_PIPE, EXIT_INTERNAL, EXIT_OK, Output, exit_code, report, silence_closed_stdout
 from app.errors import CertlineError
@@ -75,15 +79,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("words", nargs="+", metavar="SERIAL")
     auth.add_options(sub)
     sub.add_argument("--reason", help="override reason (a step's required certificate missing) or scrap reason")
-    serials_parser = command("serials", None, "serials in bulk")
-    serials_commands = serials_parser.add_subparsers(dest="serials_command", required=True, metavar="COMMAND")
-    sub = serials_commands.add_parser("create", parents=[common], help="create serials for a job")
-    sub.set_defaults(handler=cmd_serials_create)
-    sub.add_argument("--job", required=True)
-    sub.add_argument("--count", type=int, required=True)
-    sub.add_argument("--cert", help="attach this certificate to each new serial")
-    sub.add_argument("--prefix", default="SN-", help="serial id prefix (default SN-)")
-    needs_user(sub)
+    add_serials_commands(command("serials", None, "serials in bulk: create a batch; advance, complete or scrap many"),
+                         common, needs_user)
+    add_route_commands(command("route", None, "routes and their revisions (administrators)"), common, needs_user)
+    add_job_commands(command("job", None, "jobs and how far their serials have gone"), common, needs_user)
     sub = command("certs", cmd_certs, "list certificates")
     sub.add_argument("--text", help="id, name or number contains")
     sub.add_argument("--kind", choices=certificates.CERT_KINDS)
@@ -141,7 +140,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("key", choices=sorted(policy.POLICIES))
     sub.add_argument("value", help="JSON value, e.g. true")
     needs_user(sub, reason=True)
-    user_parser = command("user", cmd_user, "users: list, add, pin")
+    user_parser = command("user", cmd_user, "users: list, add, pin, edit, deactivate, reactivate, unlock")
     user_commands = user_parser.add_subparsers(dest="user_command", required=True, metavar="COMMAND")
     user_commands.add_parser("list", parents=[common], help="list users")
     sub = user_commands.add_parser("add", parents=[common], help="add a user (the first one: an admin)")
@@ -159,6 +158,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--clear", action="store_true", help="take the PIN away (admin, with --reason)")
     sub.add_argument("--reason", help="why (recorded in the audit trail; required with --clear)")
     needs_user(sub)
+    add_user_admin_commands(user_commands, common, needs_user)
     export_parser = command("export", cmd_export, "a supervisor's view to CSV (every row) or PDF (a report)")
     views = export_parser.add_subparsers(dest="view", required=True, metavar="VIEW")
 
