@@ -52,13 +52,16 @@ class AuditRow:
 
 def audit_cert_id(code: str) -> str:
     """The certificate an audit-trail filter means by ``code``: by id or issuer number, as a scan is
-    read (``resolve_certificate``; a number several share is refused). A code that names no
-    certificate now is kept as typed: the trail still names certificates that were deleted.
+    read (``resolve_certificate``; a number several share is refused). A certificate since deleted
+    is still found by its id, as its entries stay. Raises NotFound when nothing has that code.
     """
+    code = code.strip()
     try:
         return resolve_certificate(code).id
     except NotFound:
-        return code
+        if AuditEntry.select().where(AuditEntry.cert_id == code).exists():
+            return code
+        raise
 
 
 def _audit_select(query: AuditQuery, *columns):

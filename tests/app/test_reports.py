@@ -151,9 +151,11 @@ def test_audit_trail_newest_first_and_filtered(floor):
 
 
 def test_the_audit_trail_filter_takes_a_certificate_by_id_or_number_and_a_deleted_one_by_its_id(floor):
-    assert reports.audit_cert_id("HT-4711") == reports.audit_cert_id("cert_mat01") == "cert_mat01"
+    assert reports.audit_cert_id("HT-4711") == reports.audit_cert_id(" cert_mat01 ") == "cert_mat01"
     certificates.delete_certificate("cert_insp01", "sup1", "Entered by mistake")
     assert reports.audit_cert_id("cert_insp01") == "cert_insp01"
+    with pytest.raises(NotFound, match="^Certificate not found: cert_nothing$"):
+        reports.audit_cert_id("cert_nothing")  # a typing slip, said, rather than an empty trail
     deleted = all_rows(reports.audit_page, reports.AuditQuery(cert_id=reports.audit_cert_id("cert_insp01")))
     assert [e.type for e in deleted][0] == "cert_deleted"
     certificates.create_certificate({"id": "cert_twin", "name": "Second report", "kind": "MATERIAL",
