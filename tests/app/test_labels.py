@@ -7,12 +7,12 @@ import subprocess
 import pytest
 from pypdf import PdfReader
 
-from app import integrity, labels, routes, serials
+from app import integrity, label_layout, labels, routes, serials
 from app.errors import Forbidden, Invalid, NotFound
-from app.labels import Label, LabelSize
+from app.label_layout import Label, LabelSize
 from app.models import AuditEntry, SerialNumber
 from app.scan import read_scan
-from tests.helpers.cli import PIN, imported, run  # noqa: F401 - imported is a fixture
+from tests.helpers.cli import imported, run  # noqa: F401 - imported is a fixture
 from tests.helpers.labels import decode_pdf
 from tests.helpers.terminal import cli_command
 
@@ -59,7 +59,7 @@ def test_gs1_datamatrix_carries_gtin_lot_and_serial(tmp_path):
     gtin13, lot = "9506000134352", "H4711-B"
     made = [Label(f"SN-{n:05d}", "JOB-24-0417", "FL-100", gtin13, lot) for n in (7, 8)]
     pdf = tmp_path / "gs1.pdf"
-    pdf.write_bytes(labels.render_pdf([labels.layout(label) for label in made]))
+    pdf.write_bytes(label_layout.render_pdf([label_layout.layout(label) for label in made]))
     decoded = decode_pdf(pdf, tmp_path / "pages")
     for label, d in zip(made, decoded, strict=True):
         assert d.gs1 and d.symbology == "]d2"
@@ -72,10 +72,10 @@ def test_gs1_datamatrix_carries_gtin_lot_and_serial(tmp_path):
 
 def test_a_serial_gs1_cannot_carry_gets_a_plain_datamatrix_that_still_reads(tmp_path):
     odd = [Label("SN#0001", "J", "P"), Label("SN-" + "7" * 19, "J", "P")]  # '#' is not GS1's; 22 > 20 characters
-    layouts = [labels.layout(label, LabelSize(80, 30)) for label in odd]
+    layouts = [label_layout.layout(label, LabelSize(80, 30)) for label in odd]
     assert [item.gs1 for item in layouts] == [False, False]
     pdf = tmp_path / "plain.pdf"
-    pdf.write_bytes(labels.render_pdf(layouts))
+    pdf.write_bytes(label_layout.render_pdf(layouts))
     decoded = decode_pdf(pdf, tmp_path / "pages")
     assert [(d.code128, d.datamatrix, d.gs1) for d in decoded] == [(label.serial_id, label.serial_id, False)
                                                                     for label in odd]
@@ -83,25 +83,25 @@ def test_a_serial_gs1_cannot_carry_gets_a_plain_datamatrix_that_still_reads(tmp_
 
 
 def test_every_bar_and_cell_is_at_least_a_quarter_millimetre(tmp_path):
-    item = labels.layout(Label("SN-00001", "JOB-1", "FL-100", "9506000134352", "H4711"))
+    item = label_layout.layout(Label("SN-00001", "JOB-1", "FL-100", "9506000134352", "H4711"))
     bars, cells = item.module_mm
-    assert bars >= labels.MIN_MODULE and cells >= labels.MIN_MODULE
-    assert min(box.w for box in item.boxes) >= labels.MIN_MODULE - 1e-9
+    assert bars >= label_layout.MIN_MODULE and cells >= label_layout.MIN_MODULE
+    assert min(box.w for box in item.boxes) >= label_layout.MIN_MODULE - 1e-9
     assert all(0 <= box.x and box.x + box.w <= 50 and 0 <= box.y and box.y + box.h <= 25 for box in item.boxes)
 
 
 def test_refusals_say_what_to_do():
     long_serial = Label("SN-JOB-24-0417-000001", "JOB-24-0417", "FL-100")
     with pytest.raises(Invalid, match=r"too long for a Code 128 on a label 50 mm wide: it needs \d+ mm .* wider"):
-        labels.layout(long_serial)
-    assert labels.layout(long_serial, LabelSize(80, 25)).module_mm[0] >= labels.MIN_MODULE
+        label_layout.layout(long_serial)
+    assert label_layout.layout(long_serial, LabelSize(80, 25)).module_mm[0] >= label_layout.MIN_MODULE
     with pytest.raises(Invalid, match=r"Job JOB-9's GTIN or lot cannot go on a GS1 label .*check digit"):
-        labels.layout(Label("SN-1", "JOB-9", "P", gtin="9506000134353"))
+        label_layout.layout(Label("SN-1", "JOB-9", "P", gtin="9506000134353"))
     with pytest.raises(Invalid, match="Label size must be width x height in millimetres, such as 50x25"):
-        labels.parse_size("fifty by 25")
+        label_layout.parse_size("fifty by 25")
     with pytest.raises(Invalid, match="outside that"):
-        labels.parse_size("500x25")
-    assert labels.parse_size(" 62 x 29 mm") == LabelSize(62, 29)
+        label_layout.parse_size("500x25")
+    assert label_layout.parse_size(" 62 x 29 mm") == LabelSize(62, 29)
 
 
 def test_reprints_are_named_and_audited(plant, tmp_path):

@@ -11,8 +11,8 @@ from PySide6.QtPrintSupport import QPrinter
 from PySide6.QtWidgets import QApplication, QWidget
 
 from app import db as app_db
-from app import integrity, labels, serials
-from app.labels import Label, LabelSize
+from app import integrity, serials
+from app.label_layout import Label, LabelSize, layout
 from app.models import AuditEntry
 from tests.helpers.labels import decode_pdf
 from tests.helpers.plant import build_plant
@@ -33,7 +33,7 @@ def pdf_printer(path) -> QPrinter:
 def test_twenty_labels_printed_by_qt_read_back(qtbot, tmp_path):
     made = [Label(f"SN-{n:05d}", "JOB-24-0417", "FL-100 flange", "9506000134352", "H4711") for n in range(1, 21)]
     pdf = tmp_path / "qt.pdf"
-    label_printing.print_labels([labels.layout(label) for label in made], pdf_printer(pdf))
+    label_printing.print_labels([layout(label) for label in made], pdf_printer(pdf))
     decoded = decode_pdf(pdf, tmp_path / "pages")
     assert [d.code128 for d in decoded] == [label.serial_id for label in made]
     assert [d.datamatrix_hri for d in decoded] == [f"(01)09506000134352(10)H4711(21){label.serial_id}"
@@ -45,7 +45,7 @@ def test_twenty_labels_printed_by_qt_read_back(qtbot, tmp_path):
 def test_a_label_higher_than_wide_keeps_its_size(qtbot, tmp_path):
     size = LabelSize(40, 60)
     pdf = tmp_path / "tall.pdf"
-    label_printing.print_labels([labels.layout(Label("SN-1", "J-1", "P-1"), size)], pdf_printer(pdf))
+    label_printing.print_labels([layout(Label("SN-1", "J-1", "P-1"), size)], pdf_printer(pdf))
     (decoded,) = decode_pdf(pdf, tmp_path / "pages")
     assert (decoded.code128, decoded.datamatrix_hri, decoded.page_mm) == ("SN-1", "(21)SN-1",
                                                                           pytest.approx((40, 60), abs=0.3))

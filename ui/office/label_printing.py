@@ -1,8 +1,8 @@
 """Serial labels to a printer through QPrinter, for the office's screens.
 
-app.labels lays each label out in millimetres and records the printing; this module only paints
-those layouts, one label a page the label's size (what label printers take), in the same DejaVu
-Sans the PDF embeds, so a label from the printer and one from the PDF look alike.
+app.label_layout lays each label out in millimetres and app.labels records the printing; this
+module only paints those layouts, one label a page the label's size (what label printers take), in
+the same DejaVu Sans the PDF embeds, so a label from the printer and one from the PDF look alike.
 
 The order of things: the printer is chosen first (cancel: nothing recorded, nothing printed), then
 the worker records the printing and returns the layouts, then they are painted. Recorded before
@@ -20,7 +20,8 @@ from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import QWidget
 
 from app import labels as app_labels
-from app.labels import DEFAULT_SIZE, LabelLayout, LabelSize, PrintOrder
+from app.label_layout import DEFAULT_SIZE, FONT_FILES, LabelLayout, LabelSize
+from app.labels import PrintOrder
 from ui import resources
 from ui.worker import DatabaseWorker, Failure
 
@@ -39,7 +40,7 @@ class LabelPrintingFailed(Exception):
 def font_family() -> str:
     """The labels' font family, DejaVu Sans from Certline's resources (loaded into Qt once)."""
     family = FALLBACK_FAMILY
-    for name in app_labels.FONT_FILES.values():
+    for name in FONT_FILES.values():
         file = resources.font(name)
         if file is not None:
             loaded = QFontDatabase.addApplicationFont(str(file))
