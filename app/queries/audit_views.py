@@ -1,13 +1,17 @@
-"""The supervisor's views' questions: a certificate by its code, a serial's report, coverage, exports."""
+"""The supervisor's views' questions: a certificate by its code, a serial's report, coverage.
+
+The exports live in ``app.queries.exports``; their names are here too, as the benchmarks call them.
+"""
 from __future__ import annotations
 
-import datetime as dt
-import threading
 from dataclasses import dataclass
 
-from app import certificates, export, reports, serials
+from app import certificates, reports, serials
 from app.certificates import CertificateRecord
+from app.queries.audit_trail import resolve_names
+from app.queries.exports import ExportJob, ExportResult, export_csv, export_pdf  # noqa: F401 (their old home)
 from app.serials import SerialDetail
+from app.words import NO_NAMES, Names, audit_sentence
 
 
 def find_certificate(code: str) -> CertificateRecord:
@@ -18,12 +22,22 @@ def find_certificate(code: str) -> CertificateRecord:
 @dataclass(frozen=True)
 class SerialReport:
     detail: SerialDetail
-    audit: list[reports.AuditRow]
+    audit: list[reports.AuditRow]  # newest first
+    names: Names = NO_NAMES  # of the people, steps and certificates its entries mention
+
+    def user_name(self, user_id: str | None) -> str:
+        return self.names.users.get(user_id, user_id) if user_id else ""
+
+    def sentence(self, entry: reports.AuditRow) -> str:
+        """What the entry records, as a sentence with its reason: the history's Details."""
+        return audit_sentence(entry, self.names)
 
 
 def serial_report(serial_id: str) -> SerialReport:
+    """The serial, its route with what was attached where, and its audit entries with the names they mention."""
     detail = serials.get_serial(serial_id.strip())
-    return SerialReport(detail, reports.serial_audit(detail.id))
+    audit = reports.serial_audit(detail.id)
+    return SerialReport(detail, audit, resolve_names(audit))
 
 
 @dataclass(frozen=True)
@@ -39,40 +53,3 @@ def coverage(job_id: str | None, serial_ids: tuple[str, ...], cert_code: str | N
     spec = reports.CoverageSpec(job_id=job_id or None, serial_ids=serial_ids or None, cert_id=cert_id,
                                 kind=None if cert_id else (kind or None))
     return CoverageResult(spec, reports.coverage_count(spec))
-
-
-class ExportJob:
-    """Shared by the GUI (reads ``rows``, sets ``cancel``) and the worker (writes ``rows``)."""
-
-    def __init__(self) -> None:
-        self.rows = 0
-        self.cancel = threading.Event()
-
-
-@dataclass(frozen=True)
-class ExportResult:
-    path: str
-    rows: int
-    cancelled: bool = False
-
-
-def export_csv(view: str, options: dict, destination: str, job: ExportJob) -> ExportResult:
-    def progress(count: int) -> None:
-        job.rows = count
-
-    try:
-        rows = export.write_csv(*export.report_table(view, **options), destination, progress,
-                                job.cancel.is_set)
-    except export.Cancelled:
-        return ExportResult(destination, job.rows, cancelled=True)
-    return ExportResult(destination, rows)
-
-
-def export_pdf(view: str, options: dict, destination: str, generated_by: str) -> ExportResult:
-    from app.report_pdf import Report, write_pdf  # fpdf2 loads in a third of a second: on the first export only
-
-    title, details, total = export.report_title_and_details(view, **options)
-    generated_at = dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
-    rows = write_pdf(Report(title, details, export.COLUMNS[view], export.report_dicts(view, **options),
-                            generated_by, generated_at, total=total), destination)
-    return ExportResult(destination, rows)

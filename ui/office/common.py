@@ -27,6 +27,11 @@ def local_time(at: dt.datetime | None) -> str:
     return at.replace(tzinfo=dt.timezone.utc).astimezone().strftime("%Y-%m-%d %H:%M:%S")
 
 
+def utc_tooltip(at: dt.datetime | None) -> str:
+    """A stored (naive UTC) time as the tool tip beside its local time: ``2026-12-01 18:49:35.123 UTC``."""
+    return "" if at is None else f"{at.isoformat(sep=' ', timespec='milliseconds')} UTC"
+
+
 def date_edit() -> QDateEdit:
     edit = QDateEdit(calendarPopup=True)
     edit.setMinimumDate(NO_DATE)
@@ -47,13 +52,22 @@ def utc_bounds(since: QDateEdit, until: QDateEdit) -> tuple[dt.datetime | None, 
     return first, last
 
 
+def fit_combo(combo: QComboBox, at_least: int = 10, at_most: int = 24) -> None:
+    """A filter combo as wide as its longest item (within bounds), so the chosen one reads whole."""
+    longest = max((len(combo.itemText(i)) for i in range(combo.count())), default=0)
+    combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+    combo.setMinimumContentsLength(min(at_most, max(at_least, longest)))
+
+
 def user_combo(database: DatabaseWorker, name: str) -> QComboBox:
     combo = QComboBox(objectName=name)
     combo.addItem("Any user", None)
 
     def fill(found: list[UserRecord]) -> None:
-        for user in found:
-            combo.addItem(f"{user.name} ({user.id})", user.id)
+        for user in found:  # by name, as people know each other; the id in the tool tip
+            combo.addItem(user.name, user.id)
+            combo.setItemData(combo.count() - 1, f"User id: {user.id}", Qt.ItemDataRole.ToolTipRole)
+        fit_combo(combo)
 
     database.submit(users.list_users, owner=combo, on_done=fill)
     return combo
