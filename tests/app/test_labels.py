@@ -113,8 +113,10 @@ def test_reprints_are_named_and_audited(plant, tmp_path):
     assert again.serial_ids == ("SN-00002", "SN-00003") and again.reprints == ("SN-00002",)
     rows = [(e.serial_id, e.user_id, e.details["reprint"], e.details["count"], e.details["output"], e.details["size"])
             for e in printed_entries()]
-    assert rows == [("SN-00001", "sup1", False, 2, "printer", "50x25"), ("SN-00002", "sup1", False, 2, "printer", "50x25"),
-                    ("SN-00002", "admin", True, 2, "pdf", "60x30"), ("SN-00003", "admin", False, 2, "pdf", "60x30")]
+    assert rows == [("SN-00001", "sup1", False, 2, "printer", "50x25"),
+                    ("SN-00002", "sup1", False, 2, "printer", "50x25"),
+                    ("SN-00002", "admin", True, 2, "pdf", "60x30"),
+                    ("SN-00003", "admin", False, 2, "pdf", "60x30")]
     assert integrity.verify(quick=True).ok
 
 
