@@ -76,7 +76,6 @@ def section(title: str) -> QLabel:
 def group(title: str, name: str = "") -> QGroupBox:
     """A framed part of a view with its title: "This workstation", "Plant rules"."""
     box = QGroupBox(title, objectName=name or "group")
-    box.setProperty("officeGroup", True)
     return box
 
 
@@ -118,6 +117,18 @@ def row(*widgets: QWidget | QLayout | int | None, stretch: bool = True) -> QHBox
     if stretch:
         layout.addStretch(1)
     return layout
+
+
+def stack(*parts: QWidget | QLayout) -> QVBoxLayout:
+    """A field with what belongs under it (a hint, a result), as one row of a form."""
+    column = QVBoxLayout()
+    column.setSpacing(4)
+    for part in parts:
+        if isinstance(part, QLayout):
+            column.addLayout(part)
+        else:
+            column.addWidget(part)
+    return column
 
 
 def button(text: str, name: str, primary: bool = False, danger: bool = False) -> QPushButton:

@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QInputDialog,
     QLabel,
-    QLayout,
     QLineEdit,
     QScrollArea,
     QSpinBox,
@@ -106,7 +105,7 @@ class SettingsView(QScrollArea):
         self.test_button = look.button("Test connection", "testButton")
         self.test_button.clicked.connect(self._on_test_button_clicked)
         self.connection_label = look.Notice("connection")
-        form.addRow("Database", _stack(look.row(self.database_field, 1, self.test_button, stretch=False),
+        form.addRow("Database", look.stack(look.row(self.database_field, 1, self.test_button, stretch=False),
                                        look.hint(f"A SQLite file or a postgresql:// URL. Default: "
                                                  f"{_breakable(default_db)}", "databaseHint"),
                                        self.connection_label))
@@ -116,7 +115,7 @@ class SettingsView(QScrollArea):
         self.documents_field.setPlaceholderText("empty: the default folder (below)")
         browse = look.button("Choose…", "browseDocuments")
         browse.clicked.connect(self._on_browse_clicked)
-        form.addRow("Document folder", _stack(look.row(self.documents_field, 1, browse, stretch=False),
+        form.addRow("Document folder", look.stack(look.row(self.documents_field, 1, browse, stretch=False),
                                               look.hint(f"Default: {_breakable(default_documents)}",
                                                         "documentsHint")))
 
@@ -226,7 +225,8 @@ class SettingsView(QScrollArea):
         self._parts.removeWidget(self.workstation)
         self._parts.removeWidget(self.plant)
         self._parts.addWidget(self.workstation, 0, 0)
-        self._parts.addWidget(self.plant, 0, 1) if side_by_side else self._parts.addWidget(self.plant, 1, 0)
+        row, column = (0, 1) if side_by_side else (1, 0)
+        self._parts.addWidget(self.plant, row, column)
         self._parts.setColumnStretch(1, 1 if side_by_side else 0)
         self._parts.setColumnStretch(0, 1)
 
@@ -387,15 +387,6 @@ class SettingsView(QScrollArea):
 
     def _say(self, text: str, state: str = "ok") -> None:
         self.message.show_message(text, state)
-
-
-def _stack(*parts: QWidget | QLayout) -> QVBoxLayout:
-    """A field with what belongs under it (a hint, a result), as one row of a form."""
-    column = QVBoxLayout()
-    column.setSpacing(4)
-    for part in parts:
-        column.addLayout(part) if isinstance(part, QLayout) else column.addWidget(part)
-    return column
 
 
 def _breakable(path: str) -> str:
