@@ -121,17 +121,16 @@ def read_serial_list(text: str) -> list[tuple[int, str]]:
     Blank lines and cells are skipped. Raises Invalid for a CSV of several columns none of which says serial."""
     text = text.lstrip("\ufeff")
     if not any(mark in text for mark in ",;\t"):
-        return [(line, word) for line, row in enumerate(text.splitlines(), 1) for word in row.split()]
-    try:
-        dialect = csv.Sniffer().sniff(text[:65536], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    rows = [(line, [cell.strip() for cell in row]) for line, row in enumerate(csv.reader(io.StringIO(text), dialect), 1)]
+        words = [(line, word) for line, row in enumerate(text.splitlines(), 1) for word in row.split()]
+        return words[1:] if words and _is_header(words[0][1]) else words
+    first = next(line for line in text.splitlines() if line.strip())
+    delimiter = max(",;\t", key=first.count)  # what an ERP's export separates its first row with
+    rows = [(line, [cell.strip() for cell in row])
+            for line, row in enumerate(csv.reader(io.StringIO(text), delimiter=delimiter), 1)]
     rows = [(line, row) for line, row in rows if any(row)]
     if not rows:
         return []
-    header = [re.sub(r"[^a-z]", "", cell.casefold()) for cell in rows[0][1]]
-    column = next((i for i, cell in enumerate(header) if cell in SERIAL_HEADERS), None)
+    column = next((i for i, cell in enumerate(rows[0][1]) if _is_header(cell)), None)
     if column is not None:
         rows = rows[1:]
     elif max(len([c for c in row if c]) for _, row in rows) > 1:
@@ -145,6 +144,10 @@ def read_serial_list(text: str) -> list[tuple[int, str]]:
         if cell:
             found.append((line, cell))
     return found
+
+
+def _is_header(cell: str) -> bool:
+    return re.sub(r"[^a-z]", "", cell.casefold()) in SERIAL_HEADERS
 
 
 def read_serial_file(path: str | FilePath) -> list[tuple[int, str]]:
