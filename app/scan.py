@@ -341,8 +341,8 @@ class DatabaseLookup:
             raise
 
     def certificate(self, code: str):
-        """By id, else by issuer number (``app.certificates.resolve_certificate``); a shared number refuses."""
-        from app.certificates import resolve_certificate
+        """By id, else by issuer number (``app.certificate_list.resolve_certificate``); a shared number refuses."""
+        from app.certificate_list import resolve_certificate
         from app.errors import NotFound
 
         try:

@@ -5,7 +5,7 @@ from typing import Any
 
 from app import certificates, documents, policy
 from app.bounds import parse_json
-from app.certificates import resolve_certificate
+from app.certificate_list import resolve_certificate
 from app.cli.auth import open_db, signature_pin
 from app.cli.output import EXIT_BAD_REQUEST, EXIT_OK, Output, say
 from app.text import shown

@@ -6,7 +6,7 @@ import sys
 from typing import Any
 
 from app import audit, export, reports
-from app.certificates import resolve_certificate
+from app.certificate_list import resolve_certificate
 from app.cli.auth import open_db
 from app.cli.output import STDOUT, Output, stdout_bytes
 from app.clock import now_utc

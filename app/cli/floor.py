@@ -5,7 +5,7 @@ import json
 import sys
 
 from app import attachments, serials
-from app.certificates import resolve_certificate
+from app.certificate_list import resolve_certificate
 from app.cli.auth import open_db
 from app.cli.output import Output, say
 from app.errors import Invalid

@@ -6,7 +6,7 @@ import sys
 from typing import Callable
 
 from app import serial_batches, serials
-from app.certificates import resolve_certificate
+from app.certificate_list import resolve_certificate
 from app.cli.auth import open_db
 from app.cli.output import Output
 from app.errors import Invalid

@@ -5,7 +5,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.certificates import resolve_certificate
+from app.certificate_list import resolve_certificate
 from app.clock import iso_utc
 from app.errors import NotFound
 from app.models import AuditEntry
