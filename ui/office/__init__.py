@@ -41,7 +41,8 @@ _loaded = False
 def _load() -> None:
     # Named, not discovered: the bundle carries only what an import statement names.
     global _loaded
-    from ui.office import attachments, audit_trail, certificates, coverage, serial, settings  # noqa: F401
+    from ui.office import (attachments, audit_trail, certificate_detail, certificate_list,  # noqa: F401
+                           certificates, coverage, serial, settings)
     _loaded = True
 
 

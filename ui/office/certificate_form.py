@@ -1,9 +1,8 @@
-"""The certificate form: create or edit every field, each error next to its field, and the history tab.
+"""The certificate form: create or edit every field, each error next to its field.
 
 The form validates nothing itself: it hands the fields to the core (in the worker) and shows
 the core's message beside the field the core names (``Invalid.field``). Saving an edit asks
-for a reason; the history tab lists the certificate's audit entries with old and new value
-per changed field.
+for a reason. (A certificate's history is in its detail pane, ``ui.office.certificate_detail``.)
 """
 from __future__ import annotations
 
@@ -23,16 +22,12 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPlainTextEdit,
     QScrollArea,
-    QTableWidget,
-    QTableWidgetItem,
-    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
 from app import certificates
 from app.bounds import parse_json
-from app.queries import certificates as queries
 from app.certificates import (
     CERT_KINDS,
     EDITABLE_FIELDS,
@@ -43,7 +38,6 @@ from app.certificates import (
     add_validity,
 )
 from app.errors import Invalid
-from app.reports import AuditRow
 from app.users import UserRecord
 from ui.worker import DatabaseWorker, Failure
 
@@ -74,7 +68,6 @@ class CertificateForm(QDialog):
 
     saved = Signal(object)  # CertificateRecord
     rejected_by_core = Signal(str, str)  # message, field ("" when it names none)
-    history_loaded = Signal(list)
 
     def __init__(self, database: DatabaseWorker, user: UserRecord, record: CertificateRecord | None = None,
                  parent: QWidget | None = None):
@@ -115,23 +108,15 @@ class CertificateForm(QDialog):
         self.general_error.setWordWrap(True)
         self.general_error.hide()
 
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setWidget(fields)
-        self.tabs = QTabWidget()
-        self.tabs.addTab(scroll, "Certificate")
-        self.history = QTableWidget(0, 7, objectName="certificateHistory")
-        self.history.setHorizontalHeaderLabels(["When (UTC)", "Event", "User", "Field", "Old", "New", "Reason"])
-        self.history.horizontalHeader().setStretchLastSection(True)
-        self.history.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        if record is not None:
-            self.tabs.addTab(self.history, "History")
+        self.scroll = QScrollArea()
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setWidget(fields)
 
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
         self.buttons.accepted.connect(self.save)
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
-        layout.addWidget(self.tabs, 1)
+        layout.addWidget(self.scroll, 1)
         layout.addWidget(self.general_error)
         layout.addWidget(self.buttons)
 
@@ -142,7 +127,6 @@ class CertificateForm(QDialog):
         if record is not None:
             self._fill(record)
             self.inputs["id"].setReadOnly(True)
-            self.load_history()
         self._update_computed_expiry()
 
     # --- fields --------------------------------------------------------------------------------
@@ -232,7 +216,7 @@ class CertificateForm(QDialog):
         label.setText(message)
         label.show()
         if field in self.inputs:
-            self.tabs.setCurrentIndex(0)
+            self.scroll.ensureWidgetVisible(self.inputs[field])
             self.inputs[field].setFocus()
         self.rejected_by_core.emit(message, field or "")
 
@@ -263,31 +247,6 @@ class CertificateForm(QDialog):
 
     def _on_failed(self, failure: Failure) -> None:
         self.show_error(failure.message, failure.field)
-
-    # --- history -------------------------------------------------------------------------------
-
-    def load_history(self) -> None:
-        if self.record is not None:
-            self.database.submit(queries.history, self.record.id, owner=self, on_done=self._on_history,
-                                 on_failed=self._on_failed)
-
-    def _on_history(self, rows: list[AuditRow]) -> None:
-        lines: list[tuple[str, ...]] = []
-        for row in rows:
-            when = row.at.strftime("%Y-%m-%d %H:%M:%S")
-            changed = row.details.get("updated_fields") if row.type == "cert_updated" else None
-            if changed:
-                for name, change in changed.items():
-                    lines.append((when, row.type, row.user_id or "", LABELS.get(name, name),
-                                  _text(change.get("old")), _text(change.get("new")), row.reason or ""))
-            else:
-                lines.append((when, row.type, row.user_id or "", "", "", "", row.reason or ""))
-        self.history.setRowCount(len(lines))
-        for r, line in enumerate(lines):
-            for c, text in enumerate(line):
-                self.history.setItem(r, c, QTableWidgetItem(text))
-        self.history.resizeColumnsToContents()
-        self.history_loaded.emit(lines)
 
 
 def _stored(record: CertificateRecord, name: str) -> Any:

@@ -1,149 +1,57 @@
-"""The Certificates office view: list (filtered and sorted in the database, paged), expiring soon,
-create, edit, revoke, delete, and the chosen certificate's documents.
+"""The Certificates office view: find a certificate in the list (filtered and sorted in the database,
+read a page at a time by key), see it whole in the detail pane, create, edit, revoke, delete, approve.
 
-Questions go to the database worker as calls of ``app.queries.certificates`` and the core;
-a value the core refuses comes back as a ``Failure`` naming the field, shown beside it.
+The list is ``ui.office.certificate_list``, the detail pane ``ui.office.certificate_detail``.
+Questions go to the database worker as calls of ``app.queries.certificates`` and the core; a
+value the core refuses comes back as a ``Failure`` naming the field, shown beside it.
 """
 from __future__ import annotations
 
-import datetime as dt
-from dataclasses import replace
-from typing import Any, Callable
+from typing import Callable
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal
-from PySide6.QtGui import QBrush, QColor
-from PySide6.QtWidgets import (
-    QCheckBox,
-    QComboBox,
-    QGridLayout,
-    QHBoxLayout,
-    QHeaderView,
-    QLabel,
-    QLineEdit,
-    QListWidget,
-    QListWidgetItem,
-    QMessageBox,
-    QPushButton,
-    QSpinBox,
-    QSplitter,
-    QTableView,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtCore import QItemSelectionModel, Qt, QTimer, Signal
+from PySide6.QtGui import QResizeEvent
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QMessageBox, QSplitter, QVBoxLayout, QWidget
 
 from app import certificates
+from app.certificate_list import CertificateQuery
+from app.certificates import CertificateRecord, DeletePlan
 from app.queries import certificates as queries
 from app.queries.certificates import EXPIRING_DAYS
-from app.certificates import SORTABLE_FIELDS, CertificateQuery, CertificateRecord, DeletePlan, state_words
-from app.certificates import CERT_KINDS, REVIEW_STATUSES
-from app.clock import today
 from app.users import UserRecord
+from app.words import CERT_KIND, REVIEW_STATUS
+from ui.office import look, office_view
+from ui.office.certificate_detail import CertificateDetailPane
 from ui.office.certificate_form import CertificateForm, ask_reason
-from ui.office.documents_panel import DocumentsPanel
-from ui.office import office_view
-from ui.paged_model import Column, PagedModel
+from ui.office.certificate_list import COLOURS, CertificateListModel, CertificateTable
 from ui.worker import DatabaseWorker, Failure
 
-PAGE_SIZE = 200
+__all__ = ["COLOURS", "CertificateListModel", "CertificatesView"]
 
-# --- the list model -----------------------------------------------------------------------------
-
-COLUMNS = (("id", "Id"), ("name", "Name"), ("kind", "Kind"), ("number", "Number"),
-           ("date_release", "Released"), ("date_expire", "Expires"), ("status", "State"),
-           ("review_status", "Review"))
-COLOURS = {"expired": QColor("#f8d7da"), "expiring": QColor("#fff3cd"), "revoked": QColor("#e0e0e0")}
-
-
-def state_of(record: CertificateRecord, on: dt.date) -> str:
-    """``revoked``, ``expired``, ``expiring`` or ``valid``: what the row's colour says."""
-    return "revoked" if record.status == "revoked" else record.expiry_state(on)
+WIDE = 1600  # from this width the detail pane stands beside the list, below it on smaller screens
+# The state filter's choices: what each asks of the list.
+STATES = {
+    "valid": ("Valid", {"status": "active", "expired": False}),
+    "expiring": (f"Expiring within {EXPIRING_DAYS} days", {"status": "active", "expires_within_days": EXPIRING_DAYS}),
+    "expired": ("Expired", {"status": "active", "expired": True}),
+    "revoked": ("Revoked", {"status": "revoked"}),
+}
 
 
-def _cell(key: str) -> Callable[[CertificateRecord], str]:
-    def text(record: CertificateRecord) -> str:
-        value = getattr(record, key)
-        if value is None:
-            return ""
-        return value.isoformat() if isinstance(value, dt.date) else str(value)
-    return text
+def _choice(name: str, anything: str, choices: dict[str, str], tip: str) -> QComboBox:
+    box = QComboBox(objectName=name, toolTip=tip)
+    box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+    box.addItem(anything, None)
+    for code, text in choices.items():
+        box.addItem(text, code)
+    return box
 
 
-class CertificateListModel(PagedModel):
-    """Certificates matching a query (ui/paged_model.py), fetched page by page as the view scrolls.
-
-    Sorting asks for the query again sorted another way: the database sorts.
-    """
-
-    def __init__(self, database: DatabaseWorker, parent=None):
-        self.query = CertificateQuery()
-        self._on = today()
-        # The state column says revoked, expired or how long still valid in the words every screen uses;
-        # it sorts by the stored status.
-        columns = [Column(key, heading, self._state_words if key == "status" else _cell(key),
-                          sort_key=key if key in SORTABLE_FIELDS else None, tooltip=self._tooltip)
-                   for key, heading in COLUMNS]
-        super().__init__(database, queries.page, (self.query,), columns, page_size=PAGE_SIZE,
-                         count_operation=certificates.count_certificates, count_args=(self.query,), role_hook=self._colour,
-                         parent=parent, start=False)
-        self._columns_by_index = columns
-        self._fresh: dict[str, CertificateRecord] = {}  # records changed since their page was loaded
-        self.note_sort(0, Qt.SortOrder.AscendingOrder)
-        self.sort_requested.connect(self._on_sort_requested)
-
-    def set_query(self, query: CertificateQuery) -> None:
-        """Start again with ``query``; answers to an older query are dropped."""
-        self.query = query
-        self._on = today()
-        self._fresh = {}
-        self.reset((query,), (query,))
-
-    def _on_sort_requested(self, key: str, descending: bool) -> None:
-        self.set_query(replace(self.query, sort=key, descending=descending))
-
-    def _colour(self, record: CertificateRecord, _column: Column, role: int) -> Any:
-        if role == Qt.ItemDataRole.BackgroundRole:
-            colour = COLOURS.get(state_of(record, self._on))
-            return QBrush(colour) if colour else None
-        return None
-
-    def _state_words(self, record: CertificateRecord) -> str:
-        return state_words(record, self._on)
-
-    def _tooltip(self, record: CertificateRecord) -> str:
-        return f"{record.name}: {state_words(record, self._on)}"
-
-    def replace_record(self, record: CertificateRecord) -> None:
-        """Show a certificate as it is now (after a document change) without loading the list again."""
-        for row in range(self.rowCount()):
-            old = super().row_at(row)
-            if old is not None and old.id == record.id:
-                self._fresh[record.id] = record
-                self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
-                return
-
-    def row_at(self, row: int) -> Any:
-        record = super().row_at(row)
-        return self._fresh.get(record.id, record) if record is not None else None
-
-    def rows(self) -> list[Any]:
-        return [self._fresh.get(r.id, r) if r is not None else None for r in super().rows()]
-
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not (0 <= index.row() < self.rowCount()) or not (0 <= index.column() < len(COLUMNS)):
-            return None
-        record = self.row_at(index.row())
-        if record is None:
-            return None
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self._columns_by_index[index.column()].text(record)
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return self._tooltip(record)
-        if role == Qt.ItemDataRole.UserRole:
-            return record
-        return self._colour(record, self._columns_by_index[index.column()], role)
-
-
-# --- the view -----------------------------------------------------------------------------------
+def _confirm(parent: QWidget, title: str, text: str) -> bool:
+    answer = QMessageBox.question(parent, title, text,
+                                  QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                                  QMessageBox.StandardButton.No)
+    return answer == QMessageBox.StandardButton.Yes
 
 
 class CertificatesView(QWidget):
@@ -153,7 +61,7 @@ class CertificatesView(QWidget):
     revoked = Signal(object)
     deleted = Signal(object)  # DeletePlan
     refused = Signal(str)
-    expiring_loaded = Signal(list)
+    expiring_counted = Signal(int)
 
     def __init__(self, database: DatabaseWorker, user: UserRecord, parent: QWidget | None = None):
         super().__init__(parent, objectName="certificatesView")
@@ -162,178 +70,140 @@ class CertificatesView(QWidget):
         self.ask_reason: Callable[[QWidget, str, str], str | None] = ask_reason
         self.confirm: Callable[[QWidget, str, str], bool] = _confirm
 
-        self.search = QLineEdit(objectName="certificateSearch", placeholderText="Id, name or number contains…")
+        self.search = QLineEdit(objectName="certificateSearch", placeholderText="Search id, name or number")
         self.search.setClearButtonEnabled(True)
-        self.kind = _choice("kindFilter", "Any kind", CERT_KINDS)
-        self.status = _choice("statusFilter", "Any status", ("active", "revoked"))
-        self.review = _choice("reviewFilter", "Any review", REVIEW_STATUSES)
-        self.within = QCheckBox("Expires within", objectName="withinFilter")
-        self.within.setMinimumWidth(self.within.sizeHint().width())
-        self.within_days = QSpinBox(objectName="withinDays", minimum=1, maximum=3650, value=EXPIRING_DAYS,
-                                    suffix=" days")
-        self.expired = QCheckBox("Expired", objectName="expiredFilter")
-        self.expired.setMinimumWidth(self.expired.sizeHint().width())
-        filters = QVBoxLayout()
-        first, second = QHBoxLayout(), QHBoxLayout()
-        first.addWidget(self.search, 1)
-        first.addWidget(self.expired)
-        for widget in (self.kind, self.status, self.review):
-            second.addWidget(widget)
-        second.addStretch(1)
-        second.addWidget(self.within)
-        second.addWidget(self.within_days)
-        filters.addLayout(first)
-        filters.addLayout(second)
+        self.search.setMinimumWidth(240)
+        self.kind = _choice("kindFilter", "Any kind", CERT_KIND, "Kind")
+        self.state = _choice("stateFilter", "Any state", {code: text for code, (text, _) in STATES.items()},
+                             "State")
+        self.review = _choice("reviewFilter", "Any review", REVIEW_STATUS, "Review")
+        filters = QHBoxLayout()
+        filters.addWidget(self.search, 1)
+        for box in (self.kind, self.state, self.review):
+            filters.addWidget(box)
 
         self.model = CertificateListModel(database)  # no parent: answers in flight keep it alive
-        self.table = QTableView(objectName="certificateTable")
-        self.table.setModel(self.model)
-        self.table.setSortingEnabled(True)
-        self.table.horizontalHeader().setSortIndicator(0, Qt.SortOrder.AscendingOrder)
-        self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QTableView.SelectionMode.SingleSelection)
-        self.table.verticalHeader().hide()
-        self.table.doubleClicked.connect(lambda _index: self.edit_selected())
+        self.table = CertificateTable(self.model)
         self.table.selectionModel().selectionChanged.connect(self._on_table_selection_changed)
         self.count = QLabel(objectName="certificateCount")
+        self.expiring_button = look.button("Expiring soon", "expiringSoon")
+        self.expiring_button.setToolTip(f"Active certificates that expire within {EXPIRING_DAYS} days")
+        self.expiring_button.clicked.connect(self.show_expiring)
+        self.new_button = look.button("New certificate…", "newCertificate", primary=True)
+        self.new_button.clicked.connect(self.create)
+        under = QHBoxLayout()
+        under.addWidget(self.count)
+        under.addWidget(self.expiring_button)
+        under.addStretch(1)
+        under.addWidget(self.new_button)
+        listing = QWidget(objectName="certificateListing")
+        listing_layout = QVBoxLayout(listing)
+        listing_layout.setContentsMargins(0, 0, 0, 0)
+        listing_layout.addWidget(self.table, 1)
+        listing_layout.addLayout(under)
 
-        self.expiring = QListWidget(objectName="expiringList")
-        self.expiring.setMaximumHeight(130)
-        self.expiring.itemClicked.connect(self._on_expiring_clicked)
+        self.detail = CertificateDetailPane(database, user)
+        self.detail.edit_button.clicked.connect(self.edit_selected)
+        self.detail.revoke_button.clicked.connect(self.revoke_selected)
+        self.detail.delete_button.clicked.connect(self.delete_selected)
+        self.detail.changed.connect(self.model.replace_record)
+        self.detail.said.connect(self._say)
+        self.documents = self.detail.documents
+        self.table.doubleClicked.connect(lambda _index: self.edit_selected())
 
-        self.new_button = QPushButton("New…", objectName="newCertificate", clicked=self.create)
-        self.edit_button = QPushButton("Edit…", objectName="editCertificate", clicked=self.edit_selected)
-        self.revoke_button = QPushButton("Revoke…", objectName="revokeCertificate", clicked=self.revoke_selected)
-        self.delete_button = QPushButton("Delete…", objectName="deleteCertificate", clicked=self.delete_selected)
-        actions = QGridLayout()
-        for n, button in enumerate((self.new_button, self.edit_button, self.revoke_button, self.delete_button)):
-            actions.addWidget(button, n // 2, n % 2)
-        self.message = QLabel(objectName="certificatesMessage")
-        self.message.setWordWrap(True)
-        self.details = QLabel(objectName="certificateDetails")
-        self.details.setWordWrap(True)
-        self.documents = DocumentsPanel(database, user)
-        self.documents.changed.connect(self._on_record_changed)
-
-        left = QWidget()
-        left_layout = QVBoxLayout(left)
-        left_layout.setContentsMargins(0, 0, 0, 0)
-        left_layout.addLayout(filters)
-        left_layout.addWidget(self.table, 1)
-        left_layout.addWidget(self.count)
-        left_layout.addWidget(QLabel(f"<b>Expiring in the next {EXPIRING_DAYS} days</b>"))
-        left_layout.addWidget(self.expiring)
-        right = QWidget()
-        right_layout = QVBoxLayout(right)
-        right_layout.setContentsMargins(0, 0, 0, 0)
-        right_layout.addLayout(actions)
-        right_layout.addWidget(self.message)
-        right_layout.addWidget(self.details)
-        right_layout.addWidget(self.documents, 1)
-        splitter = QSplitter()
-        splitter.addWidget(left)
-        splitter.addWidget(right)
-        splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 2)
-        splitter.setSizes([720, 560])
+        self.splitter = QSplitter(Qt.Orientation.Vertical, objectName="certificateSplitter")
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.addWidget(listing)
+        self.splitter.addWidget(self.detail)
+        self.notice = look.Notice("certificatesNotice")
         layout = QVBoxLayout(self)
-        layout.addWidget(splitter)
+        layout.addWidget(look.heading("Certificates", "Every certificate of the plant. Choose one to see its "
+                                      "fields, documents, approval and history."))
+        layout.addLayout(filters)
+        layout.addWidget(self.splitter, 1)
+        layout.addWidget(self.notice)
 
         self.model.page_loaded.connect(self._on_model_loaded)
         self.model.count_changed.connect(self._on_model_loaded)
-        self.model.failed.connect(lambda message: self._say(message, error=True))
+        self.model.failed.connect(lambda message: self._say(message, "error"))
         self.search.textChanged.connect(self.apply_filters)
-        for box in (self.kind, self.status, self.review):
+        for box in (self.kind, self.state, self.review):
             box.currentIndexChanged.connect(self.apply_filters)
-        for check in (self.within, self.expired):
-            check.toggled.connect(self.apply_filters)
-        self.within_days.valueChanged.connect(lambda _value: self.within.isChecked() and self.apply_filters())
-        self._update_buttons()
+        self._arranged_wide: bool | None = None
         QTimer.singleShot(0, self.reload)
+
+    # --- layout ---------------------------------------------------------------------------------
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        wide = event.size().width() >= WIDE
+        if wide != self._arranged_wide:
+            self._arranged_wide = wide
+            self.splitter.setOrientation(Qt.Orientation.Horizontal if wide else Qt.Orientation.Vertical)
+            # Beside: the list keeps room for every column on one line. Below: the list a little less than half.
+            whole = event.size().width() if wide else event.size().height()
+            share = 0.6 if wide else 0.5
+            self.splitter.setSizes([int(whole * share), int(whole * (1 - share))])
 
     # --- list ----------------------------------------------------------------------------------
 
     def current_query(self) -> CertificateQuery:
-        return CertificateQuery(
-            text=self.search.text().strip() or None, kind=self.kind.currentData(), status=self.status.currentData(),
-            review_status=self.review.currentData(),
-            expires_within_days=self.within_days.value() if self.within.isChecked() else None,
-            expired=True if self.expired.isChecked() else None,
-            sort=self.model.query.sort, descending=self.model.query.descending)
+        state = STATES.get(self.state.currentData(), ("", {}))[1]
+        return CertificateQuery(text=self.search.text().strip() or None, kind=self.kind.currentData(),
+                                review_status=self.review.currentData(), sort=self.model.query.sort,
+                                descending=self.model.query.descending, **state)
 
     def apply_filters(self, *_: object) -> None:
         self.model.set_query(self.current_query())
 
     def reload(self) -> None:
         self.apply_filters()
-        self.database.submit(queries.expiring, EXPIRING_DAYS, owner=self, on_done=self._on_expiring, on_failed=None)
+        self.database.submit(queries.expiring_count, EXPIRING_DAYS, owner=self, on_done=self._on_expiring_count,
+                             on_failed=None)
 
-    def _on_model_loaded(self, loaded: int) -> None:
+    def show_expiring(self) -> None:
+        """The active certificates that expire soon, soonest first."""
+        self.state.setCurrentIndex(self.state.findData("expiring"))
+        self.table.sortByColumn(4, Qt.SortOrder.AscendingOrder)  # asks again only if sorted otherwise
+
+    def _on_expiring_count(self, count: int) -> None:
+        self.expiring_button.setText(f"Expiring soon: {count}")
+        self.expiring_button.setEnabled(count > 0)
+        self.expiring_counted.emit(count)
+
+    def _on_model_loaded(self, _loaded: int) -> None:
         total, shown = self.model.count, self.model.rowCount()
         if total is not None:
-            self.count.setText(f"{total} certificates" + (f", {shown} shown" if shown < total else ""))
-
-    def _on_expiring(self, records: list[CertificateRecord]) -> None:
-        self.expiring.clear()
-        on = today()
-        for record in records:
-            days = (record.date_expire - on).days if record.date_expire else 0
-            item = QListWidgetItem(f"{record.date_expire}  ({days} d)  {record.id} — {record.name}")
-            item.setData(Qt.ItemDataRole.UserRole, record)
-            item.setBackground(QBrush(COLOURS["expiring"]))
-            self.expiring.addItem(item)
-        if not records:
-            self.expiring.addItem("Nothing expires in the next 30 days")
-        self.expiring_loaded.emit(records)
-
-    def _on_expiring_clicked(self, item: QListWidgetItem) -> None:
-        record = item.data(Qt.ItemDataRole.UserRole)
-        if record is not None:
-            self.search.setText(record.id)
+            self.count.setText(f"{total:,} certificate{'' if total == 1 else 's'}"
+                               + (f", {shown:,} loaded" if shown < total else ""))
 
     def selected(self) -> CertificateRecord | None:
+        """The certificate chosen in the list (the detail pane shows it)."""
         rows = self.table.selectionModel().selectedRows()
         return self.model.row_at(rows[0].row()) if rows else None
+
+    def chosen(self) -> CertificateRecord | None:
+        """The certificate the detail pane shows, which its actions act on."""
+        return self.detail.record
 
     def select_id(self, cert_id: str) -> bool:
         for row, record in enumerate(self.model.rows()):
             if record.id == cert_id:
-                self.table.selectRow(row)
+                self.table.selectionModel().setCurrentIndex(
+                    self.model.index(row, 0), QItemSelectionModel.SelectionFlag.ClearAndSelect
+                    | QItemSelectionModel.SelectionFlag.Rows)
+                self.table.scrollTo(self.model.index(row, 0))
                 return True
         return False
 
     def _on_table_selection_changed(self, *_: object) -> None:
-        self._show(self.selected())
-
-    def _show(self, record: CertificateRecord | None) -> None:
-        if record is None:
-            self.details.clear()
-        else:
-            self.details.setText(
-                f"<b>{record.id}</b> — {record.name}<br>{record.kind}"
-                + (f", EN 10204 {record.en10204_type}" if record.en10204_type else "")
-                + (f", heat/lot {record.heat_lot}" if record.heat_lot else "")
-                + f"<br>{state_words(record, today())}")
-        if self.documents.record is None or record is None or self.documents.record.id != (record.id):
-            self.documents.show_certificate(record)
-        self._update_buttons()
-
-    def _on_record_changed(self, record: CertificateRecord) -> None:
-        self.model.replace_record(record)
-        if self.selected() is not None and self.selected().id == record.id:  # type: ignore[union-attr]
-            self._show(record)
-
-    def _update_buttons(self) -> None:
         record = self.selected()
-        self.edit_button.setEnabled(record is not None)
-        self.revoke_button.setEnabled(record is not None and record.status == "active")
-        self.delete_button.setEnabled(record is not None)
+        if record is not None and record.id != self.detail.cert_id:
+            self.detail.show_certificate(record.id)
 
-    def _say(self, text: str, error: bool = False) -> None:
-        self.message.setText(text)
-        self.message.setStyleSheet("color: #b00020;" if error else "color: #1b5e20;")
-        if error:
+    def _say(self, text: str, state: str = "ok") -> None:
+        self.notice.show_message(text, state)
+        if state == "error":
             self.refused.emit(text)
 
     # --- create, edit --------------------------------------------------------------------------
@@ -342,98 +212,84 @@ class CertificatesView(QWidget):
         self._open_form(None)
 
     def edit_selected(self) -> None:
-        record = self.selected()
+        record = self.chosen()
         if record is not None:
             self._open_form(record)
 
     def _open_form(self, record: CertificateRecord | None) -> None:
         self.form = CertificateForm(self.database, self.user, record, self)
         self.form.saved.connect(self._on_form_saved)
-        self.form.resize(640, 760)
+        self.form.resize(640, 700)
         self.form.open()
         self.form_opened.emit(self.form)
 
     def _on_form_saved(self, record: CertificateRecord) -> None:
-        self._say(f"Saved {record.id}")
+        self._say(f"Saved {record.id} — {record.name}")
         self.reload_keeping(record.id)
 
     def reload_keeping(self, cert_id: str) -> None:
-        """Reload the list and select ``cert_id`` again once it is there."""
+        """Reload the list and the detail of ``cert_id``, chosen again in the list once it is there."""
         def select(_loaded: int) -> None:
             self.model.page_loaded.disconnect(select)
             self.select_id(cert_id)
         self.model.page_loaded.connect(select)
         self.reload()
+        self.detail.show_certificate(cert_id)
 
     # --- revoke, delete ------------------------------------------------------------------------
 
     def revoke_selected(self) -> None:
-        record = self.selected()
+        record = self.chosen()
         if record is None:
             return
         reason = self.ask_reason(self, "Revoke certificate",
-                                 f"Why revoke {record.id}? Existing attachments stay; no new ones.")
+                                 f"Why revoke {record.id}? Its attachments stay; it cannot be attached again.")
         if reason is None:
             return
         if not reason.strip():
-            self._say("A reason is required to revoke a certificate", error=True)
+            self._say("A reason is required to revoke a certificate. Nothing was changed.", "error")
             return
         self.database.submit(certificates.revoke_certificate, record.id, self.user.id, reason,
                              owner=self, on_done=self._on_revoked, on_failed=self._on_failed)
 
     def _on_revoked(self, record: CertificateRecord) -> None:
-        self._say(f"Revoked {record.id}")
+        self._say(f"Revoked {record.id} — {record.name}")
         self.revoked.emit(record)
         self.reload_keeping(record.id)
 
     def delete_selected(self) -> None:
-        record = self.selected()
+        record = self.chosen()
         if record is None:
             return
         reason = self.ask_reason(self, "Delete certificate", f"Why delete {record.id}?")
         if reason is None:
             return
         # First without force: the core refuses (attachments) or lists the documents that would go.
-        self.database.submit(certificates.delete_certificate, record.id, self.user.id, reason, False,
-                             owner=self, on_done=lambda plan: self._on_delete_planned(plan, reason), on_failed=self._on_failed)
+        self.database.submit(certificates.delete_certificate, record.id, self.user.id, reason, False, owner=self,
+                             on_done=lambda plan: self._on_delete_planned(plan, reason), on_failed=self._on_failed)
 
     def _on_delete_planned(self, plan: DeletePlan, reason: str) -> None:
         if plan.deleted:
             self._on_deleted(plan)
             return
-        names = "\n".join(f"• {d['file_name']} ({d['content_type']}, {d['size']} bytes)" for d in plan.documents)
+        names = "\n".join(f"• {d['file_name']} ({d['size']:,} bytes)" for d in plan.documents)
         if not self.confirm(self, "Delete certificate and documents",
                             f"Deleting {plan.certificate.id} also deletes its documents:\n{names}\n\nDelete?"):
-            self._say("Nothing deleted")
+            self._say("Nothing deleted", "info")
             return
         self.database.submit(certificates.delete_certificate, plan.certificate.id, self.user.id, reason, True,
                              owner=self, on_done=self._on_deleted, on_failed=self._on_failed)
 
     def _on_deleted(self, plan: DeletePlan) -> None:
-        gone = f" and {len(plan.documents)} document(s)" if plan.documents else ""
+        gone = f" and {len(plan.documents)} document{'' if len(plan.documents) == 1 else 's'}" \
+            if plan.documents else ""
         self._say(f"Deleted {plan.certificate.id}{gone}")
         self.deleted.emit(plan)
-        self.documents.show_certificate(None)
+        self.detail.clear()
         self.reload()
 
     def _on_failed(self, failure: Failure) -> None:
-        self._say(failure.message, error=True)
-
-
-def _choice(name: str, anything: str, values: tuple[str, ...]) -> QComboBox:
-    box = QComboBox(objectName=name)
-    box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
-    box.addItem(anything, None)
-    for value in values:
-        box.addItem(value, value)
-    return box
-
-
-def _confirm(parent: QWidget, title: str, text: str) -> bool:
-    answer = QMessageBox.question(parent, title, text,
-                                  QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-                                  QMessageBox.StandardButton.No)
-    return answer == QMessageBox.StandardButton.Yes
+        self._say(failure.message, "error")
 
 
 @office_view("Certificates", order=10)

@@ -1,42 +1,32 @@
-"""A certificate's documents: add (file dialog or drag and drop), list, open, remove, approve.
+"""A certificate's documents in its detail pane: add (file dialog or drag and drop), open, remove,
+and a PDF shown beside the list.
 
-Every file goes to the core, which validates it by its bytes before anything is
-stored; its messages are shown as they are. Approval re-enters the supervisor's PIN
-and shows the printed name, time and meaning of the signature.
+Every file goes to the core, which validates it by its bytes before anything is stored; its
+messages are shown as they are. *Open* and *Remove* act on the chosen document, so they are
+enabled only while one is chosen; *Add* always is, for the managers who see this view.
 """
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Callable
+from typing import Callable
 
-from PySide6.QtCore import QUrl, Signal
+from PySide6.QtCore import QTimer, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import (
-    QFileDialog,
-    QGridLayout,
-    QInputDialog,
-    QLabel,
-    QLineEdit,
-    QPushButton,
-    QTableWidget,
-    QTableWidgetItem,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QHeaderView, QLabel, QTableWidget,
+                               QTableWidgetItem, QVBoxLayout, QWidget)
 
-from app import certificates, documents
+from app import documents
 from app.certificates import CertificateRecord
-from app.queries import certificates as queries
 from app.documents import DocumentRecord
 from app.users import UserRecord
+from app.words import DOCUMENT_TYPE, word
 from ui import pdf_preview
+from ui.office import look
 from ui.office.certificate_form import ask_reason
+from ui.office.common import local_time
 from ui.worker import DatabaseWorker, Failure
 
-
-def ask_pin(parent: QWidget, prompt: str) -> str | None:
-    text, ok = QInputDialog.getText(parent, "Approve with your PIN", prompt, QLineEdit.EchoMode.Password)
-    return text if ok else None
+HEADINGS = ("File", "Type", "Size", "Added", "By")
 
 
 def ask_files(parent: QWidget) -> list[str]:
@@ -57,13 +47,13 @@ def local_files(event: QDragEnterEvent | QDropEvent) -> list[str]:
 
 
 class DocumentsPanel(QWidget):
-    """The documents of one certificate; ``changed`` after anything was stored, removed or approved."""
+    """The documents of one certificate; ``changed`` after one was stored or removed."""
 
-    changed = Signal(object)  # CertificateRecord as it is now
+    changed = Signal(str)  # the certificate's id: read it again
     added = Signal(object)  # DocumentRecord
+    removed = Signal(object)  # DocumentRecord
     refused = Signal(str)  # the core's message
-    approved = Signal(dict)  # the signature
-    listed = Signal(list)
+    said = Signal(str, str)  # what happened, and its state for the view's notice ("ok", "error")
 
     def __init__(self, database: DatabaseWorker, user: UserRecord, parent: QWidget | None = None):
         super().__init__(parent, objectName="documentsPanel")
@@ -71,98 +61,104 @@ class DocumentsPanel(QWidget):
         self.record: CertificateRecord | None = None
         self.documents: list[DocumentRecord] = []
         self.ask_reason: Callable[[QWidget, str, str], str | None] = ask_reason
-        self.ask_pin: Callable[[QWidget, str], str | None] = ask_pin
         self.ask_files: Callable[[QWidget], list[str]] = ask_files
         self.open_in_viewer: Callable[[Path], bool] = open_in_viewer
         self.setAcceptDrops(True)
 
-        self.title = QLabel("Documents", objectName="documentsTitle")
-        self.title.setStyleSheet("font-weight: bold;")
-        self.review = QLabel(objectName="reviewStatus")
-        self.review.setWordWrap(True)
-        self.table = QTableWidget(0, 4, objectName="documentsTable")
-        self.table.setHorizontalHeaderLabels(["File", "Type", "Size", "Added (UTC)"])
-        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table = QTableWidget(0, len(HEADINGS), objectName="documentsTable")
+        self.table.setHorizontalHeaderLabels(list(HEADINGS))
         self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QTableWidget.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().hide()
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        # A long file name wraps in its cell rather than being cut: rows grow once the width is known.
+        self._fit_rows = QTimer(self, singleShot=True, interval=0)
+        self._fit_rows.timeout.connect(self.table.resizeRowsToContents)
+        header.sectionResized.connect(lambda column, *_: column == 0 and self._fit_rows.start())
         self.table.doubleClicked.connect(self.open_selected)
-        self.hint = QLabel("Drop PDF, JPEG, PNG, DOC or DOCX files here (10 MB at most)")
-        self.hint.setStyleSheet("color: #555;")
-        self.hint.setWordWrap(True)
-        self.message = QLabel(objectName="documentsMessage")
-        self.message.setWordWrap(True)
-        self.add_button = QPushButton("Add…", objectName="addDocument", clicked=self.add_from_dialog)
-        self.open_button = QPushButton("Open", objectName="openDocument", clicked=self.open_selected)
-        self.remove_button = QPushButton("Remove…", objectName="removeDocument", clicked=self.remove_selected)
-        self.approve_button = QPushButton("Approve…", objectName="approveCertificate", clicked=self.approve)
-        buttons = QGridLayout()
-        for n, button in enumerate((self.add_button, self.open_button, self.remove_button, self.approve_button)):
-            buttons.addWidget(button, n // 2, n % 2)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.title)
-        layout.addWidget(self.review)
-        layout.addWidget(self.table, 1)
-        layout.addWidget(self.hint)
-        layout.addLayout(buttons)
-        layout.addWidget(self.message)
-        self.preview = pdf_preview.PdfPreview(self)
-        self.preview.setMinimumHeight(240)
-        layout.addWidget(self.preview, 2)
         self.table.itemSelectionChanged.connect(self._on_table_selection_changed)
-        self.show_certificate(None)
+        self.empty = QLabel("No document yet. Add the scanned certificate, or drop its file here "
+                            "(PDF, JPEG, PNG, DOC or DOCX, 10 MB at most).", objectName="hint", wordWrap=True)
+
+        self.add_button = look.button("Add…", "addDocument", primary=True)
+        self.open_button = look.button("Open", "openDocument")
+        self.remove_button = look.button("Remove…", "removeDocument", danger=True)
+        self.add_button.clicked.connect(self.add_from_dialog)
+        self.open_button.clicked.connect(self.open_selected)
+        self.remove_button.clicked.connect(self.remove_selected)
+        buttons = QVBoxLayout()
+        for button in (self.add_button, self.open_button, self.remove_button):
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+
+        self.preview = pdf_preview.PdfPreview(self)
+        self.preview.caption.setWordWrap(True)
+        self.preview.setMinimumWidth(220)
+        self.preview.setMinimumHeight(120)
+
+        listing = QVBoxLayout()
+        listing.setContentsMargins(0, 0, 0, 0)
+        listing.addWidget(self.table, 1)
+        listing.addWidget(self.empty)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(listing, 3)
+        layout.addLayout(buttons)
+        layout.addWidget(self.preview, 2)
+        self.show_documents(None, [], {})
 
     # --- what is shown -------------------------------------------------------------------------
 
-    def show_certificate(self, record: CertificateRecord | None) -> None:
-        self.record = record
-        self.documents = []
-        self.table.setRowCount(0)
-        self.message.clear()
-        for button in (self.add_button, self.open_button, self.remove_button, self.approve_button):
-            button.setEnabled(record is not None)
-        self.title.setText(f"Documents of {record.id}" if record else "Documents")
-        self.review.setText("" if record else "Choose a certificate")
-        if record is not None:
-            self.refresh()
+    def show_documents(self, record: CertificateRecord | None, found: list[DocumentRecord],
+                       user_names: dict[str, str]) -> None:
+        """The documents of ``record`` as the detail read them; the first one chosen."""
+        chosen = self.selected()
+        self.record, self.documents = record, list(found)
+        self.preview.clear()
+        self.table.setRowCount(len(found))
+        for row, document in enumerate(found):
+            cells = (
+                (document.file_name, f"{document.sha256}"),
+                (word(DOCUMENT_TYPE, document.content_type), document.content_type),
+                (_size(document.size), f"{document.size:,} bytes"),
+                (local_time(document.uploaded_at)[:16], f"{document.uploaded_at.isoformat(timespec='seconds')} UTC"),
+                (user_names.get(document.uploaded_by, document.uploaded_by), document.uploaded_by),
+            )
+            for column, (text, tip) in enumerate(cells):
+                item = QTableWidgetItem(text)
+                item.setToolTip(tip)
+                self.table.setItem(row, column, item)
+        self.table.resizeRowsToContents()
+        self.table.setVisible(bool(found))
+        self.empty.setVisible(record is not None and not found)
+        self.add_button.setEnabled(record is not None)
+        keep = next((n for n, d in enumerate(found) if chosen is not None and d.id == chosen.id), 0)
+        if found:
+            self.table.selectRow(keep)
+        self._update_buttons()
 
-    def refresh(self) -> None:
-        if self.record is not None:
-            self.database.submit(queries.document_state, self.record.id, owner=self, on_done=self._on_state,
-                       on_failed=self._on_failed)
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().showEvent(event)
+        self._fit_rows.start()
 
-    def _on_state(self, state: Any) -> None:
-        record, documents, signature = state
-        if self.record is None or record.id != self.record.id:
-            return  # another certificate was chosen meanwhile
-        self.record, self.documents = record, documents
-        self.table.setRowCount(len(documents))
-        for row, document in enumerate(documents):
-            for column, text in enumerate((document.file_name, document.content_type, _size(document.size),
-                                           document.uploaded_at.strftime("%Y-%m-%d %H:%M"))):
-                self.table.setItem(row, column, QTableWidgetItem(text))
-        self.table.resizeColumnsToContents()
-        self._show_review(record, signature)
-        self.listed.emit(documents)
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        self._fit_rows.start()
 
-    def _show_review(self, record: CertificateRecord, signature: dict | None) -> None:
-        if record.review_status == "approved" and signature:
-            self.review.setText(f"Approved — {signature['printedName']}, {signature['signedAt']}, "
-                                f"meaning: {signature['meaning']}")
-            self.review.setStyleSheet("color: #1b5e20;")
-        else:
-            text = {"pending": "Review: pending — no document yet",
-                    "uploaded": "Review: uploaded — documents not yet approved"}.get(record.review_status,
-                                                                                     record.review_status)
-            self.review.setText(text)
-            self.review.setStyleSheet("")
-        self.approve_button.setEnabled(record.review_status == "uploaded")
+    def selected(self) -> DocumentRecord | None:
+        rows = self.table.selectionModel().selectedRows()
+        return self.documents[rows[0].row()] if rows and rows[0].row() < len(self.documents) else None
+
+    def _update_buttons(self) -> None:
+        chosen = self.selected() is not None
+        self.open_button.setEnabled(chosen)
+        self.remove_button.setEnabled(chosen)
 
     def _say(self, text: str, error: bool = False) -> None:
-        self.message.setText(text)
-        self.message.setStyleSheet("color: #b00020;" if error else "color: #1b5e20;")
+        self.said.emit(text, "error" if error else "ok")
 
     def _on_failed(self, failure: Failure) -> None:
         self._say(failure.message, error=True)
@@ -177,13 +173,13 @@ class DocumentsPanel(QWidget):
     def add_file(self, path: str) -> None:
         if self.record is None:
             return
-        self.database.submit(documents.add_document, self.record.id, path, self.user.id, owner=self, on_done=self._on_added,
-                             on_failed=self._on_failed)
+        self.database.submit(documents.add_document, self.record.id, path, self.user.id, owner=self,
+                             on_done=self._on_added, on_failed=self._on_failed)
 
     def _on_added(self, document: DocumentRecord) -> None:
-        self._say(f"Stored {document.file_name}")
+        self._say(f"Stored {document.file_name} with {document.cert_id}")
         self.added.emit(document)
-        self._after_change()
+        self.changed.emit(document.cert_id)
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt's name
         if self.record is not None and local_files(event):
@@ -204,19 +200,17 @@ class DocumentsPanel(QWidget):
         for path in files:
             self.add_file(path)
 
-    # --- the selected document -----------------------------------------------------------------
-
-    def selected(self) -> DocumentRecord | None:
-        rows = self.table.selectionModel().selectedRows()
-        return self.documents[rows[0].row()] if rows and rows[0].row() < len(self.documents) else None
+    # --- the chosen document -------------------------------------------------------------------
 
     def _on_table_selection_changed(self) -> None:
+        self._update_buttons()
         self.preview.clear()
         document = self.selected()
         if document is not None and document.content_type == "application/pdf":
             # Shown only once the worker found the stored bytes to be the recorded ones.
-            self.database.submit(documents.checked_path, document.cert_id, document.id,
-                       owner=self, on_done=lambda path: self._on_preview_checked(document, path), on_failed=self._on_failed)
+            self.database.submit(documents.checked_path, document.cert_id, document.id, owner=self,
+                                 on_done=lambda path: self._on_preview_checked(document, path),
+                                 on_failed=self._on_failed)
 
     def _on_preview_checked(self, document: DocumentRecord, path: Path) -> None:
         if self.selected() == document:
@@ -225,51 +219,29 @@ class DocumentsPanel(QWidget):
     def open_selected(self, *_: object) -> None:
         document = self.selected()
         if document is None:
-            self._say("Choose a document first", error=True)
             return
-        self.database.submit(documents.checked_path, document.cert_id, document.id,
-                   owner=self, on_done=lambda path: self._on_open_checked(document, path), on_failed=self._on_failed)
+        self.database.submit(documents.checked_path, document.cert_id, document.id, owner=self,
+                             on_done=lambda path: self._on_open_checked(document, path), on_failed=self._on_failed)
 
     def _on_open_checked(self, document: DocumentRecord, path: Path) -> None:
         if not self.open_in_viewer(path):
-            self._say(f"No viewer could open {document.file_name}", error=True)
+            self._say(f"No program on this computer could open {document.file_name}", error=True)
 
     def remove_selected(self) -> None:
         document = self.selected()
         if document is None or self.record is None:
-            self._say("Choose a document first", error=True)
             return
-        reason = self.ask_reason(self, "Remove document", f"Why remove {document.file_name}?")
+        reason = self.ask_reason(self, "Remove document",
+                                 f"Why remove {document.file_name}? An approval of the documents is withdrawn.")
         if reason is None:
             return
         self.database.submit(documents.remove_document, self.record.id, document.id, self.user.id, reason,
                              owner=self, on_done=self._on_removed, on_failed=self._on_failed)
 
     def _on_removed(self, document: DocumentRecord) -> None:
-        self._say(f"Removed {document.file_name}")
-        self._after_change()
-
-    # --- approval ------------------------------------------------------------------------------
-
-    def approve(self) -> None:
-        if self.record is None:
-            return
-        pin = self.ask_pin(self, f"{self.user.name}: your PIN to approve the documents of {self.record.id}")
-        if pin is None:
-            return
-        self.database.submit(documents.approve_certificate, self.record.id, self.user.id, pin, owner=self, on_done=self._on_approved,
-                             on_failed=self._on_failed)
-
-    def _on_approved(self, signature: dict) -> None:
-        self._say(f"Approved by {signature['printedName']} at {signature['signedAt']}")
-        self.approved.emit(signature)
-        self._after_change()
-
-    def _after_change(self) -> None:
-        if self.record is not None:
-            self.database.submit(certificates.get_certificate, self.record.id, owner=self, on_done=self.changed.emit,
-                       on_failed=self._on_failed)
-        self.refresh()
+        self._say(f"Removed {document.file_name} from {document.cert_id}")
+        self.removed.emit(document)
+        self.changed.emit(document.cert_id)
 
 
 def _size(size: int) -> str:
