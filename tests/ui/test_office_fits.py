@@ -36,7 +36,7 @@ from PySide6.QtWidgets import (
 from app import db as app_db
 from app.demo import fill_demo
 from tests.helpers.elision import cut_texts
-from ui.screenshots_office import fill_view, idle
+from ui.screenshots_office import fill_view, idle, pick_examples
 from ui.settings import StationSettings
 from ui.station import StationWindow
 
@@ -49,8 +49,6 @@ ROLES = {"supervisor": ("B-SUP1", "111111"), "admin": ("B-ADM", "000000")}
 def demo_plant(tmp_path_factory) -> tuple[str, dict[str, str]]:
     """The demo plant in a SQLite file, with the examples the screenshots show (one module-wide copy:
     filling it takes seconds, and signing in only adds audit entries)."""
-    from ui.screenshots_office import pick_examples
-
     url = str(tmp_path_factory.mktemp("office-fits") / "demo.sqlite3")
     app_db.open_database(url)
     try:
