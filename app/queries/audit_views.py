@@ -19,6 +19,9 @@ def find_certificate(code: str) -> CertificateRecord:
     return certificates.resolve_certificate(code.strip())
 
 
+SERIAL_AUDIT_ROWS = 500  # a serial's history as the Serial detail shows it: the newest this many entries
+
+
 @dataclass(frozen=True)
 class SerialReport:
     detail: SerialDetail
@@ -36,7 +39,7 @@ class SerialReport:
 def serial_report(serial_id: str) -> SerialReport:
     """The serial, its route with what was attached where, and its audit entries with the names they mention."""
     detail = serials.get_serial(serial_id.strip())
-    audit = reports.serial_audit(detail.id)
+    audit = reports.serial_audit(detail.id, limit=SERIAL_AUDIT_ROWS)
     return SerialReport(detail, audit, resolve_names(audit))
 
 

@@ -79,10 +79,19 @@ class FilterRows(QWidget):
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
+        self._refit(event.size().width())
+
+    def event(self, event: QEvent) -> bool:
+        handled = super().event(event)
+        if event.type() == QEvent.Type.LayoutRequest:  # a filter grew (a combo filled): fit again
+            self._refit(self.width())
+        return handled
+
+    def _refit(self, room: int) -> None:
         head = self._first.minimumSize().width()
         if not self.wrapped:
             head -= self.tail.minimumSizeHint().width() + self._first.spacing()
-        wrap = head + self._first.spacing() + self.tail.minimumSizeHint().width() > event.size().width()
+        wrap = head + self._first.spacing() + self.tail.minimumSizeHint().width() > room
         if wrap != self.wrapped:
             self.wrapped = wrap
             (self._first if wrap else self._second).removeWidget(self.tail)

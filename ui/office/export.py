@@ -82,7 +82,8 @@ class ExportButtons(QWidget):
             return None
         view, options = report
         name = exports.export_file_name(view, options, dt.date.today(), kind)
-        return str(Path(ExportButtons.last_folder or _start_folder()) / name)
+        last = ExportButtons.last_folder
+        return str(Path(last if last and Path(last).is_dir() else _start_folder()) / name)
 
     def _ask(self, kind: str) -> None:
         suggested = self.suggested_path(kind)

@@ -9,7 +9,7 @@ from PySide6.QtWidgets import (QHBoxLayout, QLabel, QLineEdit, QSplitter, QTable
                                QTabWidget, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget)
 
 from app.queries import audit_views as queries
-from app.queries.audit_views import SerialReport
+from app.queries.audit_views import SERIAL_AUDIT_ROWS, SerialReport
 from app.queries.exports import where_it_stands
 from app.serials import StepAttachment, StepState
 from app.users import UserRecord
@@ -135,7 +135,7 @@ class SerialView(QWidget):
         self.header.setToolTip(f"Route id: {d.path_id}; status {d.status}; created {utc_tooltip(d.created_at)}")
         self.steps.clear()
         for state in d.steps:
-            self.steps.addTopLevelItem(self._step_item(state, report))
+            self.steps.addTopLevelItem(self._step_item(state))
         self.steps.expandAll()
         for column in range(BY):
             self.steps.resizeColumnToContents(column)
@@ -146,11 +146,11 @@ class SerialView(QWidget):
         self.exports.set_available(True)
         self.serial_loaded.emit(d.id)
 
-    def _step_item(self, state: StepState, report: SerialReport) -> QTreeWidgetItem:
+    def _step_item(self, state: StepState) -> QTreeWidgetItem:
         step = state.step
         item = QTreeWidgetItem([f"{step.position + 1}. {step.name}", word(STEP_STATE, state.state)])
         item.setToolTip(STEP, f"Step id: {step.id}" + (f"; requires {kinds(step.requires)}" if step.requires else ""))
-        rows = [self._attachment_cells(a, report) for a in state.attachments]
+        rows = [self._attachment_cells(a) for a in state.attachments]
         missing = state.missing_kinds if state.state != "ahead" else []
         if missing:
             rows.append(([f"Missing: {kinds(missing)}", "", ""], [f"Requires {', '.join(step.requires)}", "", ""],
@@ -175,7 +175,7 @@ class SerialView(QWidget):
         return item
 
     @staticmethod
-    def _attachment_cells(a: StepAttachment, report: SerialReport) -> tuple[list[str], list[str], QColor | None]:
+    def _attachment_cells(a: StepAttachment) -> tuple[list[str], list[str], QColor | None]:
         record = a.attachment
         texts = [f"{record.cert_id} — {a.cert_name} ({word(CERT_KIND, a.cert_kind)})", local_time(record.attached_at),
                  a.attached_by_name]
@@ -197,7 +197,9 @@ class SerialView(QWidget):
         for column in range(self.audit.columnCount() - 1):  # the last (the sentence) takes the rest
             self.audit.resizeColumnToContents(column)
         count = len(report.audit)
-        self.audit_count.setText(f"{count} entr{'y' if count == 1 else 'ies'}, newest first")
+        self.audit_count.setText(f"The newest {count} entries; the Audit trail tab has every one"
+                                 if count >= SERIAL_AUDIT_ROWS else
+                                 f"{count} entr{'y' if count == 1 else 'ies'}, newest first")
 
 
 @office_view("Serial detail", order=20)
