@@ -8,7 +8,7 @@ import pytest
 
 from app import attachments, certificates, documents, policy, reports, routes, serials, tokens, users
 from app import db as app_db
-from app.queries import audit_trail
+from app.queries import audit_trail, coverage
 from app import words
 from app.audit_sentences import _SENTENCES, Names, audit_sentence
 from app.words import AUDIT_TYPE, coverage_sentence, kind_phrase, plural
@@ -220,12 +220,13 @@ def test_the_core_s_entries_read_as_sentences_with_names(plant):
         ("token_created", f"Created API token “ERP import” ({token.id}) for Sam Supervisor (sup1), never expires"),
         ("token_revoked", f"Revoked API token “ERP import” ({token.id}) of Sam Supervisor (sup1)"),
         ("user_created", "Added Olga Operator (op1) as Operator, badge B-OP1 and a PIN"),
-        ("job_created", "Created job JOB-1 — Flanges for Acme: 10 pieces of part FL-100 on the route "
-                        "Flange machining"),
         ("path_created", "Created the route Flange machining (path_a) with 3 steps"),
         ("cert_revoked", "Revoked certificate cert_rev — Withdrawn conformance"),
     ]:
         assert expected in said
+    job = next(line for line in page.rows if line.type == "job_created")
+    assert job.sentence == (f"Created job JOB-1 — Flanges for Acme: {plural(job.details['quantity'], 'piece')} of "
+                            "part FL-100 on the route Flange machining")
     advanced = next(line for line in page.rows if line.type == "serial_advanced")
     assert (advanced.what, advanced.user_name, advanced.reason, advanced.serial_id) == (
         "Serial advanced", "Sam Supervisor", "Material follows", "SN-00003")
@@ -257,3 +258,13 @@ def test_audit_types_in_words(plant):
     types = audit_trail.audit_types()
     assert ("Certificate created", "cert_created") in types and ("User added", "user_created") in types
     assert [text for text, _ in types] == sorted(text for text, _ in types)
+
+
+def test_coverage_is_answered_in_a_sentence(plant):
+    serials.create_serials("JOB-1", 3, "admin")
+    attachments.attach("SN-00001", "cert_mat01", "op1")
+    answer = coverage.check_coverage("JOB-1", (), "HT-4711", None)  # by the issuer's number
+    assert (answer.spec.cert_id, answer.count.covered, answer.count.total) == ("cert_mat01", 1, 3)
+    assert answer.sentence == "1 of 3 serials holds cert_mat01 — Mill test report 42CrMo4; 2 lack it."
+    listed = coverage.check_coverage(None, ("SN-00001", "SN-404"), None, "MATERIAL")
+    assert listed.sentence == "The serial holds a Material certificate." and listed.unknown == ("SN-404",)
