@@ -314,12 +314,14 @@ def _item_view(view: QAbstractItemView) -> list[str]:
         room.adjust(margin, 0, -margin, 0)
         metrics = QFontMetrics(option.font)
         if option.features & QStyleOptionViewItem.ViewItemFeature.WrapText:
-            needed = metrics.boundingRect(QRect(0, 0, room.width(), 100_000),
-                                          int(Qt.TextFlag.TextWordWrap), text).height()
-            if needed > room.height() + SLACK:
+            wrapped = metrics.boundingRect(QRect(0, 0, room.width(), 100_000), int(Qt.TextFlag.TextWordWrap), text)
+            # Wrapping breaks lines between words only: a word wider than the cell stays as wide (and the
+            # delegate elides it: "cert_ca…"), so the wrapped text must fit across as well as down.
+            if wrapped.height() > room.height() + SLACK or wrapped.width() > room.width() + SLACK:
                 problems.append((_lines_width(metrics, text),
                                  f"cell {_where(index)} {text!r} needs {_lines_width(metrics, text)} px on one line "
-                                 f"or {needed} px of height wrapped, has {room.width()} x {room.height()}"))
+                                 f"or {wrapped.width()} x {wrapped.height()} px wrapped, "
+                                 f"has {room.width()} x {room.height()}"))
             continue
         needed = _lines_width(metrics, text)
         if needed > room.width() + SLACK:

@@ -161,6 +161,7 @@ def test_the_checker_finds_each_kind_of_cut_text_and_passes_whole_ones(qtbot):
     model.setHorizontalHeaderLabels(["Name", "Certificate number"])
     model.setItem(0, 0, QStandardItem("Mill test report S355J2"))
     model.setItem(0, 1, QStandardItem("ok"))
+    model.setItem(1, 1, QStandardItem("CALIBRATION"))  # one word: wrapping cannot save it
     table = QTableView(objectName="narrowTable")
     table.setModel(model)
     table.horizontalHeader().resizeSection(0, 25)
@@ -187,7 +188,8 @@ def test_the_checker_finds_each_kind_of_cut_text_and_passes_whole_ones(qtbot):
                  "narrowSearch", "readOnlyField", "narrowSpin", "narrowGroup", "narrowTabs", "pushedOut"):
         assert f"#{name}" in found, f"{name} is cut but not found:\n{found}"
     assert "'Name'" in found and "'Certificate number'" in found, found  # both header sections
-    assert "'Mill test report S355J2'" in found, found  # the cell
+    assert "'Mill test report S355J2'" in found, found  # the cells: words that wrap past the cell's height,
+    assert "'CALIBRATION'" in found, found  # and one word wider than its cell
     assert "clipped by QWidget#holder" in found, found
     assert "#whole" not in found and "'ok'" not in found, found
 
