@@ -4,9 +4,13 @@
     python -m tests.benchmarks.bench_certificates [--db PATH]
 
 * filter keystroke: what the certificate list asks of the database on each key typed into
-  its filter — the first page (``list_certificates(..., limit=PAGE)``) and the count — for
-  every prefix of a few things people type (a name, an id, an issuer number); p50/p95
+  its filter — the first page (``app.queries.certificates.page``, read by key) and the count —
+  for every prefix of a few things people type (a name, an id, an issuer number); p50/p95
   against the 50 ms floor, beside the same two SELECTs on a plain sqlite3 connection;
+* first page: the list opened sorted by each of its columns, no filter (median of 5 each);
+* scrolling: every page of the whole list sorted by name, each read after the one before
+  (the key of its last row), as the table asks while it is scrolled to the end; the last
+  page must cost about what the first does (an OFFSET would read all the rows before it);
 * document: a 10 MiB PDF validated by its bytes, hashed, written to the document folder
   (fsync) and recorded with its audit entry (``add_document_bytes``) on a fresh SQLite
   database with synchronous=FULL; against the 300 ms floor, beside the raw work
@@ -29,6 +33,7 @@ os.environ.setdefault("CERTLINE_WORKSTATION", "bench-certificates")
 
 from app import certificates, db, documents  # noqa: E402
 from app.certificates import CertificateQuery  # noqa: E402
+from app.queries import certificates as queries  # noqa: E402
 from tests.benchmarks.make_db import DEFAULT_PATH  # noqa: E402
 from tests.helpers import documents_corpus as corpus  # noqa: E402
 from tests.helpers.plant import build_plant  # noqa: E402
@@ -54,7 +59,7 @@ def bench_keystrokes(path: str) -> tuple[list[float], list[float]]:
                 typed = text[:end]
                 started = time.perf_counter()
                 query = CertificateQuery(text=typed)
-                certificates.list_certificates(query, limit=PAGE)
+                queries.page(query, None, PAGE)
                 certificates.count_certificates(query)
                 app_ms.append((time.perf_counter() - started) * 1000)
                 pattern = f"%{typed}%"
@@ -68,6 +73,43 @@ def bench_keystrokes(path: str) -> tuple[list[float], list[float]]:
         raw.close()
         db.close_database()
     return app_ms, raw_ms
+
+
+SORTS = ("id", "name", "kind", "number", "date_expire", "status", "review_status")
+
+
+def bench_first_pages(path: str) -> dict[str, float]:
+    """The median time of page one in each sort the list offers, no filter."""
+    db.open_database(path)
+    try:
+        medians = {}
+        for sort in SORTS:
+            runs = []
+            for _ in range(5):
+                started = time.perf_counter()
+                queries.page(CertificateQuery(sort=sort), None, PAGE)
+                runs.append((time.perf_counter() - started) * 1000)
+            medians[sort] = statistics.median(runs)
+        return medians
+    finally:
+        db.close_database()
+
+
+def bench_scroll(path: str) -> list[float]:
+    """Each page's time, reading the whole list sorted by name page after page."""
+    db.open_database(path)
+    try:
+        times, after = [], None
+        query = CertificateQuery(sort="name")
+        while True:
+            started = time.perf_counter()
+            page = queries.page(query, after, PAGE)
+            times.append((time.perf_counter() - started) * 1000)
+            if page.after is None:
+                return times
+            after = page.after
+    finally:
+        db.close_database()
 
 
 def bench_document(runs: int = 10) -> tuple[list[float], list[float]]:
@@ -109,6 +151,8 @@ def main(argv: list[str] | None = None) -> int:
     total = certificates.count_certificates()
     db.close_database()
     keys_app, keys_raw = bench_keystrokes(args.db)
+    first_pages = bench_first_pages(args.db)
+    scroll = bench_scroll(args.db)
     doc_app, doc_raw = bench_document()
     print(f"certificates in {args.db}: {total:,}; {len(keys_app)} keystrokes; 10 documents of 10 MiB")
     print(f"{'operation':<34} {'p50':>9} {'p95':>9} {'raw p95':>9} {'ratio':>6} {'floor':>9}  result")
@@ -122,6 +166,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{name:<34} {p50:>7.1f}ms {p95:>7.1f}ms {raw95:>7.1f}ms {p95 / raw95:>5.1f}x {floor:>7.0f}ms  "
               f"{'PASS' if ok else 'FAIL'}")
     print(f"mean keystroke {statistics.mean(keys_app):.1f} ms")
+    print("first page (median of 5), by sort: "
+          + ", ".join(f"{sort} {ms:.1f} ms" for sort, ms in first_pages.items()))
+    print(f"scrolling sorted by name: {len(scroll)} pages of {PAGE}; first {scroll[0]:.1f} ms, "
+          f"median {statistics.median(scroll):.1f} ms, last {scroll[-1]:.1f} ms, all {sum(scroll) / 1000:.2f} s")
     return 1 if failed else 0
 
 
