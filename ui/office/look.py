@@ -23,9 +23,7 @@ from ui import resources
 
 MARGIN = 16
 SPACING = 10
-
-
-ARROWS = ("arrow_down", "arrow_up", "arrow_down_disabled", "arrow_up_disabled")
+ARROWS = ("arrow_down", "arrow_up", "arrow_down_disabled", "arrow_up_disabled")  # resources/icons/*.svg
 
 
 def sheet() -> str:
@@ -75,8 +73,7 @@ def section(title: str) -> QLabel:
 
 def group(title: str, name: str = "") -> QGroupBox:
     """A framed part of a view with its title: "This workstation", "Plant rules"."""
-    box = QGroupBox(title, objectName=name or "group")
-    return box
+    return QGroupBox(title, objectName=name or "group")
 
 
 def form(parent: QWidget | None = None) -> QFormLayout:
