@@ -251,6 +251,8 @@ class ApiToken(BaseModel):
     expires_at = DateTimeField(null=True)
     revoked_at = DateTimeField(null=True)
     revoked_by = CharField(max_length=64, null=True)
+    # Since schema 0011: what the token may do through certline-server, comma-separated (app.tokens.SCOPES).
+    scopes = CharField(max_length=200, default="read")
 
     class Meta:
         table_name = "api_token"

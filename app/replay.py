@@ -115,8 +115,10 @@ def _replay(entries: Iterator[dict[str, Any]], positions: dict[str, int]) -> _Ex
             user = expected.users.setdefault(details.get("userId"), {})
             user["hasPin"] = (kind == "pin_set", seq)
         elif kind == "token_created":
+            # A token made before scopes (schema 0011) was given read by the migration.
             expected.tokens[details.get("tokenId")] = _Token(seq, {
-                "user": details.get("userId"), "name": details.get("name"), "expiresAt": details.get("expiresAt")})
+                "user": details.get("userId"), "name": details.get("name"), "expiresAt": details.get("expiresAt"),
+                "scopes": details.get("scopes", ["read"])})
         elif kind == "token_revoked" and details.get("tokenId") in expected.tokens:
             expected.tokens[details["tokenId"]].revoked = seq
         elif kind == "policy_changed":
@@ -300,7 +302,8 @@ def _token_problems(expected: _Expected) -> Iterator[str]:
             yield f"token {row.id}: it is in the table (user {row.user_id}), the audit trail never recorded it created"
             continue
         held = {"user": row.user_id, "name": row.name,
-                "expiresAt": iso_utc(row.expires_at) if row.expires_at else None}
+                "expiresAt": iso_utc(row.expires_at) if row.expires_at else None,
+                "scopes": row.scopes.split(",") if row.scopes else []}
         for name, value in token.fields.items():
             if held[name] != value:
                 yield (f"token {row.id}: {name} is {_show(held[name])}, the audit trail says {_show(value)} "

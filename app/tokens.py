@@ -6,6 +6,13 @@ token can do what the operator can, no more). Using a token changes nothing in t
 no "last used" stamp — so it can be used where only appending is allowed; each write's audit
 entry names the token instead (``app.audit`` ``token_id``). A revoked or expired token, or one
 whose user is inactive, is refused.
+
+Scopes say what a token may do through certline-server, each a group of its endpoints: ``read``
+(look up serials, certificates, attachments, documents), ``attach`` (attach certificates, create
+serials with one), ``certificates`` (create, update, delete certificates) and ``documents`` (add,
+check and remove certificate documents). A scope never widens the user's role: an operator's token
+with ``certificates`` still cannot create a certificate. certline-cli, which needs the database's own
+credentials besides the token, is not held to scopes.
 """
 from __future__ import annotations
 
@@ -13,7 +20,7 @@ import datetime as dt
 import hashlib
 import secrets
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Iterable
 
 from app import audit, clock
 from app.clock import iso_utc
@@ -26,6 +33,8 @@ from app.users import UserRecord, get_user, require_user
 PREFIX = "certline_"  # so a token found in a file or a log is recognisable for what it is
 MAX_NAME = 100
 MAX_DAYS = 3650
+SCOPES = ("read", "attach", "certificates", "documents")
+DEFAULT_SCOPES = ("read",)
 
 
 @dataclass(frozen=True)
@@ -38,11 +47,12 @@ class TokenRecord:
     expires_at: dt.datetime | None
     revoked_at: dt.datetime | None
     revoked_by: str | None
+    scopes: tuple[str, ...] = DEFAULT_SCOPES
 
     @classmethod
     def of(cls, row: ApiToken) -> "TokenRecord":
         return cls(row.id, row.user_id, row.name, row.created_at, row.created_by, row.expires_at, row.revoked_at,
-                   row.revoked_by)
+                   row.revoked_by, tuple(row.scopes.split(",")) if row.scopes else ())
 
     def state(self, now: dt.datetime) -> str:
         if self.revoked_at is not None:
@@ -56,7 +66,27 @@ class TokenRecord:
         return {"id": self.id, "userId": self.user_id, "name": self.name, "createdAt": stamp(self.created_at),
                 "createdBy": self.created_by, "expiresAt": stamp(self.expires_at),
                 "revokedAt": stamp(self.revoked_at), "revokedBy": self.revoked_by,
-                "state": self.state(clock.now_utc())}
+                "scopes": list(self.scopes), "state": self.state(clock.now_utc())}
+
+
+def parse_scopes(scopes: str | Iterable[str]) -> tuple[str, ...]:
+    """Scopes given as ``read,attach`` or a list, in ``SCOPES`` order without repeats; raises Invalid."""
+    given = scopes.split(",") if isinstance(scopes, str) else list(scopes)
+    names = [name.strip() if isinstance(name, str) else name for name in given]
+    names = [name for name in names if name != ""]
+    unknown = [str(name) for name in names if name not in SCOPES]
+    if unknown:
+        raise Invalid(f"Unknown scope {', '.join(unknown)}: a token's scopes are {', '.join(SCOPES)}", "scopes")
+    if not names:
+        raise Invalid(f"A token needs at least one scope: {', '.join(SCOPES)}", "scopes")
+    return tuple(name for name in SCOPES if name in names)
+
+
+def require_scope(token: TokenRecord, scope: str) -> None:
+    """Refuse (Forbidden) a request through ``token`` that needs a scope the token was not given."""
+    if scope not in token.scopes:
+        raise Forbidden(f"API token {token.id} ({token.name}) has the scope{'s' if len(token.scopes) != 1 else ''} "
+                        f"{', '.join(token.scopes) or 'none'}; this needs {scope}")
 
 
 def digest(secret: str) -> str:
@@ -67,8 +97,9 @@ def digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def create_token(user_id: str, name: str, by: str, expires_days: int | None = None) -> tuple[TokenRecord, str]:
-    """A new token for ``user_id``, created by the administrator ``by``: its record and its secret.
+def create_token(user_id: str, name: str, by: str, expires_days: int | None = None,
+                 scopes: str | Iterable[str] = DEFAULT_SCOPES) -> tuple[TokenRecord, str]:
+    """A new token for ``user_id``, created by the administrator ``by``, with ``scopes``: its record and its secret.
 
     The secret is returned here once and stored nowhere. Raises Invalid, NotFound, Forbidden.
     """
@@ -79,6 +110,7 @@ def create_token(user_id: str, name: str, by: str, expires_days: int | None = No
         raise Invalid(f"A token's name is at most {MAX_NAME} printable characters")
     if expires_days is not None and not (isinstance(expires_days, int) and 1 <= expires_days <= MAX_DAYS):
         raise Invalid(f"A token expires after 1 to {MAX_DAYS} days: {expires_days}")
+    scopes = parse_scopes(scopes)
     secret = PREFIX + secrets.token_urlsafe(32)
     with write_transaction():
         require_user(by, roles=("admin",), action="create API tokens")
@@ -86,11 +118,12 @@ def create_token(user_id: str, name: str, by: str, expires_days: int | None = No
         now = clock.now_utc()
         row = {"id": new_id("tok_"), "user": owner.id, "name": name, "token_hash": digest(secret),
                "created_at": now, "created_by": by,
-               "expires_at": now + dt.timedelta(days=expires_days) if expires_days else None}
+               "expires_at": now + dt.timedelta(days=expires_days) if expires_days else None,
+               "scopes": ",".join(scopes)}
         ApiToken.insert(row).execute()
         audit.record("token_created", by, record_id=row["id"], details={
             "tokenId": row["id"], "userId": owner.id, "role": owner.role, "name": name,
-            "expiresAt": iso_utc(row["expires_at"]) if row["expires_at"] else None})
+            "expiresAt": iso_utc(row["expires_at"]) if row["expires_at"] else None, "scopes": list(scopes)})
     return get_token(row["id"]), secret
 
 
