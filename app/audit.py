@@ -18,6 +18,8 @@ entry would have said the same thing with more machinery.
 """
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import getpass
 import hashlib
 import json
@@ -90,6 +92,22 @@ def set_auth(method: str | None, token_id: str | None = None) -> None:
     _auth = (method, token_id)
 
 
+# certline-server serves requests through different tokens at once, each in its own context; where set,
+# this wins over the process-wide value, which serves the station and certline-cli (one user at a time).
+_acting: contextvars.ContextVar[tuple[str | None, str | None] | None] = contextvars.ContextVar("acting",
+                                                                                              default=None)
+
+
+@contextlib.contextmanager
+def acting(method: str | None, token_id: str | None = None):
+    """Entries written inside say ``method`` and ``token_id``, in this context only (one request)."""
+    reset = _acting.set((method, token_id))
+    try:
+        yield
+    finally:
+        _acting.reset(reset)
+
+
 # json.dumps with these options builds a new encoder on every call; this one gives the same text.
 _CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
 _last_at: tuple[Any, str] = (None, "")
@@ -146,7 +164,7 @@ def new_entry(type: str, user_id: str | None, **fields: Any) -> dict[str, Any]:
     fields.setdefault("details", {})
     if "at" not in fields:
         fields["at"] = db.now()
-    method, token_id = _auth
+    method, token_id = _acting.get() or _auth
     return {"id": new_id("ae_"), "type": type, "user_id": user_id, "workstation": workstation(),
             "os_account": _os_account or os_account(), "auth": method, "token_id": token_id, **fields}
 
