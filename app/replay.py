@@ -205,8 +205,9 @@ def _document_problems(expected: _Expected) -> Iterator[str]:
 
 
 def _serial_problems(expected: _Expected) -> Iterator[str]:
-    for serial_id, index, status, path_id in SerialNumber.select(
-            SerialNumber.id, SerialNumber.current_step_index, SerialNumber.status, SerialNumber.path).tuples().iterator():
+    rows = SerialNumber.select(SerialNumber.id, SerialNumber.current_step_index, SerialNumber.status,
+                               SerialNumber.path).tuples()
+    for serial_id, index, status, path_id in rows.iterator():
         made_on = expected.serial_paths.get(serial_id)
         if made_on and made_on[0] and made_on[0] != path_id:  # a serial is never moved to another revision
             yield (f"serial {serial_id}: it is on route revision {path_id}, the audit trail says {made_on[0]} "
@@ -251,7 +252,8 @@ def _path_problems(expected: _Expected) -> Iterator[str]:
         for name in ("name", "route_id", "revision", "archived"):
             value, seq = fields[name]
             if held[name] != value:
-                yield f"route revision {path_id}: {name} is {_show(held[name])}, the audit trail says {_show(value)} at #{seq}"
+                yield (f"route revision {path_id}: {name} is {_show(held[name])}, the audit trail says "
+                       f"{_show(value)} at #{seq}")
         want, seq = fields["steps"]
         have = steps.get(path_id, [])
         if len(have) != len(want) or not all(_same_step(s, w) for s, w in zip(have, want)):

@@ -18,15 +18,12 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from peewee import fn
-
 from app import audit, db
 from app.bounds import MAX_REASON_LENGTH, check_text, shown
-from app.clock import iso_utc
 from app.db import write_transaction
 from app.errors import Invalid, NotFound
 from app.ids import MAX_ID_LENGTH, check_id
-from app.models import CERT_KINDS, AuditEntry, Job, Path, SerialNumber, Step
+from app.models import CERT_KINDS, Job, Path, Step
 from app.users import require_user
 
 MAX_NAME_LENGTH = 200  # names of paths, steps and jobs, and a job's part: what the columns hold
@@ -175,7 +172,7 @@ def create_path(path: dict[str, Any], user_id: str) -> PathRecord:
     return get_path(path_row["id"])
 
 
-def _record(path: Path) -> PathRecord:
+def path_record(path: Path) -> PathRecord:
     return PathRecord(path.id, path.name, steps_of(path.id), path.route_id or path.id, path.revision,
                       path.revision_of, path.archived_at is not None)
 
@@ -185,7 +182,7 @@ def get_path(path_id: str) -> PathRecord:
     path = Path.get_or_none(Path.id == path_id)
     if path is None:
         raise NotFound(f"Path not found: {path_id}")
-    return _record(path)
+    return path_record(path)
 
 
 def steps_of(path_id: str) -> list[StepRecord]:
@@ -205,7 +202,7 @@ def newest_path(route_or_path_id: str) -> Path:
 
 
 def newest_revision(route_or_path_id: str) -> PathRecord:
-    return _record(newest_path(route_or_path_id))
+    return path_record(newest_path(route_or_path_id))
 
 
 # ---- revisions --------------------------------------------------------------------------------------------------
@@ -378,75 +375,6 @@ def restore_route(route_id: str, user_id: str, reason: str) -> PathRecord:
         Path.update(archived_at=None).where(Path.route_id == route).execute()
         audit.record("route_restored", user_id, path_id=newest.id, reason=reason, details={"routeId": route})
     return get_path(newest.id)
-
-
-# ---- reading routes for lists and history -----------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class RouteSummary:
-    route_id: str
-    name: str
-    path_id: str  # the newest revision: what a new job takes
-    revision: int
-    steps: int
-    archived: bool
-    open_jobs: int
-
-    def to_json(self) -> dict[str, Any]:
-        return {"routeId": self.route_id, "name": self.name, "pathId": self.path_id, "revision": self.revision,
-                "steps": self.steps, "archived": self.archived, "openJobs": self.open_jobs}
-
-
-@dataclass(frozen=True)
-class Revision:
-    path: PathRecord
-    jobs: int
-    serials: int
-    made_at: Any = None  # when, by whom and why, from the audit entry that made it
-    made_by: str | None = None
-    reason: str | None = None
-    changes: list[str] = field(default_factory=list)
-
-    def to_json(self) -> dict[str, Any]:
-        return self.path.to_json() | {"jobs": self.jobs, "serials": self.serials, "changes": self.changes,
-                                      "madeAt": iso_utc(self.made_at) if self.made_at else None,
-                                      "madeBy": self.made_by, "reason": self.reason}
-
-
-def list_routes(include_archived: bool = False) -> list[RouteSummary]:
-    """Every route by name, as its newest revision; archived ones only when asked."""
-    newest: dict[str, Path] = {}
-    for path in Path.select().order_by(Path.revision):
-        newest[path.route_id or path.id] = path
-    steps = dict(db.execute('SELECT "path_id", count(*) FROM "step" GROUP BY "path_id"').fetchall())
-    open_jobs: dict[str, int] = {}
-    for route, count in db.execute('SELECT p."route_id", count(*) FROM "job" AS j JOIN "path" AS p ON p."id" = '
-                                   'j."path_id" WHERE j."closed_at" IS NULL GROUP BY p."route_id"').fetchall():
-        open_jobs[route] = count
-    found = [RouteSummary(route, p.name, p.id, p.revision, steps.get(p.id, 0), p.archived_at is not None,
-                          open_jobs.get(route, 0))
-             for route, p in newest.items() if include_archived or p.archived_at is None]
-    return sorted(found, key=lambda r: (r.name.casefold(), r.route_id))
-
-
-def route_history(route_id: str) -> list[Revision]:
-    """Every revision of a route, newest first, with its jobs and serials and why it was made."""
-    route = newest_path(route_id)
-    paths = list(Path.select().where(Path.route_id == (route.route_id or route.id)).order_by(Path.revision.desc()))
-    ids = [p.id for p in paths]
-    jobs = dict(Job.select(Job.path, fn.COUNT(Job.id)).where(Job.path.in_(ids)).group_by(Job.path).tuples())
-    serials = dict(SerialNumber.select(SerialNumber.path, fn.COUNT(SerialNumber.id))
-                   .where(SerialNumber.path.in_(ids)).group_by(SerialNumber.path).tuples())
-    made = {e.path_id: e for e in AuditEntry.select().where(
-        AuditEntry.path_id.in_(ids) & AuditEntry.type.in_(("path_created", "route_revised")))}
-    history = []
-    for path in paths:
-        entry = made.get(path.id)
-        history.append(Revision(_record(path), jobs.get(path.id, 0), serials.get(path.id, 0),
-                                entry.at if entry else None, entry.user_id if entry else None,
-                                entry.reason if entry else None,
-                                list((entry.details or {}).get("changes", [])) if entry else []))
-    return history
 
 
 _JOBS = ("JobRecord", "MAX_QUANTITY", "job_row", "create_job", "get_job", "list_jobs")

@@ -36,7 +36,8 @@ def _target(user_id: str) -> User:
 
 
 def _other_active_admins(user_id: str) -> int:
-    return User.select().where((User.role == "admin") & (User.active == True) & (User.id != user_id)).count()  # noqa: E712
+    others = User.select().where((User.role == "admin") & (User.active == True) & (User.id != user_id))  # noqa: E712
+    return others.count()
 
 
 def update_user(user_id: str, by: str, reason: str, name: str | None = None, role: str | None = None,

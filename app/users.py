@@ -84,7 +84,8 @@ def check_names_free(rows: list[dict], label: Callable[[dict], str] = lambda row
     does not stand in the way. Call it in the transaction that writes the rows.
     """
     taken: dict[str, tuple[str, str, bool]] = {}  # key: (id, name, in the database already)
-    for user_id, name in User.select(User.id, User.name).where(User.id != (except_id or "")).order_by(User.id).tuples():
+    others = User.select(User.id, User.name).where(User.id != (except_id or "")).order_by(User.id)
+    for user_id, name in others.tuples():
         taken.setdefault(look_alike_key(name), (user_id, name, True))
     for row in rows:
         key = look_alike_key(row["name"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 from typing import Any, Callable
 
-from app import routes
+from app import route_history, routes
 from app.bounds import parse_json
 from app.cli.auth import open_db
 from app.cli.output import Output
@@ -98,7 +98,7 @@ def cmd_route_create(args, out: Output) -> None:
 
 def cmd_route_list(args, out: Output) -> None:
     open_db(args)
-    found = routes.list_routes(include_archived=args.all)
+    found = route_history.list_routes(include_archived=args.all)
     out.emit([r.to_json() for r in found], lambda _: "\n".join(
         f"{r.route_id:<20} rev {r.revision:<3} {r.steps:>3} steps  {r.open_jobs:>3} open jobs"
         f"{'  archived' if r.archived else ''}  {r.name}" for r in found) if found else "No routes")
@@ -106,7 +106,7 @@ def cmd_route_list(args, out: Output) -> None:
 
 def cmd_route_show(args, out: Output) -> None:
     open_db(args)
-    history = routes.route_history(args.id)
+    history = route_history.route_history(args.id)
     named = next((r for r in history if r.path.id == args.id), history[0])
 
     def text(_: Any) -> str:

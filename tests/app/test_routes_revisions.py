@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from app import attachments, integrity, jobs, routes, serials
+from app import attachments, integrity, jobs, route_history, routes, serials
 from app.errors import Forbidden, Invalid, NotFound
 from app.models import Path, Step
 from tests.helpers.state import entries, row_counts
@@ -63,7 +63,7 @@ def test_step_edits_each_make_a_revision_and_the_history_says_why(plant):
     assert newest.revision == 5
     assert [(s.name, s.requires) for s in newest.steps] == [("Wash", ["PROCESS"]), ("Saw", ["MATERIAL"]),
                                                             ("Mill", ["PROCESS"])]
-    history = routes.route_history("path_a@r2")  # any revision names its route
+    history = route_history.route_history("path_a@r2")  # any revision names its route
     assert [r.path.revision for r in history] == [5, 4, 3, 2, 1]
     assert [r.reason for r in history] == ["Inspection moved to the customer", "Mill needs a program",
                                           "Wash first", "New washing line", None]
@@ -87,8 +87,8 @@ def test_an_archived_route_takes_no_new_jobs_and_is_archived_only_without_open_j
         routes.archive_route("path_a", "admin", "Part discontinued")
     jobs.close_job("JOB-1", "sup1", "Order delivered")
     archived = routes.archive_route("path_a", "admin", "Part discontinued")
-    assert archived.archived and routes.list_routes() == []
-    assert [r.route_id for r in routes.list_routes(include_archived=True)] == ["path_a"]
+    assert archived.archived and route_history.list_routes() == []
+    assert [r.route_id for r in route_history.list_routes(include_archived=True)] == ["path_a"]
     before = row_counts()
     with pytest.raises(Invalid, match="^Route path_a is archived: it takes no new jobs$"):
         jobs.create_job({"id": "JOB-2", "name": "x", "part": "x", "route": "path_a", "quantity": 1}, "sup1")
@@ -119,7 +119,8 @@ def test_refusals_say_why_and_write_nothing(plant):
     cases = [
         (lambda: routes.revise_route("path_a", same, "admin", REASON), Invalid,
          "Nothing to change: these are the steps of revision 1"),
-        (lambda: routes.add_step("path_a", "Wash", [], "admin", "  "), Invalid, "A reason is required to change a route"),
+        (lambda: routes.add_step("path_a", "Wash", [], "admin", "  "), Invalid,
+         "A reason is required to change a route"),
         (lambda: routes.add_step("path_a", "Wash", ["PAINT"], "admin", REASON), Invalid,
          "Step 4 requires unknown certificate kinds: PAINT"),
         (lambda: routes.remove_step("path_a", "step_999", "admin", REASON), NotFound,
