@@ -187,7 +187,8 @@ class SerialCard(QFrame):
             self.status_chip.setProperty("status", serial.status)
             restyle(self.status_chip)
         # Where it stands is the strip's to show: the current step stands out there.
-        self.facts.setText(f"Job {serial.job_id} · {serial.job_name} · Part {serial.part} · {serial.path_name}")
+        self.facts.setText(f"Job {serial.job_id} · {serial.job_name} · Part {serial.part} · "
+                           f"{serial.path_name}, revision {serial.revision}")
         self.strip.set_steps(serial.steps)
         self.update()
 

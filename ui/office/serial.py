@@ -131,7 +131,7 @@ class SerialView(QWidget):
         self.header.setText(
             f"<span style='font-size:17px'><b>{html.escape(d.id)}</b> — {html.escape(where_it_stands(d))}</span><br>"
             f"Job <b>{html.escape(d.job_id)}</b> {html.escape(d.job_name)} &nbsp;·&nbsp; Part {html.escape(d.part)}"
-            f" &nbsp;·&nbsp; Route {html.escape(d.path_name)} &nbsp;·&nbsp; Created {local_time(d.created_at)}")
+            f" &nbsp;·&nbsp; Route {html.escape(d.path_name)}, revision {d.revision} &nbsp;·&nbsp; Created {local_time(d.created_at)}")
         self.header.setToolTip(f"Route id: {d.path_id}; status {d.status}; created {utc_tooltip(d.created_at)}")
         self.steps.clear()
         for state in d.steps:
