@@ -31,7 +31,7 @@ from typing import Any, Iterable, Iterator
 
 from peewee import JOIN
 
-from app import db
+from app import db, outbox
 from app.clock import iso_utc
 from app.ids import new_id
 from app.models import AuditEntry, CertAttachment
@@ -180,6 +180,8 @@ def append(entries: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
         rows.append(row)
     dumped: dict[int, str] = {}  # keyed by id(): every details object stays alive in rows meanwhile
     db.executemany(_INSERT_SQL, [_params(row, dumped) for row in rows])
+    # Here, in the change's own transaction: the events of a change exist exactly when it does.
+    outbox.emit(rows)
     return rows
 
 

@@ -259,3 +259,56 @@ class ApiToken(BaseModel):
 
 
 ALL_MODELS += (ApiToken,)
+
+
+class WebhookSubscription(BaseModel):
+    """Another system's URL, the change events it takes and the secret that signs them (app.webhooks)."""
+
+    id = _id_field(primary_key=True)
+    url = CharField(max_length=2000)
+    event_types = JSONField()
+    secret = CharField(max_length=200)
+    active = BooleanField(default=True)
+    created_at = DateTimeField()
+    created_by = CharField(max_length=64)
+    removed_at = DateTimeField(null=True)
+    removed_by = CharField(max_length=64, null=True)
+
+    class Meta:
+        table_name = "webhook_subscription"
+
+
+class WebhookEvent(BaseModel):
+    """A change event in the outbox (app.outbox): ``seq`` is its audit entry's, ``body`` the JSON sent."""
+
+    seq = BigIntegerField(primary_key=True)
+    id = _id_field(unique=True)
+    type = CharField(max_length=40)
+    cert_id = CharField(max_length=64)
+    at = DateTimeField()
+    body = TextField()
+
+    class Meta:
+        table_name = "webhook_event"
+
+
+class WebhookDelivery(BaseModel):
+    """One event for one subscription: its state, tries and last error (the delivery log)."""
+
+    id = _id_field(primary_key=True)
+    event = ForeignKeyField(WebhookEvent, column_name="event_seq", on_delete="RESTRICT")
+    subscription = ForeignKeyField(WebhookSubscription, on_delete="RESTRICT")
+    cert_id = CharField(max_length=64)
+    status = CharField(max_length=16)
+    attempts = IntegerField(default=0)
+    next_attempt_at = DateTimeField()
+    last_attempt_at = DateTimeField(null=True)
+    last_status = IntegerField(null=True)
+    last_error = TextField(null=True)
+    delivered_at = DateTimeField(null=True)
+
+    class Meta:
+        table_name = "webhook_delivery"
+
+
+ALL_MODELS += (WebhookSubscription, WebhookEvent, WebhookDelivery)

@@ -37,6 +37,11 @@ STATION_GRANTS: dict[str, str] = {
     "cert_attachment": "SELECT, INSERT",  # append-only
     "audit_entry": "SELECT, INSERT",  # append-only
     "api_token": "SELECT, INSERT, UPDATE (revoked_at, revoked_by)",
+    # Change events (app.outbox, app.webhooks): every write may queue some; a deliverer records its tries.
+    "webhook_subscription": "SELECT, INSERT, UPDATE (active, removed_at, removed_by)",
+    "webhook_event": "SELECT, INSERT, DELETE",  # never changed once written; deleted a month after delivery
+    "webhook_delivery": ("SELECT, INSERT, DELETE, UPDATE (status, attempts, next_attempt_at, last_attempt_at, "
+                         "last_status, last_error, delivered_at)"),
 }
 STATION_FUNCTIONS = ("certline_pin_salt(text)", "certline_set_pin(text, text)", "certline_pin_check(text, text)",
                      "certline_unlock_user(text)")
