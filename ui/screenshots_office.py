@@ -108,6 +108,22 @@ def _coverage(window, view, examples) -> None:
     wait_for(view.checked)
 
 
+def _routes(window, view, examples) -> None:
+    """The demo's first route chosen (the view chooses it when its list comes), its steps listed."""
+    for _ in range(400):
+        if view.detail is not None:
+            break
+        settle(25)
+
+
+def _users(window, view, examples) -> None:
+    """Sara Lindqvist chosen, so every action of the row shows."""
+    for _ in range(400):
+        if view.select_user("sup1"):
+            break
+        settle(25)
+
+
 def _nothing(window, view, examples) -> None:
     """The audit trail lists and verifies itself when first shown; Settings reads the plant's rules when built."""
 
@@ -121,6 +137,8 @@ VIEWS: tuple[tuple[str, Callable[[QWidget], bool], Callable], ...] = (
     ("coverage", lambda v: hasattr(v, "check") and hasattr(v, "checked") and hasattr(v, "job"), _coverage),
     ("audit", lambda v: hasattr(v, "verified"), _nothing),
     ("settings", lambda v: hasattr(v, "plant_policy_changed"), _nothing),
+    ("routes", lambda v: hasattr(v, "select_route"), _routes),
+    ("users", lambda v: hasattr(v, "select_user"), _users),
 )
 
 

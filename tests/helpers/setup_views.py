@@ -1,0 +1,99 @@
+"""The plant-setup office views (Routes, Users, …) on the small plant, through the real station, on SQLite and
+PostgreSQL: a person at the desk signs in by badge (and PIN), opens a tab, clicks and types; the database is
+then read through the station's own worker (``ask``), on the connection the screens use.
+
+A test module imports the fixtures it uses: ``from tests.helpers.setup_views import desk, plant_url, ...``.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QWidget
+
+from app import db as app_db
+from app import serials
+from app.models import AuditEntry
+from tests.helpers.plant import build_plant
+from tests.ui.conftest import Operator
+from ui.settings import StationSettings
+from ui.station import StationWindow
+
+TIMEOUT = 15_000
+
+
+@pytest.fixture
+def plant_url(db_url):
+    """The small plant (tests/helpers/plant.py) with SN-00001 and SN-00002 of JOB-1 at its first step."""
+    app_db.open_database(db_url)
+    build_plant()
+    serials.create_serials("JOB-1", 2, "admin")
+    app_db.close_database()
+    yield db_url
+    app_db.close_database()
+
+
+@pytest.fixture
+def desk(qtbot, plant_url) -> Operator:
+    """The station on ``plant_url`` at 1280x800, nobody signed in: ``desk.sign_in(badge, pin)``."""
+    window = StationWindow(plant_url, StationSettings(sounds=False, idle_sign_out_minutes=0, result_seconds=5))
+    qtbot.addWidget(window)
+    with qtbot.waitSignal(window.users_loaded, timeout=TIMEOUT):
+        window.resize(1280, 800)
+        window.show()
+    qtbot.waitExposed(window)
+    window.activateWindow()
+    window.scan_field.setFocus()
+    yield Operator(qtbot, window)
+    window.shutdown()
+
+
+def tab_titles(window) -> list[str]:
+    return [window.tabs.tabText(i) for i in range(window.tabs.count())]
+
+
+def open_tab(qtbot, window, title: str, ready: Callable[[QWidget], bool] | None = None) -> QWidget:
+    """Click the tab ``title`` as a person does and wait until ``ready(view)``; the view."""
+    bar = window.tabs.tabBar()
+    index = tab_titles(window).index(title)
+    qtbot.mouseClick(bar, Qt.MouseButton.LeftButton, pos=bar.tabRect(index).center())
+    view = window.tabs.widget(index)
+    assert window.tabs.currentWidget() is view
+    if ready is not None:
+        qtbot.waitUntil(lambda: ready(view), timeout=TIMEOUT)
+    return view
+
+
+def click(qtbot, widget: QWidget) -> None:
+    qtbot.mouseClick(widget, Qt.MouseButton.LeftButton)
+
+
+def type_into(qtbot, widget: QWidget, text: str) -> None:
+    """Replace what a field holds by typing ``text``, key by key."""
+    widget.setFocus()
+    widget.clear()
+    qtbot.keyClicks(widget, text)
+
+
+def opened(qtbot, view: QWidget, button: QWidget) -> QWidget:
+    """Click ``button`` and return the dialog the view says it opened (its ``dialog_opened`` signal)."""
+    with qtbot.waitSignal(view.dialog_opened, timeout=TIMEOUT) as blocker:
+        click(qtbot, button)
+    return blocker.args[0]
+
+
+def ask(qtbot, view: QWidget, function: Callable[..., Any], *args: Any) -> Any:
+    """Run ``function(*args)`` in the view's database worker; its answer (a ``Failure`` when it failed)."""
+    answers: list = []
+    view.database.submit(function, *args, on_done=answers.append, on_failed=answers.append)
+    qtbot.waitUntil(lambda: bool(answers), timeout=TIMEOUT)
+    return answers[0]
+
+
+def audit_entries(*types: str) -> list[tuple[str, str, str | None, dict]]:
+    """(type, user, reason, details) of the audit entries of these types, in the chain's order."""
+    query = AuditEntry.select().order_by(AuditEntry.seq)
+    if types:
+        query = query.where(AuditEntry.type.in_(types))
+    return [(e.type, e.user_id, e.reason, e.details or {}) for e in query]
