@@ -160,6 +160,22 @@ def _existing(serial_id: str, cert_id: str, step_id: str) -> AttachmentRecord | 
     return _row_record(row) if row else None
 
 
+_AUDITED_SQL = 'SELECT 1 FROM "audit_entry" WHERE "type" = \'cert_attached\' AND "record_id" = ?'
+
+
+def find_attachment(serial_id: str, cert_id: str, step_id: str) -> AttachmentRecord | None:
+    """The attachment of ``cert_id`` to ``serial_id`` at ``step_id``, or None: how an attach whose answer was
+    lost (the connection died after it was sent) is settled, by what the database holds, never by guessing.
+
+    The attachment and its ``cert_attached`` entry are written in one transaction, so both are there or
+    neither; a row without its entry was written behind Certline's back and is refused, not reported saved.
+    """
+    record = _existing(serial_id, cert_id, step_id)
+    if record is not None and db.execute(_AUDITED_SQL, (record.id,)).fetchone() is None:
+        raise Invalid(f"Attachment {record.id} has no cert_attached audit entry: run certline-cli verify")
+    return record
+
+
 def _user_name(user_id: str) -> str:
     user = db.get_or_none(User, user_id)
     return user.name if user else user_id

@@ -26,7 +26,8 @@ from peewee import (
 from playhouse.migrations import Runner
 
 from app import clock
-from app.errors import DatabaseBusy, DatabaseUnavailable, SchemaTooNew
+from app.connection import PostgresDatabase, SqliteFile, drop, is_connection_lost
+from app.errors import DatabaseBusy, DatabaseUnavailable, DatabaseUnreachable, SchemaTooNew
 from app.models import database
 
 APP_NAME = "certline"
@@ -102,13 +103,18 @@ def _without_password(text: str, url: str) -> str:
     return text
 
 
+def safe_message(error: BaseException, url: str) -> str:
+    """The first line of ``error``, the URL's password blanked out: fit for a person or a log."""
+    return _without_password(_first_line(error), url)
+
+
 def _make_database(url: str):
     if is_postgres_url(url):
-        # psycopg takes the URL as a connection string, query options included.
-        return PostgresqlDatabase(url)
+        # psycopg takes the URL as a connection string; Certline's own options and timeouts: app/connection.py.
+        return PostgresDatabase(url)
     path = FilePath(url.removeprefix("sqlite:///"))
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle = SqliteDatabase(str(path), pragmas=SQLITE_PRAGMAS, timeout=SQLITE_PRAGMAS["busy_timeout"] / 1000)
+    handle = SqliteFile(str(path), pragmas=SQLITE_PRAGMAS, timeout=SQLITE_PRAGMAS["busy_timeout"] / 1000)
     # The append-only tables' insert triggers call this function (migration 0007). Only Certline's
     # connections have it, so a plain sqlite3 client cannot add an attachment or audit entry at all.
     handle.register_function(_certline_writer, WRITER_FUNCTION, 0, deterministic=True)
@@ -133,16 +139,20 @@ def open_database(db: str | None = None, migrate: bool = True):
         handle = _make_database(url)
         database.initialize(handle)
         handle.connect(reuse_if_open=True)
+        if isinstance(handle, SqliteFile):
+            handle.must_exist = True  # reconnecting later never makes an empty file where the database was
         if migrate:
             apply_migrations(handle)
     except (DatabaseError, OSError, DatabaseUnavailable) as error:
         if handle is not None:
-            handle.close()
+            with contextlib.suppress(DatabaseError):  # a connection that died while opening
+                handle.close()
         database.initialize(None)
         if isinstance(error, DatabaseUnavailable):
             raise
-        raise DatabaseUnavailable(
-            f"Cannot open the database {describe(url)}: {_without_password(_first_line(error), url)}") from error
+        # Unreachable (a retry may work) is told apart from refused (a retry will not).
+        kind = DatabaseUnreachable if is_connection_lost(error) else DatabaseUnavailable
+        raise kind(f"Cannot open the database {describe(url)}: {_without_password(_first_line(error), url)}") from error
     return handle
 
 
@@ -160,7 +170,7 @@ def test_connection(db: str) -> str:
                 raise OSError(f"the folder {path.parent} does not exist")
             if not path.exists():
                 return f"No database file at {path} yet: it will be created on the next start"
-        handle = PostgresqlDatabase(url) if is_postgres_url(url) else SqliteDatabase(url, timeout=5)
+        handle = PostgresDatabase(url) if is_postgres_url(url) else SqliteDatabase(url, timeout=5)
         handle.connect()
         tables = set(handle.get_tables())
         if "schema_migration" not in tables:
@@ -168,7 +178,8 @@ def test_connection(db: str) -> str:
         applied = [row[0] for row in handle.execute_sql("SELECT name FROM schema_migration ORDER BY name")]
         return f"Connected to {describe(url)}: Certline schema {applied[-1] if applied else 'none'}"
     except (DatabaseError, OSError, ValueError) as error:
-        raise DatabaseUnavailable(f"Cannot open the database {describe(url)}: {_first_line(error)}") from error
+        raise DatabaseUnavailable(
+            f"Cannot open the database {describe(url)}: {_without_password(_first_line(error), url)}") from error
     finally:
         if handle is not None:
             handle.close()
@@ -177,7 +188,7 @@ def test_connection(db: str) -> str:
 def close_database() -> None:
     handle = database.obj
     if handle is not None and not handle.is_closed():
-        handle.close()
+        drop()  # also a connection that died inside a transaction
 
 
 def _first_line(error: BaseException) -> str:

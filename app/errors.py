@@ -41,3 +41,11 @@ class DatabaseBusy(DatabaseUnavailable):
 
 class SchemaTooNew(DatabaseUnavailable):
     """The database was made by a newer Certline; it is left untouched."""
+
+
+class DatabaseUnreachable(DatabaseUnavailable):
+    """The server, the network or the share holding the file went away; trying again later may work.
+
+    Said apart from the other reasons a database cannot be used (a schema too new, a missing grant),
+    which no retry mends: the station shows an outage and reconnects by itself, certline-cli exits 5.
+    """

@@ -89,6 +89,18 @@ def attach(serial_id: str, cert_id: str, user_id: str) -> AttachOutcome:
     return outcome
 
 
+def find_attach(serial_id: str, cert_id: str, step_id: str) -> AttachOutcome | None:
+    """An attach whose answer was lost, read back (``attachments.find_attachment``); None: it was not saved."""
+    record = attachments.find_attachment(serial_id, cert_id, step_id)
+    if record is None:
+        return None
+    serial = serials.get_serial(serial_id)
+    step = next(state for state in serial.steps if state.step.id == step_id)
+    by = next((a.attached_by_name for a in step.attachments if a.attachment.id == record.id), record.attached_by)
+    result = attachments.AttachResult(record, True, step.step.name, by)
+    return AttachOutcome(result, certificates.get_certificate(cert_id), serial)
+
+
 def sign_in_users() -> tuple[list[sign_in.Choice], bool]:
     """The names to pick from, and whether the plant signs in with badge and PIN only."""
     return sign_in.choices(), sign_in.badge_and_pin_required()

@@ -147,7 +147,9 @@ class PinField(QLineEdit):
 class ResultBanner(QLabel):
     """What just happened, large and in colour; back to the prompt after a few seconds."""
 
-    STATES = ("prompt", "info", "attached", "already", "warning", "refused")
+    # outage and checking stand in for the prompt while the database is unreachable (ui/station/outage.py).
+    STATES = ("prompt", "info", "attached", "already", "warning", "refused", "outage", "checking")
+    STANDING = ("prompt", "outage", "checking")
     # Height and type size (px) on a screen below and from 1600x1000 (``set_large``): two lines of the type
     # fit. The style sheets (resources/station*.qss, #banner) give the same type sizes.
     SIZES = {False: (86, 30), True: (116, 40)}
@@ -166,6 +168,7 @@ class ResultBanner(QLabel):
         self._timer.setInterval(seconds * 1000)
         self._timer.timeout.connect(self._on_timer_timeout)
         self._prompt = ""
+        self._prompt_state = "prompt"
         self.state = "prompt"
         self.show_prompt("")
 
@@ -183,24 +186,24 @@ class ResultBanner(QLabel):
         self._set(state, text)
         self._timer.start()
 
-    def show_prompt(self, text: str) -> None:
-        """The standing instruction; shown now unless a result is still on display."""
-        self._prompt = text
-        if not self._timer.isActive() or self.state in ("info", "prompt"):
+    def show_prompt(self, text: str, state: str = "prompt") -> None:
+        """The standing instruction (or outage); shown now unless a result is still on display."""
+        self._prompt, self._prompt_state = text, state
+        if not self._timer.isActive() or self.state in ("info", *self.STANDING):
             self._timer.stop()
-            self._set("prompt", text)
+            self._set(state, text)
 
     def clear_result(self) -> None:
         """Back to the prompt now."""
         self._timer.stop()
-        self._set("prompt", self._prompt)
+        self._set(self._prompt_state, self._prompt)
 
     def _on_timer_timeout(self) -> None:
-        self._set("prompt", self._prompt)
+        self._set(self._prompt_state, self._prompt)
 
     def _set(self, state: str, text: str) -> None:
         self.state = state
-        marks = {"attached": "✔  ", "already": "●  ", "warning": "⚠  ", "refused": "✖  "}
+        marks = {"attached": "✔  ", "already": "●  ", "warning": "⚠  ", "refused": "✖  ", "outage": "⚠  "}
         self.setText(marks.get(state, "") + text)
         self.setProperty("state", state)
         self._fit()

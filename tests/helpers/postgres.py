@@ -34,7 +34,8 @@ def _free_port() -> int:
 
 
 class Cluster:
-    def __init__(self) -> None:
+    def __init__(self, fsync: bool = False) -> None:
+        self.fsync = fsync  # off for the tests' speed; the soak benchmark runs with it on
         self.initdb = find_bin("initdb")
         self.pg_ctl = find_bin("pg_ctl")
         self.as_root = os.geteuid() == 0
@@ -57,9 +58,17 @@ class Cluster:
         if self.as_root:
             shutil.chown(self.dir, "postgres", "postgres")
         self._run(self.initdb, "-D", str(data), "-A", "trust", "-U", SUPERUSER, "--no-sync")
-        options = (f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off "
+        self.resume()
+
+    def pause(self) -> None:
+        """Stop the server as an administrator would (``-m fast``: sessions ended, data kept); ``resume`` starts it."""
+        self._run(self.pg_ctl, "-D", str(self.dir / "data"), "-m", "fast", "-w", "stop")
+
+    def resume(self) -> None:
+        options = (f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync={'on' if self.fsync else 'off'} "
                    "-c max_connections=200")
-        self._run(self.pg_ctl, "-D", str(data), "-o", options, "-l", str(self.dir / "log"), "-w", "start")
+        self._run(self.pg_ctl, "-D", str(self.dir / "data"), "-o", options, "-l", str(self.dir / "log"), "-w",
+                  "start")
 
     def stop(self) -> None:
         try:

@@ -18,6 +18,7 @@ from app.serials import SerialDetail
 from ui.card import SerialCard
 from ui.lists import CertificatePicker, History
 from ui.operations import AttachOutcome, CertificateView
+from ui.station.outage import SentAttach
 from ui.widgets import CertificatePanel, local_time
 from ui import operations
 from ui.worker import Failure
@@ -117,6 +118,14 @@ class AttachPage:
         stamp = self.scan_field.terminated_at
         self._filter_timer.stop()
         self._reset_filters()
+        refusal = self._refusal_while_unreachable("scan")
+        if refusal:
+            # Not looked up, so not known: fail safe, as for a scan the database did not answer.
+            self._unload(NOT_LOOKED_UP)
+            self._result("refused", refusal, "refused")
+            self._keep_focus()
+            self.scan_handled.emit("unreachable")
+            return
         self._reads_pending += 1
         self.database.submit(operations.read, raw, self.settings.gs1_separator,
                              on_done=partial(self._on_scan_read, stamp), on_failed=self._on_scan_failed)
@@ -283,6 +292,11 @@ class AttachPage:
             # A scan typed before this Enter may unload the serial or change the certificate: wait for it.
             self._attach_waiting = True
             return
+        refusal = self._refusal_while_unreachable("attach")
+        if refusal:
+            self._result("refused", refusal, "refused")
+            self.refused.emit(refusal)
+            return
         if self.serial is None:
             self.banner.show_result("info", "Scan a serial first")
             return
@@ -291,8 +305,12 @@ class AttachPage:
             return
         self._attaching = True
         self._refresh()
-        self.database.submit(operations.attach, self.serial.id, self.certificate.id, self.user.id,
-                             on_done=self._on_attach_done, on_failed=self._on_attach_failed)
+        current = self.serial.current_step
+        step_id = current.step.id if current else ""
+        sent = SentAttach(self.serial.id, self.certificate.id, step_id, self.user.id, bool(current) and any(
+            a.attachment.cert_id == self.certificate.id for a in current.attachments))
+        self.database.submit(operations.attach, sent.serial_id, sent.cert_id, sent.user_id,
+                             on_done=self._on_attach_done, on_failed=partial(self._on_attach_failed, sent))
 
     def _on_attach_done(self, outcome: AttachOutcome) -> None:
         self._attaching = False
@@ -310,9 +328,14 @@ class AttachPage:
         signal = self.attached if result.created else self.already_attached
         signal.emit(record.serial_id, record.cert_id, record.step_id)
 
-    def _on_attach_failed(self, failure: Failure) -> None:
+    def _on_attach_failed(self, sent: SentAttach, failure: Failure) -> None:
         self._attaching = False
         cert_id = self.certificate.id if self.certificate else ""
+        if failure.lost:
+            # Sent, and no answer: it may have been saved. Read back once reconnected (outage.py), never guessed.
+            self._attach_answer_lost(sent, failure)
+            self._after_attach(cert_id)
+            return
         self._result("refused", failure.message, "refused")
         self._after_attach(cert_id)
         self.refused.emit(failure.message)

@@ -33,6 +33,7 @@ from ui.office import look
 from ui.settings import StationSettings
 from ui.sound import Sounds
 from ui.station.attach import AttachPage
+from ui.station.outage import ConnectionWatch
 from ui.station.sign_in import SignIn
 from ui.widgets import ResultBanner, ScanField
 from ui import operations
@@ -48,7 +49,7 @@ ACTIVITY_EVENTS = frozenset({QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress,
 CLOCK_CHECK_MS = 10 * 60_000  # how often this machine's clock is compared with the database server's
 
 
-class StationWindow(SignIn, AttachPage, QMainWindow):
+class StationWindow(SignIn, AttachPage, ConnectionWatch, QMainWindow):
     """The station. Its signals say what happened, for tests, the benchmark and the screenshots."""
 
     database_opened = Signal(str)
@@ -67,6 +68,10 @@ class StationWindow(SignIn, AttachPage, QMainWindow):
     scan_handled = Signal(str)  # the kind read ("name": typed on the sign-in page), after the screen shows it
     card_painted = Signal(float)  # seconds from the scan's Enter to the card painted
     clock_checked = Signal(str)  # the warning shown at the foot, "" when the clocks agree
+    database_lost = Signal(str)  # why (the driver's words); the station shows the outage until database_back
+    database_back = Signal()
+    attach_unknown = Signal(str, str)  # serial, certificate: the answer was lost; read back on reconnect
+    attach_settled = Signal(str, str, bool)  # serial, certificate, whether it was saved
 
     def __init__(self, url: str, settings: StationSettings | None = None, parent: QWidget | None = None):
         super().__init__(parent)
@@ -85,12 +90,11 @@ class StationWindow(SignIn, AttachPage, QMainWindow):
         self._idle_timer.timeout.connect(self._on_idle_timer_timeout)
         self._clock_timer = QTimer(self, interval=CLOCK_CHECK_MS)
         self._clock_timer.timeout.connect(self._check_clock)
+        self._start_connection_watch()
         app = QApplication.instance()
         if app is not None:
             app.installEventFilter(self)
         self.database.submit(operations.open_database, url, on_done=self._on_database_opened, on_failed=self._on_database_failed)
-        self.database.submit(operations.sign_in_users, on_done=self._on_users_loaded, on_failed=self._on_failure)
-        self._check_clock()
         self._clock_timer.start()
         self._show_page("signin")
 
@@ -148,6 +152,10 @@ class StationWindow(SignIn, AttachPage, QMainWindow):
         self.clock_line = QLabel("", objectName="clockWarning", wordWrap=True)
         self.clock_line.hide()
         outer.addWidget(self.clock_line)
+        # Under every tab too, while the database cannot be reached: the office's views learn it here.
+        self.outage_line = QLabel("", objectName="outageLine", wordWrap=True, textFormat=Qt.TextFormat.PlainText)
+        self.outage_line.hide()
+        outer.addWidget(self.outage_line)
 
         # The pages under the banner: signed out, the PIN, signed in (sign_in.py, attach.py).
         self.pages = QStackedWidget()
@@ -196,7 +204,8 @@ class StationWindow(SignIn, AttachPage, QMainWindow):
         self.user_label.setText(shown(self.user.name) if self.user else "Not signed in")
         ready = bool(self.user and self.serial and self.certificate)
         self.cert_panel.set_armed(ready and not self._attaching, ready, self._attaching)
-        self.banner.show_prompt(self._prompt())
+        # While the database is unreachable, or an attach's answer was lost, that is what the banner stands on.
+        self.banner.show_prompt(*(self._connection_prompt() or (self._prompt(), "prompt")))
 
     def _prompt(self) -> str:
         if self._pin_user is not None and self.page == "pin":
@@ -264,11 +273,17 @@ class StationWindow(SignIn, AttachPage, QMainWindow):
     # ---- the database worker ----------------------------------------------------------------------------------
 
     def _on_database_opened(self, description: str) -> None:
+        self._opened = True
         self.station_label.setToolTip(f"Database: {description}")
         self.database_opened.emit(description)
+        self.database.submit(operations.sign_in_users, on_done=self._on_users_loaded, on_failed=self._on_failure)
+        self._check_clock()
 
     def _on_database_failed(self, failure: Failure) -> None:
         self.station_label.setToolTip("No database")
+        if failure.lost:
+            self._lose_database(failure.message)  # opened again by the retries
+            return
         self._result("refused", failure.message, "refused")
 
     def _on_failure(self, failure: Failure) -> None:
@@ -309,4 +324,5 @@ class StationWindow(SignIn, AttachPage, QMainWindow):
         self._filter_timer.stop()
         self._pin_timer.stop()
         self._clock_timer.stop()
+        self._stop_connection_watch()
         self.database.stop()
