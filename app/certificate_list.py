@@ -36,6 +36,11 @@ class CertificateQuery:
     resource_id: str | None = None
     expires_within_days: int | None = None
     expired: bool | None = None
+    # Exact values, as another system filters the list (certline-server's /v2/certificate/index).
+    name: str | None = None
+    warning: int | None = None
+    validity: int | None = None
+    validity_unit: str | None = None
     sort: str = "id"
     descending: bool = False
 
@@ -47,9 +52,17 @@ def _filtered(query: CertificateQuery, on: dt.date):
         check_text(query.text, "Search text", "text", MAX_NAME_LENGTH)
         # contains() is case-insensitive on both databases (LIKE on SQLite, ILIKE on PostgreSQL).
         select = select.where(c.id.contains(query.text) | c.name.contains(query.text) | c.number.contains(query.text))
+    check_text(query.resource_id, "Resource id", "resource_id", MAX_NAME_LENGTH)
     for name in ("kind", "status", "review_status", "resource_type", "resource_id"):
         value = getattr(query, name)
         if value:
+            select = select.where(getattr(c, name) == value)
+    exact = {"name": check_text(query.name, "Name", "name", MAX_NAME_LENGTH),
+             "warning": check_int(query.warning, "Warning days", "warning", 0, MAX_WARNING_DAYS, " days"),
+             "validity": check_int(query.validity, "Validity", "validity", 1, MAX_ROWS),
+             "validity_unit": check_text(query.validity_unit, "Validity unit", "validity_unit", MAX_NAME_LENGTH)}
+    for name, value in exact.items():
+        if value is not None:
             select = select.where(getattr(c, name) == value)
     if query.review_status and query.review_status not in REVIEW_STATUSES:
         raise Invalid(f"Review status must be one of {', '.join(REVIEW_STATUSES)}")

@@ -260,8 +260,25 @@ def validate_bytes(data: bytes, allow_macros: bool = False, size: int | None = N
     if finding.macros and not allow_macros and not errors:
         errors.append(macro_refusal(finding.content_type, finding.macros))
     if too_big:
-        errors.append(f"File size {size} bytes exceeds maximum of {MAX_FILE_SIZE_BYTES} bytes (10 MB)")
+        errors.append(size_refusal(size))
     return Validation(not errors, errors, finding.content_type, size, finding.macros)
+
+
+def size_refusal(size: int) -> str:
+    return f"File size {size} bytes exceeds maximum of {MAX_FILE_SIZE_BYTES} bytes (10 MB)"
+
+
+def validate_declared(content_type: str, size: int) -> Validation:
+    """The pre-flight check of a file not yet sent, from the type and size its sender declares.
+
+    It answers what can be known before the bytes arrive (certline-server's ``validate``); the file is
+    judged again by its bytes when it comes (``validate_bytes``), so one declared a PDF that is not is
+    still refused then.
+    """
+    errors = [] if content_type in ALLOWED_CONTENT_TYPES else [_unsupported(content_type)]
+    if size > MAX_FILE_SIZE_BYTES:
+        errors.append(size_refusal(size))
+    return Validation(not errors, errors, content_type, size)
 
 
 _KINDS = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISSOCK, "a socket"),

@@ -22,12 +22,12 @@ import secrets
 from dataclasses import dataclass
 from typing import Any, Iterable
 
-from app import audit, clock
+from app import audit, clock, db
 from app.clock import iso_utc
 from app.db import write_transaction
 from app.errors import Forbidden, Invalid, NotFound
-from app.ids import new_id
-from app.models import ApiToken
+from app.ids import is_id, new_id
+from app.models import ApiToken, User
 from app.users import UserRecord, get_user, require_user
 
 PREFIX = "certline_"  # so a token found in a file or a log is recognisable for what it is
@@ -95,6 +95,30 @@ def digest(secret: str) -> str:
     # the token be found by an index lookup on its hash instead of trying every stored one.
     # Slow salted hashes are for secrets people choose or remember, such as 4-digit PINs.
     return hashlib.sha256(secret.encode()).hexdigest()
+
+
+RANKS = {"operator": 0, "supervisor": 1, "admin": 2}
+
+
+def act_for(user: UserRecord, token: TokenRecord, user_id: object) -> None:
+    """Refuse (Forbidden) a request through ``token`` that names ``user_id`` as the one who acts, when the
+    token may not act for them: a token acts for its own user, and a supervisor's or administrator's token
+    also for the active users of a lower role (the operators at the line, who sign in by badge alone and
+    hold no token, whose work a line system such as an MES reports). The audit entry then names the user
+    the request names, and the token it came through (whose user is on the token's record).
+
+    A ``user_id`` that is malformed, unknown or inactive is left to the rule that receives it, which
+    refuses it in its own words and order.
+    """
+    if user_id == user.id or not isinstance(user_id, str):
+        return
+    named = db.get_or_none(User, user_id) if is_id(user_id) else None
+    if named is None or not named.active:
+        return
+    if RANKS.get(user.role, -1) > RANKS.get(named.role, 99):
+        return
+    raise Forbidden(f"API token {token.id} ({token.name}) acts as {user.id} ({user.role}) and may not act for "
+                    f"{user_id} ({named.role}): a token acts for its own user, or for users of a lower role")
 
 
 def create_token(user_id: str, name: str, by: str, expires_days: int | None = None,
