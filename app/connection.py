@@ -167,8 +167,8 @@ def is_connection_lost(error: BaseException) -> bool:
             return False
         if isinstance(cause, DatabaseUnreachable):
             return True
-        if type(cause).__module__.startswith("psycopg") and type(cause).__name__ in (
-                "OperationalError", "InterfaceError", "AdminShutdown", "CrashShutdown", "CannotConnectNow"):
+        driver = {kind.__name__ for kind in type(cause).__mro__ if kind.__module__.startswith("psycopg")}
+        if driver & {"OperationalError", "InterfaceError"}:  # ConnectionTimeout, AdminShutdown, … among them
             state = getattr(cause, "sqlstate", None)
             if state is None or state.startswith("08") or state in _LOST_STATES:
                 return True

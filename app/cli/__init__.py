@@ -1,6 +1,7 @@
 """certline-cli: what scripts and administrators need, on the same rules as the station.
 
-Exit status: 0 done, 2 bad usage, 3 bad request, 4 not found, 5 internal error, 6 not authenticated
+Exit status: 0 done, 2 bad usage, 3 bad request, 4 not found, 5 internal error or the database cannot be
+reached (within --timeout seconds), 6 not authenticated
 (no PIN or token, a wrong one, a locked user: nothing was done), 141 the reader of the output closed it
 early (`certline-cli certs | head -1`).
 """
@@ -11,7 +12,7 @@ import logging
 import sys
 from typing import Sequence
 
-from app import audit, certificates, db, integrity, policy, users, witness
+from app import audit, certificates, connection, db, integrity, policy, users, witness
 from app.cli import auth
 from app.cli.admin import cmd_demo, cmd_import, cmd_init, cmd_policy, cmd_backup, cmd_restore, cmd_user, cmd_verify
 from app.cli.certs import CERT_FIELDS, cmd_approve, cmd_cert, cmd_certs, cmd_doc, cmd_validate_file
@@ -22,14 +23,26 @@ from app.cli.routes import add_route_commands
 from app.cli.serials import add_serials_commands
 from app.cli.tokens import add_token_commands
 from app.cli.user_admin import add_user_admin_commands
+from app.cli.webhooks import add_webhook_commands
 from app.cli.labels import add_labels_command
 from app.cli.output import EXIT_CLOSED_PIPE, EXIT_INTERNAL, EXIT_OK, Output, exit_code, report, silence_closed_stdout
-from app.errors import CertlineError
+from app.errors import CertlineError, DatabaseUnreachable
 
 log = logging.getLogger("certline.cli")
 
 
 # --- parser ---------------------------------------------------------------------------------------
+
+DEFAULT_TIMEOUT = 10.0  # seconds a command waits for a database it cannot reach (connect, a silent network)
+LOST_AFTER_OPEN = ("The connection to the database was lost: {reason}. A change this command was making may or may "
+                   "not have been saved: look before repeating it (an attach is safe to repeat).")
+
+
+def _seconds(text: str) -> float:
+    value = float(text)
+    if not 1 <= value <= 3600:
+        raise argparse.ArgumentTypeError("between 1 and 3600 seconds")
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -41,6 +54,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="certline-cli", description=__doc__.splitlines()[0])
     parser.add_argument("--db", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--json", action="store_true", default=False, help=argparse.SUPPRESS)
+    # Before the command only (certline-cli --timeout 5 certs): webhook deliver has a --timeout of its own.
+    parser.add_argument("--timeout", type=_seconds, default=DEFAULT_TIMEOUT, metavar="SECONDS",
+                        help=f"give up reaching the database after this long (default {DEFAULT_TIMEOUT:g})")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def command(name: str, handler, help: str, **kwargs) -> argparse.ArgumentParser:
@@ -215,6 +231,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_token_commands(command("token", None, "API tokens for scripts: create (shown once), list, revoke"),
                        common, needs_user)
     add_labels_command(command, needs_user)
+    add_webhook_commands(command("webhook", None, "change events for other systems: subscriptions (admin), "
+                                                  "their delivery log, the deliverer"), common, needs_user)
     return parser
 
 
@@ -222,6 +240,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     out = Output(args.json)
+    connection.set_reach_seconds(getattr(args, "timeout", DEFAULT_TIMEOUT))
     try:
         auth.authenticate(args)
         code = args.handler(args, out)
@@ -232,10 +251,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         silence_closed_stdout()
         return EXIT_CLOSED_PIPE
+    except DatabaseUnreachable as error:
+        report(error.status, f"{error.message}. The database cannot be reached (waited at most {args.timeout:g} s); "
+                             f"nothing was done.", args.json)
+        return EXIT_INTERNAL
     except CertlineError as error:
         report(error.status, error.message, args.json)
         return exit_code(error)
     except Exception as error:  # noqa: BLE001 - the last line of defence for scripts
+        if connection.is_connection_lost(error):
+            log.warning("certline-cli lost the database: %s", connection.reason(error))
+            report(503, LOST_AFTER_OPEN.format(reason=db.safe_message(error, db.resolve_url(args.db))), args.json)
+            return EXIT_INTERNAL
         log.exception("certline-cli failed")
         report(500, f"Internal error: {type(error).__name__}: {error}", args.json)
         return EXIT_INTERNAL
