@@ -298,7 +298,7 @@ def _leave_step(serial: SerialNumber, step: Step, reason: str | None) -> dict[st
     missing = _missing_kinds(serial.id, step)
     if missing and not (reason or "").strip():
         raise Invalid(f"Step {step.name} ({step.id}) requires a {', '.join(missing)} certificate that serial "
-                      f"{serial.id} does not have; attach it, or give a reason to override")
+                      f"{serial.id} does not have; attach it, or give a reason to override", "reason")
     return {"from": step.id, "fromName": step.name, "overridden": missing} if missing else {
         "from": step.id, "fromName": step.name}
 
