@@ -3,12 +3,16 @@ revision, with who made it (by name), when, why and what it changed — as plain
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 
 from app import route_history
 from app.models import User
 from app.route_history import RouteSummary
 from app.routes import PathRecord
+from app.words import CERT_KIND
+
+_KIND = re.compile(r"\b(" + "|".join(CERT_KIND) + r")\b")
 
 
 @dataclass(frozen=True)
@@ -36,6 +40,12 @@ class RouteDetail:
     history: list[RevisionLine]
 
 
+def in_words(change: str) -> str:
+    """A change as the audit entry states it, its certificate kinds in people's words:
+    ``step Grind requires Calibration (was nothing)``."""
+    return _KIND.sub(lambda found: CERT_KIND[found.group(1)], change)
+
+
 def route_list(include_archived: bool = True) -> list[RouteSummary]:
     return route_history.list_routes(include_archived=include_archived)
 
@@ -51,6 +61,6 @@ def route_detail(route_id: str) -> RouteDetail:
     ids = {r.made_by for r in history if r.made_by}
     names = dict(User.select(User.id, User.name).where(User.id.in_(list(ids))).tuples()) if ids else {}
     lines = [RevisionLine(r.path.revision, r.path.id, len(r.path.steps), r.jobs, r.serials, r.made_at, r.made_by,
-                          names.get(r.made_by or "", r.made_by or ""), r.reason, list(r.changes))
+                          names.get(r.made_by or "", r.made_by or ""), r.reason, [in_words(c) for c in r.changes])
              for r in history]
     return RouteDetail(newest, summary, lines)

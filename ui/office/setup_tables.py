@@ -3,7 +3,7 @@ and users, not millions), columns as wide as what they hold with room to breathe
 stretching and wrapping, each row as tall as its wrapped text."""
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor, QFontMetrics, QKeyEvent
 from PySide6.QtWidgets import QHeaderView, QTableWidget, QTableWidgetItem
 
@@ -32,7 +32,11 @@ class SetupTable(QTableWidget):
         header.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         for column in stretch:
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
-        header.sectionResized.connect(lambda index, *_: index in stretch and self.resizeRowsToContents())
+        # Rows as tall as their wrapped text at the width the columns have once laid out (a hidden tab's
+        # table is filled before it has any).
+        self._rows = QTimer(self, singleShot=True, interval=0)
+        self._rows.timeout.connect(self.resizeRowsToContents)
+        header.sectionResized.connect(lambda index, *_: index in stretch and self._rows.start())
         self.doubleClicked.connect(lambda index: self.row_activated.emit(index.row()))
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt's name
@@ -40,6 +44,14 @@ class SetupTable(QTableWidget):
             self.row_activated.emit(self.currentRow())
             return
         super().keyPressEvent(event)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        self._rows.start()
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().showEvent(event)
+        self._rows.start()
 
     def fill(self, rows: list[list[Cell]], colours: list[QColor | None] | None = None) -> None:
         """Put ``rows`` of (text, tool tip) in, the fixed columns as wide as their widest text."""
