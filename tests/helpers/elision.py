@@ -349,13 +349,14 @@ def _where(index: QModelIndex) -> str:
 
 def _clipped(widget: QWidget, root: QWidget) -> str | None:
     """Whether what holds ``widget`` hides part of it: an ancestor's edge, up to ``root``."""
-    seen = QRect(widget.mapTo(root, widget.rect().topLeft()), widget.size())
+    # QWidget's own size and rect: a widget class may give ``size`` a meaning of its own (a label's size).
+    seen = QRect(widget.mapTo(root, QWidget.rect(widget).topLeft()), QWidget.size(widget))
     full = QRect(seen)
     holder = None
     scrolls = False  # inside a scroll area: what is below comes into view by scrolling down
     ancestor = widget.parentWidget()
     while ancestor is not None:
-        box = QRect(ancestor.mapTo(root, ancestor.rect().topLeft()), ancestor.size())
+        box = QRect(ancestor.mapTo(root, QWidget.rect(ancestor).topLeft()), QWidget.size(ancestor))
         scroller = ancestor.parentWidget()
         scrolls = scrolls or isinstance(scroller, QAbstractScrollArea) and scroller.viewport() is ancestor
         if scrolls:

@@ -6,7 +6,7 @@ then its actions; a ``Notice`` says what just happened (an export written, the c
 """
 from __future__ import annotations
 
-from PySide6.QtCore import QDir, Qt, Signal
+from PySide6.QtCore import QDir, QEvent, QObject, Qt, Signal
 from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
@@ -46,12 +46,29 @@ def apply(view: QWidget) -> None:
         layout.setSpacing(SPACING)
 
 
+COMPACT_TABS_BELOW = 1200  # px of tab bar under which the tabs close up (a 1024 window: an administrator's tabs)
+
+
+class _CompactTabs(QObject):
+    """Closes the tabs up on a narrow window, so every one stays in view rather than behind scroll arrows."""
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if isinstance(watched, QTabBar) and event.type() == QEvent.Type.Resize:
+            compact = watched.width() < COMPACT_TABS_BELOW
+            if watched.property("compact") != compact:
+                watched.setProperty("compact", compact)
+                watched.style().unpolish(watched)
+                watched.style().polish(watched)
+        return False
+
+
 def tab_bar(bar: QTabBar) -> None:
-    """The office's tabs along the station window: desk-sized, the current one marked. The sheet is set on the
-    bar alone, so the station's own screens beneath it keep the station's sheet."""
+    """The office's tabs along the station window: desk-sized, the current one marked; closer together on a
+    narrow window. The sheet is set on the bar alone, so the station's own screens keep the station's sheet."""
     bar.setStyleSheet(sheet())
     bar.setExpanding(False)
     bar.setElideMode(Qt.TextElideMode.ElideNone)  # a tab that does not fit scrolls; the fit test catches it
+    bar.installEventFilter(_CompactTabs(bar))
 
 
 def heading(title: str, explanation: str = "") -> QWidget:
