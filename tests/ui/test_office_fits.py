@@ -205,3 +205,25 @@ def test_the_checker_finds_each_kind_of_cut_text_and_passes_whole_ones(qtbot):
     date.setFixedWidth(date.sizeHint().width() + 20)
     qtbot.wait(20)
     assert cut_texts(root) == []
+
+
+def test_settings_use_a_wide_screen_side_by_side_and_stack_on_a_narrow_one(qtbot, operator, settings_store):
+    """At 1920x1080 the workstation's settings and the plant's rules stand side by side, each read whole; at
+    1280x800 one above the other, the view scrolling down rather than squeezing either."""
+    operator.sign_in("B-ADM", None)
+    window = operator.window
+    view = next(window.tabs.widget(i) for i in range(window.tabs.count()) if window.tabs.tabText(i) == "Settings")
+    window.tabs.setCurrentWidget(view)
+    qtbot.waitUntil(view.macro_box.isEnabled, timeout=TIMEOUT)  # the plant's rules read from the database
+
+    def side_by_side() -> bool:
+        return view.plant.geometry().top() == view.workstation.geometry().top() \
+            and view.plant.geometry().left() > view.workstation.geometry().right()
+
+    window.resize(1920, 1080)
+    qtbot.waitUntil(side_by_side, timeout=TIMEOUT)
+    assert cut_texts(view) == []
+    window.resize(1280, 800)
+    qtbot.waitUntil(lambda: view.plant.geometry().top() > view.workstation.geometry().bottom(), timeout=TIMEOUT)
+    assert not view.horizontalScrollBar().isVisible() and view.verticalScrollBar().isVisible()
+    assert cut_texts(view) == []
