@@ -47,7 +47,8 @@ def step_rows(steps: list[StepRecord]) -> list[list[Cell]]:
 
 def history_rows(history: list[RevisionLine]) -> list[list[Cell]]:
     return [[(str(line.revision), line.path_id),
-             (local_time(line.made_at)[:16], f"{line.made_at.isoformat(timespec='seconds')} UTC" if line.made_at else ""),
+             (local_time(line.made_at)[:16],
+              f"{line.made_at.isoformat(timespec='seconds')} UTC" if line.made_at else ""),
              (line.made_by_name, line.made_by or ""), (line.reason or "", line.reason or ""),
              ("; ".join(line.changes) or ("Created" if line.revision == 1 else ""), ""),
              (f"{line.jobs:,}", ""), (f"{line.serials:,}", "")]
