@@ -11,6 +11,7 @@ import time
 import peewee
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel
 
 from app import attachments, audit, connection, serials
 from app import db as app_db
@@ -255,3 +256,26 @@ def test_find_attachment_reads_the_row_and_its_entry(plant):
     made = attachments.attach("SN-00001", "cert_mat01", "op1").attachment
     assert attachments.find_attachment("SN-00001", "cert_mat01", "step_001") == made
     assert attachments.find_attachment("SN-00001", "cert_mat01", "step_002") is None
+
+
+def test_the_connection_dialog_writes_its_fields_into_the_url(qtbot):
+    from ui.connection_settings import ConnectionDialog
+
+    dialog = ConnectionDialog("postgresql://station@db.plant.local/certline?sslmode=require&application_name=line3")
+    qtbot.addWidget(dialog)
+    assert dialog.ssl_box.currentData() == "require"
+    assert not dialog.findChild(QLabel, "passwordInUrl").isVisibleTo(dialog)
+    dialog.ssl_box.setCurrentIndex(dialog.ssl_box.findData("verify-full"))
+    qtbot.keyClicks(dialog.ca_field, "/etc/certline/ca.pem")
+    qtbot.keyClicks(dialog.password_file_field, "/etc/certline/station password")
+    qtbot.keyClicks(dialog.statement_field, "60s")
+    dialog.numbers["connect_timeout"].setValue(3)
+    url = dialog.url()
+    assert url == ("postgresql://station@db.plant.local/certline?sslmode=verify-full&application_name=line3"
+                   "&sslrootcert=/etc/certline/ca.pem&password_file=/etc/certline/station%20password"
+                   "&statement_timeout=60s&connect_timeout=3")
+    handle = connection.PostgresDatabase(url)  # as the station will read it
+    assert handle.password_file == "/etc/certline/station password" and handle.statement_timeout == "60s"
+    with_password = ConnectionDialog("postgresql://station:secret@db.plant.local/certline")
+    qtbot.addWidget(with_password)
+    assert with_password.findChild(QLabel, "passwordInUrl").isVisibleTo(with_password)

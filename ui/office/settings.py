@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from app import db, policy
+from ui.connection_settings import ConnectionDialog
 from ui.office import look, office_view
 from ui.settings import BAUD_RATES, STATION_NAME_LENGTH, TERMINATORS, InstallSettings, StationSettings
 from ui.worker import DatabaseWorker, Failure
@@ -104,8 +105,11 @@ class SettingsView(QScrollArea):
         self.database_field.setToolTip("A SQLite file, or a postgresql:// URL")
         self.test_button = look.button("Test connection", "testButton")
         self.test_button.clicked.connect(self._on_test_button_clicked)
+        self.connection_button = look.button("Connection…", "connectionButton")  # TLS, password, timeouts
+        self.connection_button.clicked.connect(self._on_connection_button_clicked)
         self.connection_label = look.Notice("connection")
         form.addRow("Database", look.stack(look.row(self.database_field, 1, self.test_button, stretch=False),
+                                       look.row(self.connection_button),
                                        look.hint(f"A SQLite file or a postgresql:// URL. Default: "
                                                  f"{_breakable(default_db)}", "databaseHint"),
                                        self.connection_label))
@@ -254,6 +258,11 @@ class SettingsView(QScrollArea):
         self.saved.emit()
 
     @Slot()
+    def _on_connection_button_clicked(self) -> None:
+        dialog = ConnectionDialog(self.database_field.text().strip(), self)
+        if dialog.exec() == ConnectionDialog.DialogCode.Accepted:
+            self.database_field.setText(dialog.url())
+
     def _on_test_button_clicked(self) -> None:
         self.connection_label.show_message("Testing…", "info")
         self.database.submit(db.test_connection, self.database_field.text().strip() or None, owner=self,
