@@ -58,7 +58,8 @@ def _body(entry: dict[str, Any]) -> dict[str, Any]:
         return {"entity_id": entry["cert_id"], "reason": entry.get("reason"),
                 "updated_fields": {"status": {"old": "active", "new": "revoked"}}}
     if kind == "cert_deleted":
-        return certificate_body(details.get("certificate") or {"id": entry["cert_id"]}) | {"reason": entry.get("reason")}
+        deleted = details.get("certificate") or {"id": entry["cert_id"]}
+        return certificate_body(deleted) | {"reason": entry.get("reason")}
     return {"id": entry.get("record_id"), "serialId": entry.get("serial_id"), "certId": entry["cert_id"],
             "stepId": entry.get("step_id"), "stepName": details.get("stepName"),
             "attachedAt": iso_utc(entry["at"]), "attachedBy": entry.get("user_id")}
