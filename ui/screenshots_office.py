@@ -139,7 +139,15 @@ VIEWS: tuple[tuple[str, Callable[[QWidget], bool], Callable], ...] = (
     ("settings", lambda v: hasattr(v, "plant_policy_changed"), _nothing),
     ("routes", lambda v: hasattr(v, "select_route"), _routes),
     ("users", lambda v: hasattr(v, "select_user"), _users),
+    ("jobs", lambda v: hasattr(v, "select_job"), lambda *a: _jobs_module().fill_jobs(*a)),
+    ("serials", lambda v: hasattr(v, "batch_done"), lambda *a: _jobs_module().fill_serials(*a)),
 )
+
+
+def _jobs_module():
+    from ui.office import screenshots_jobs  # the Jobs and Serials views are filled where their shots are made
+
+    return screenshots_jobs
 
 
 def kind_of(view: QWidget) -> str | None:

@@ -93,7 +93,8 @@ class JobSerialsPanel(QWidget):
                         for action, (text, _title, _done) in MOVES.items()}
         for action, button in self.buttons.items():
             button.clicked.connect(lambda _=False, a=action: self.move(a))
-        self.chosen = QLabel(objectName=f"{name}Chosen")
+        self.chosen = QLabel(objectName=f"{name}Chosen", wordWrap=True)  # two lines where the row is narrow
+        self.chosen.setMinimumWidth(120)
         self.labels = LabelButtons(database, user, self._label_target, notice, f"{name}Labels")
         actions = QHBoxLayout()
         actions.setContentsMargins(0, 0, 0, 0)
@@ -212,7 +213,7 @@ class JobSerialsPanel(QWidget):
         shown = ", ".join(ids[:3]) + (" …" if len(ids) > 3 else "")
         text = f"{MOVES[action][2]} {plural(count, 'serial')} ({shown})."
         if (reason or "").strip():
-            text += f" Reason recorded: {reason.strip()}"
+            text += f" Reason recorded: {reason.strip().rstrip('.')}."
         self._say(text, "ok")
         self.moved.emit(action, count)
         kept = set(ids)

@@ -107,11 +107,12 @@ class JobsView(QWidget):
         self.table = RowTable("jobsTable")
         style_table(self.table)
         self.table.setModel(self.model)
-        self.table.setWordWrap(False)
+        self.table.setWordWrap(True)  # a long name takes a second line on a small screen, never cut
         header = self.table.horizontalHeader()
         header.setStretchLastSection(False)
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(NAME, QHeaderView.ResizeMode.Stretch)
+        header.sectionResized.connect(lambda index, *_: index == NAME and self.table.resizeRowsToContents())
         self.table.selectionModel().selectionChanged.connect(self._on_job_chosen)
         # The row the keyboard is on is the job chosen, also the first one the list takes focus on.
         self.table.selectionModel().currentRowChanged.connect(
@@ -171,6 +172,7 @@ class JobsView(QWidget):
     def _on_jobs(self, rows: list[JobRow]) -> None:
         wanted = self._wanted
         self.model.set_rows(rows)
+        self.table.resizeRowsToContents()
         open_jobs = sum(1 for r in rows if not r.job.closed)
         self.count.setText(f"{plural(len(rows), 'job')}, {open_jobs:,} open" if rows else "No jobs yet")
         if wanted is not None:
