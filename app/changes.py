@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path as FilePath
 from typing import Any, Callable
 
-from app import db
+from app import clock, db
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +71,33 @@ def head() -> int:
 def since(seq: int, limit: int = PAGE) -> list[Change]:
     """What was committed after ``seq`` on the bound database, oldest first, at most ``limit``."""
     return [Change(*row) for row in db.execute(_SINCE_SQL, (seq, max(1, min(limit, MOST_PER_POLL)))).fetchall()]
+
+
+# What a coverage answer (app.reports.coverage) is made of: the serials, where they stand, what they hold.
+_SERIAL_CHANGES = ("cert_attached", "serial_created", "serial_advanced", "serial_completed", "serial_scrapped")
+_CERTIFICATE_CHANGES = ("cert_created", "cert_updated", "cert_deleted")
+
+
+def in_audit_query(change: Change, query: Any) -> bool:
+    """Whether the audit trail filtered by ``query`` (an app.reports.AuditQuery) lists this new entry."""
+    for name in ("type", "user_id", "serial_id", "cert_id"):
+        wanted = getattr(query, name)
+        if wanted is not None and getattr(change, name) != wanted:
+            return False
+    return query.until is None or query.until > clock.now_utc()  # a new entry is dated now
+
+
+def may_change_coverage(change: Change, spec: Any) -> bool:
+    """Whether this change may alter the coverage answer for ``spec`` (an app.reports.CoverageSpec)."""
+    if change.type == "plant_imported":
+        return True
+    if change.type in _SERIAL_CHANGES:
+        if spec.serial_ids:
+            return change.serial_id in spec.serial_ids
+        return spec.job_id is None or change.job_id == spec.job_id
+    if change.type in _CERTIFICATE_CHANGES:  # a kind changed, a certificate made or deleted
+        return spec.kind is not None or change.cert_id == spec.cert_id
+    return False
 
 
 class ChangeFeed:

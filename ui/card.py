@@ -132,6 +132,7 @@ class SerialCard(QFrame):
     """
 
     painted = Signal(float)
+    refreshed = Signal(str)  # the serial's id: read again (another workstation changed it) and shown anew
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -191,6 +192,19 @@ class SerialCard(QFrame):
                            f"{serial.path_name}, revision {serial.revision}")
         self.strip.set_steps(serial.steps)
         self.update()
+
+    def refresh(self, serial: SerialDetail) -> bool:
+        """The shown serial read again: the card changes only when the serial did, so an equal read (this
+        station's own attach heard back from the database) does not redraw it. A step's list left open
+        stays open with what that step holds now. True when the card changed."""
+        if self.serial is None or serial.id != self.serial.id or serial == self.serial:
+            return False
+        listed = self.step_list.step if self.step_list.isVisible() else None
+        self.set_serial(serial)
+        if listed is not None:
+            self.show_step(listed.step.position)
+        self.refreshed.emit(serial.id)
+        return True
 
     def show_step(self, index: int) -> None:
         """Every certificate attached at step ``index``, over the card."""

@@ -13,11 +13,12 @@ from app import reports
 from app.certificates import CertificateRecord, state_words
 from app.queries import audit_views as queries
 from app.users import UserRecord
-from app.words import CERT_KIND, REVIEW_STATUS, word
+from app.words import CERT_KIND, REVIEW_STATUS, plural, word
 from ui.office import look, office_view
 from ui.office.common import (CACHE_ROWS, MAX_PAGE_SIZE, RowTable, date_edit, fit_combo, local_time,
                               style_table, user_combo, utc_bounds, utc_tooltip)
 from ui.office.export import ExportButtons
+from ui.office.live_bar import LiveBar
 from ui.office.serial import open_serial
 from ui.paged_model import Column, PagedModel
 from ui.worker import DatabaseWorker, Failure
@@ -171,6 +172,10 @@ class AttachmentsView(QWidget):
                                       "Every serial a certificate was attached to: where, when and by whom."))
         layout.addLayout(top)
         layout.addWidget(self.details)
+        self.live_bar = LiveBar(database, lambda c: c.type == "cert_attached" and self.certificate is not None
+                                and c.cert_id == self.certificate.id, lambda n: f"{plural(n, 'new attachment')} since "
+                                "this list was read", self.requery, models=(self.model,))
+        layout.addWidget(self.live_bar)
         layout.addWidget(self.filters)
         layout.addWidget(self.stack, 1)
         layout.addWidget(self.exports)

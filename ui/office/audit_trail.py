@@ -10,6 +10,7 @@ from PySide6.QtGui import QColor, QFontMetrics
 from PySide6.QtWidgets import QComboBox, QGridLayout, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from app import audit, reports
+from app.changes import in_audit_query
 from app.queries import audit_trail as queries
 from app.queries.audit_trail import AuditLine
 from app.users import UserRecord
@@ -18,6 +19,7 @@ from ui.office import look, office_view
 from ui.office.common import (CACHE_ROWS, MAX_PAGE_SIZE, RowTable, date_edit, local_time, style_table, user_combo,
                               utc_bounds, utc_tooltip)
 from ui.office.export import ExportButtons
+from ui.office.live_bar import LiveBar
 from ui.office.serial import open_serial
 from ui.paged_model import Column, PagedModel
 from ui.worker import DatabaseWorker, Failure
@@ -153,6 +155,10 @@ class AuditView(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.notice)
+        self.live_bar = LiveBar(self._database, lambda c: in_audit_query(c, self.query()),
+                                lambda n: f"{plural(n, 'new entry', 'new entries')} since this list was read",
+                                self.requery, models=(self.model,))
+        layout.addWidget(self.live_bar)
         layout.addLayout(filters)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.exports)

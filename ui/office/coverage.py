@@ -10,10 +10,12 @@ from PySide6.QtWidgets import (QButtonGroup, QComboBox, QGridLayout, QLabel, QLi
                                QRadioButton, QSplitter, QVBoxLayout, QWidget)
 
 from app import reports, routes
+from app.changes import may_change_coverage
 from app.queries.coverage import CoverageAnswer, check_coverage
 from app.users import UserRecord
 from app.words import CERT_KIND, SERIAL_STATUS, kinds_phrase, plural, word
 from ui.office import look, office_view
+from ui.office.live_bar import LiveBar
 from ui.office.common import CACHE_ROWS, KINDS, MAX_PAGE_SIZE, RowTable, fit_columns, style_table
 from ui.office.export import ExportButtons
 from ui.office.serial import open_serial
@@ -156,6 +158,10 @@ class CoverageView(QWidget):
                                                   "requires there."))
         layout.addLayout(choices)
         layout.addWidget(self.result)
+        self.live_bar = LiveBar(self._database, lambda c: self.spec is not None and may_change_coverage(c, self.spec),
+                                lambda n: "Serials or certificates changed since this check: the result may be out of "
+                                          "date", self.check, models=(self.lacking_model,))
+        layout.addWidget(self.live_bar)
         layout.addWidget(self.splitter, 1)
 
     def resizeEvent(self, event: QResizeEvent) -> None:

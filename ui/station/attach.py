@@ -19,6 +19,7 @@ from ui.card import SerialCard
 from ui.lists import CertificatePicker, History
 from ui.operations import AttachOutcome, CertificateView
 from ui.station.outage import SentAttach
+from ui.station.live import LiveCard
 from ui.widgets import CertificatePanel, local_time
 from ui import operations
 from ui.worker import Failure
@@ -89,6 +90,7 @@ class AttachPage:
         column.addWidget(self.history, 1)
         below.addLayout(column, 2)
         pages.addWidget(work)
+        self.live_card = LiveCard(self)  # the card follows other workstations' changes to its serial
 
     def _scale_attach_page(self, large: bool, scale: float) -> None:
         self.card.set_scale(scale)

@@ -325,4 +325,5 @@ class StationWindow(SignIn, AttachPage, ConnectionWatch, QMainWindow):
         self._pin_timer.stop()
         self._clock_timer.stop()
         self._stop_connection_watch()
+        self.live_card.stop()
         self.database.stop()

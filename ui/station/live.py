@@ -1,0 +1,65 @@
+"""The station's card stays true: when another workstation attaches to the serial on the card, moves it on,
+completes or scraps it, the card shows it within about a second (ui/live.py tells of the change).
+
+The serial is read again through the database worker as a scan reads it, and the card redraws only when
+what it shows changed: this station's own attach, heard back a moment later, reads the same and leaves
+the card alone (no second flash after the green banner).
+"""
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtCore import QObject, Slot
+
+from app.changes import Change
+from app.serials import SerialDetail
+from ui import live, operations
+from ui.worker import Failure
+
+log = logging.getLogger(__name__)
+
+
+class LiveCard(QObject):
+    """Watches for changes once the window's database is open; ``stop`` before the worker stops."""
+
+    def __init__(self, window):
+        super().__init__(window)
+        self._window = window
+        self.watcher: live.LiveWatcher | None = None
+        window.database_opened.connect(self._on_database_opened)
+
+    @Slot(str)
+    def _on_database_opened(self, _description: str) -> None:
+        if self.watcher is None:
+            self.watcher = live.start(self._window.database, self._window.url, self)
+            self.watcher.changed.connect(self._on_changed)
+
+    def stop(self) -> None:
+        if self.watcher is not None:
+            self.watcher.stop()
+
+    @staticmethod
+    def concerns(serial: SerialDetail, found: tuple[Change, ...]) -> bool:
+        """A change to the serial itself, or to a certificate its card shows (revoked, renamed)."""
+        shown = {a.attachment.cert_id for step in serial.steps for a in step.attachments}
+        return any(c.serial_id == serial.id or (c.cert_id in shown and c.serial_id is None) for c in found)
+
+    @Slot(object)
+    def _on_changed(self, found: tuple[Change, ...]) -> None:
+        serial = self._window.serial
+        if serial is not None and self.concerns(serial, found):
+            self._window.database.submit(operations.load_serial, serial.id, owner=self, on_done=self._on_serial,
+                                         on_failed=self._on_failed)
+
+    def _on_serial(self, serial: SerialDetail) -> None:
+        window = self._window
+        if window.serial is None or window.serial.id != serial.id:
+            return  # another part was scanned meanwhile: its own read shows it
+        if window.card.refresh(serial):
+            window.serial = serial
+            window._refresh()  # the prompt names the step it stands at now
+
+    def _on_failed(self, failure: Failure) -> None:
+        # The card keeps what it showed; the next scan or attach says plainly that the database is away.
+        log.info("reading %s again after a change failed: %s", self._window.serial.id if self._window.serial
+                 else "the serial", failure.message)
