@@ -98,7 +98,7 @@ class ServerProcess:
     """``certline-server`` as a child process; ``peak_rss()`` is its high-water mark of resident memory."""
 
     def __init__(self, db_url: str, log_path: FilePath, threads: int = 4):
-        self.port = free_port()
+        self.db_url, self.port = db_url, free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = open(log_path, "wb")
         self.process = subprocess.Popen(
