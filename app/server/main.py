@@ -9,11 +9,12 @@ import argparse
 import logging
 import os
 import sys
+import threading
 
 import uvicorn
 
 import app as certline
-from app import db
+from app import db, webhooks
 from app.errors import DatabaseUnavailable
 from app.server.application import create_app
 from app.server.workers import DEFAULT_THREADS
@@ -33,6 +34,8 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
                         help=f"database threads, so connections, of this process (default {DEFAULT_THREADS})")
     parser.add_argument("--log-level", default="info", choices=("debug", "info", "warning", "error"))
     parser.add_argument("--no-access-log", action="store_true", help="no line per request")
+    parser.add_argument("--no-webhooks", action="store_true",
+                        help="send no change events from this process (another one delivers them)")
     parser.add_argument("--version", action="version", version=f"certline-server {certline.__version__}")
     return parser.parse_args(argv)
 
@@ -50,8 +53,19 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_DATABASE
     logging.getLogger("certline.server").info("certline-server %s on %s, database %s", certline.__version__,
                                               f"{args.host}:{args.port}", db.describe(db.resolve_url(args.db)))
-    uvicorn.run(create_app(args.threads), host=args.host, port=args.port, log_level=args.log_level,
-                access_log=not args.no_access_log, log_config=None, server_header=False)
+    # Change events go out from a thread of their own (app.webhook_delivery); on PostgreSQL every server
+    # process may deliver, on SQLite one per database.
+    stop = threading.Event()
+    delivery = threading.Thread(target=webhooks.run_delivery, args=(stop,), name="webhook-delivery", daemon=True)
+    if not args.no_webhooks:
+        delivery.start()
+    try:
+        uvicorn.run(create_app(args.threads), host=args.host, port=args.port, log_level=args.log_level,
+                    access_log=not args.no_access_log, log_config=None, server_header=False)
+    finally:
+        stop.set()
+        if delivery.is_alive():
+            delivery.join(15)  # an event still in flight then is sent again next time (at least once)
     return 0
 
 
