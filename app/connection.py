@@ -47,10 +47,12 @@ _SQLITE_LOST = ("unable to open database file", "disk i/o error")
 _reach_seconds = DEFAULT_REACH_SECONDS
 
 
-def set_reach_seconds(seconds: float) -> None:
-    """How long connections opened from now on wait for an unreachable server (``certline-cli --timeout``)."""
+def set_reach_seconds(seconds: float) -> float:
+    """How long connections opened from now on wait for an unreachable server (``certline-cli --timeout``);
+    returns the previous value."""
     global _reach_seconds
-    _reach_seconds = max(1, int(round(seconds)))
+    previous, _reach_seconds = _reach_seconds, max(1, int(round(seconds)))
+    return previous
 
 
 def split_options(url: str) -> tuple[str, dict[str, str]]:
@@ -196,10 +198,16 @@ def ping() -> None:
         raise DatabaseUnreachable("The database is not open")
     try:
         if isinstance(handle, SqliteDatabase):
-            os.stat(handle.database)
+            try:
+                os.stat(handle.database)
+            except OSError as error:
+                raise DatabaseUnreachable(f"The database file {handle.database} cannot be reached: "
+                                          f"{error.strerror}") from error
             handle.execute_sql("PRAGMA schema_version").fetchone()
         else:
             handle.execute_sql("SELECT 1").fetchone()
+    except DatabaseUnreachable:
+        raise
     except Exception as error:
         if is_connection_lost(error):
             raise DatabaseUnreachable(f"The database cannot be reached: {reason(error)}") from error
@@ -229,6 +237,8 @@ def reconnect() -> None:
         raise DatabaseUnreachable("The database is not open")
     try:
         handle.connect()
+    except DatabaseUnreachable:
+        raise
     except Exception as error:
         if is_connection_lost(error):
             raise DatabaseUnreachable(f"The database cannot be reached: {reason(error)}") from error

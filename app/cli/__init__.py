@@ -240,7 +240,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     out = Output(args.json)
-    connection.set_reach_seconds(getattr(args, "timeout", DEFAULT_TIMEOUT))
+    reach = connection.set_reach_seconds(getattr(args, "timeout", DEFAULT_TIMEOUT))
     try:
         auth.authenticate(args)
         code = args.handler(args, out)
@@ -269,6 +269,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         audit.set_auth(None)
         db.close_database()
+        connection.set_reach_seconds(reach)  # main() called in-process (tests) leaves the default as it was
 
 
 if __name__ == "__main__":
