@@ -269,6 +269,18 @@ def _token_revoked(e: Any, d: Mapping[str, Any], n: Names) -> str:
     return f"Revoked API token {name}({d.get('tokenId') or _get(e, 'record_id')}) of {n.person(d.get('userId'))}"
 
 
+def _webhook(e: Any, d: Mapping[str, Any], n: Names) -> str:
+    kind, url = _get(e, "type"), d.get("url") or d.get("subscriptionId")
+    if kind == "webhook_added":
+        types = ", ".join(str(t).removeprefix("CERTIFICATE::").lower() for t in d.get("eventTypes") or [])
+        return f"Subscribed {url} to change events" + (f" ({types})" if types else "")
+    if kind == "webhook_removed":
+        cancelled = d.get("cancelled")
+        return f"Removed the webhook {url}" + (f"; {plural(cancelled, 'queued event')} cancelled"
+                                               if isinstance(cancelled, int) and cancelled else "")
+    return f"{'Paused' if kind == 'webhook_paused' else 'Resumed'} the webhook {url}"
+
+
 def _plant_imported(e: Any, d: Mapping[str, Any], n: Names) -> str:
     counts = d.get("counts") if isinstance(d.get("counts"), Mapping) else {}
     listed = ", ".join(plural(count, *PLANT_SECTION.get(section, (section, section)))
@@ -366,6 +378,7 @@ _SENTENCES: dict[str, Callable[[Any, Mapping[str, Any], Names], str]] = {
     "route_archived": _route_archived, "route_restored": _route_restored, "job_closed": _job_closed,
     "user_updated": _user_updated, "user_deactivated": _user_deactivated, "user_reactivated": _user_reactivated,
     "user_unlocked": _user_unlocked, "labels_printed": _labels_printed,
+    "webhook_added": _webhook, "webhook_paused": _webhook, "webhook_resumed": _webhook, "webhook_removed": _webhook,
 }
 
 

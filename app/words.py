@@ -53,6 +53,10 @@ AUDIT_TYPE = {
     "user_unlocked": "User unlocked",
     "labels_printed": "Labels printed",
     "plant_imported": "Plant file imported",
+    "webhook_added": "Webhook added",
+    "webhook_paused": "Webhook paused",
+    "webhook_resumed": "Webhook resumed",
+    "webhook_removed": "Webhook removed",
 }
 PURPOSE = {"sign_in": "signing in", "approve": "approving a certificate", "pin_change": "changing a PIN",
            "cli": "at certline-cli"}
