@@ -248,7 +248,7 @@ def test_a_deliverer_killed_mid_delivery_delivers_after_restart(plant, db_url, p
 @pytest.mark.slow
 @POSTGRES_ONLY
 def test_two_deliverers_on_postgres_never_send_one_event_at_the_same_time(plant, db_url):
-    receiver = Receiver(delay=0.03)
+    receiver = Receiver(delay=0.1)  # 30 events: seconds of work, so both deliverers are up while it lasts
     webhooks.add_subscription(receiver.url, "admin")
     more = serials.create_serials("JOB-1", 10, "sup1").serial_ids
     changes(more)
