@@ -170,7 +170,7 @@ def test_init_refuses_a_station_role_that_could_do_more(database, db_url, name, 
 # ---- the daily work, as the station role: the suites run again with its connection ------------------------------
 
 SUITES = ("test_attach", "test_certificates", "test_serials", "test_users", "test_documents", "test_routes_revisions",
-          "test_jobs", "test_serial_batches", "test_user_admin")
+          "test_jobs", "test_serial_batches", "test_user_admin", "test_outbox", "test_webhooks")
 DATABASE_FIXTURES = {"plant", "database", "db_url", "serial", "approved_insp01"}
 # Tests that do what the station may not: one's setup switches foreign keys off (only a superuser may), one
 # reads the PIN digests back (here, the station's refusal to read them is the test).
