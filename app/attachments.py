@@ -112,7 +112,7 @@ _EXISTING_SQL = f'SELECT {_COLUMNS} FROM "cert_attachment" WHERE "serial_id" = ?
 
 
 def attach(serial_id: str, cert_id: str, user_id: str, require_approved: bool | None = None,
-           on: dt.date | None = None) -> AttachResult:
+           on: dt.date | None = None, audit_fields: dict[str, Any] | None = None) -> AttachResult:
     """Attach certificate ``cert_id`` to ``serial_id`` at the serial's current step.
 
     Checks in the attach rule's order: serial, its path, certificate, completed, then the
@@ -120,6 +120,8 @@ def attach(serial_id: str, cert_id: str, user_id: str, require_approved: bool | 
     exists it is returned unchanged and nothing is written; otherwise the attachment
     and one ``cert_attached`` audit entry are written in one transaction.
     ``require_approved`` defaults to the plant's ``require_approved`` policy (``refusal_to_attach``).
+    ``audit_fields``: more for the ``cert_attached`` entry (a queued attach's ``scanned_at``, ``station``,
+    ``reason``; a ``details`` dict is merged into the entry's details).
     Raises NotFound, Invalid, Forbidden with the rule's messages, word for word (README, "How it works").
     """
     check_id(serial_id, "Serial id")
@@ -149,9 +151,11 @@ def attach(serial_id: str, cert_id: str, user_id: str, require_approved: bool | 
             # An identical attach won the unique index first; its record stands.
             existing = _existing(serial_id, cert_id, step_id)
             return AttachResult(existing, False, step_name, _user_name(existing.attached_by))
+        extra = dict(audit_fields or {})
+        details = {"stepName": step_name, "stepIndex": step_position} | extra.pop("details", {})
         audit.record("cert_attached", user.id, serial_id=serial_id, cert_id=cert_id, job_id=job_id,
                      path_id=path_id, step_id=step_id, record_id=record.id, at=record.attached_at,
-                     details={"stepName": step_name, "stepIndex": step_position})
+                     details=details, **extra)
     return AttachResult(record, True, step_name, user.name)
 
 
@@ -212,12 +216,26 @@ def _collector_paused():
 
 def iter_attachments_of_certificate(cert_id: str, page_size: int = 5000) -> Iterator[AttachmentRecord]:
     """As ``attachments_of_certificate``, streamed in keyset pages so a million rows never sit in memory."""
+    for page in attachment_pages(cert_id, page_size):
+        yield from _row_records(page)
+
+
+def attachment_pages(cert_id: str, page_size: int = 5000) -> Iterator[list[tuple]]:
+    """``iter_attachments_of_certificate``'s keyset pages as the rows are stored (``_COLUMNS``), for a listing
+    that writes them out as they come (certline-server) without a record and a datetime for each row.
+
+    Raises NotFound before the first page: ``Certificate not found: {id}``.
+    """
     get_certificate(cert_id)
+    return _pages(cert_id, page_size)
+
+
+def _pages(cert_id: str, page_size: int) -> Iterator[list[tuple]]:
     first, following = (_OF_CERTIFICATE_SQL + _IN_ORDER + " LIMIT ?",
                         _OF_CERTIFICATE_SQL + _AFTER + _IN_ORDER + " LIMIT ?")
     page = db.execute(first, (cert_id, page_size)).fetchall()
     while True:
-        yield from _row_records(page)
+        yield page
         if len(page) < page_size:
             return
         # The last row's values as stored, so the comparison matches the index exactly.

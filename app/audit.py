@@ -44,7 +44,7 @@ HASHED_FIELDS = (
     "path_id", "step_id", "record_id", "workstation", "reason", "details",
 )
 # Sealed only when not null, so entries written before these columns existed keep their hashes.
-OPTIONAL_HASHED = ("os_account", "auth", "token_id")
+OPTIONAL_HASHED = ("os_account", "auth", "token_id", "scanned_at", "station")  # the last two: schema 0012
 
 
 def workstation() -> str:

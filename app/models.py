@@ -218,6 +218,10 @@ class AuditEntry(BaseModel):
     os_account = CharField(max_length=200, null=True)
     auth = CharField(max_length=32, null=True)
     token_id = CharField(max_length=64, null=True)
+    # Since schema 0012: for an attach a station queued while offline, when it was scanned (ISO 8601 UTC
+    # text) and at which station; ``at`` stays the commit time. Sealed only when set (app.audit).
+    scanned_at = CharField(max_length=40, null=True)
+    station = CharField(max_length=120, null=True)
 
     class Meta:
         table_name = "audit_entry"
@@ -312,3 +316,30 @@ class WebhookDelivery(BaseModel):
 
 
 ALL_MODELS += (WebhookSubscription, WebhookEvent, WebhookDelivery)
+
+
+class QueuedAttach(BaseModel):
+    """An attach a station queued offline and sent later, and what became of it (app.queued_attach)."""
+
+    queue_id = _id_field(primary_key=True)
+    serial_id = _id_field(index=True)
+    cert_id = _id_field()
+    step_seen = _id_field()
+    step_now = _id_field(null=True)
+    user_id = _id_field()
+    scanned_at = CharField(max_length=40)
+    station = CharField(max_length=120)
+    received_at = DateTimeField()
+    outcome = CharField(max_length=24)
+    problem = TextField(null=True)
+    attachment_id = _id_field(null=True)
+    resolution = CharField(max_length=16, null=True)
+    resolved_by = _id_field(null=True)
+    resolved_at = DateTimeField(null=True)
+    resolution_reason = TextField(null=True)
+
+    class Meta:
+        table_name = "queued_attach"
+
+
+ALL_MODELS += (QueuedAttach,)

@@ -42,6 +42,8 @@ STATION_GRANTS: dict[str, str] = {
     "webhook_event": "SELECT, INSERT, DELETE",  # never changed once written; deleted a month after delivery
     "webhook_delivery": ("SELECT, INSERT, DELETE, UPDATE (status, attempts, next_attempt_at, last_attempt_at, "
                          "last_status, last_error, delivered_at)"),
+    # Attaches a station queued offline (app.queued_attach): a supervisor's resolution is the only change.
+    "queued_attach": "SELECT, INSERT, UPDATE (attachment_id, resolution, resolved_by, resolved_at, resolution_reason)",
 }
 STATION_FUNCTIONS = ("certline_pin_salt(text)", "certline_set_pin(text, text)", "certline_pin_check(text, text)",
                      "certline_unlock_user(text)")
