@@ -11,8 +11,10 @@ import threading
 from dataclasses import dataclass
 from typing import Sequence
 
-from app import db, jobs, route_history, serial_batches
+from app import certificates, db, jobs, route_history, serial_batches
 from app.certificate_list import resolve_certificate
+from app.certificates import CertificateRecord
+from app.errors import Invalid
 from app.jobs import JobProgress
 from app.models import Path
 from app.reports.paging import Page
@@ -68,14 +70,29 @@ class BatchPreview:
     first: str
     last: str
     count: int
+    cert_id: str | None = None
+    cert_name: str | None = None
 
 
-def preview(job_id: str, count: int | None = None, pattern: str | None = None,
-            listed: str | None = None) -> BatchPreview:
-    """The first and last id a batch would make (by pattern and count, or from a pasted list's text), after the
-    checks the batch itself makes; raises their Invalid or NotFound with the batch's own sentence."""
+def _certificate(code: str | None) -> CertificateRecord | None:
+    """The certificate a scanned or typed code names, if it may be attached today (the batch's own rule)."""
+    if not code or not code.strip():
+        return None
+    cert = resolve_certificate(code.strip())
+    refusal = certificates.refusal_to_attach(cert)
+    if refusal:
+        raise Invalid(refusal, "cert")
+    return cert
+
+
+def preview(job_id: str, count: int | None = None, pattern: str | None = None, listed: str | None = None,
+            cert_code: str | None = None) -> BatchPreview:
+    """The first and last id a batch would make (by pattern and count, or from a pasted list's text) and the
+    certificate it would attach, after the checks the batch itself makes; raises their Invalid or NotFound
+    with the batch's own sentence."""
     ids = serial_batches.preview_batch(job_id, count, pattern, None, _listed(listed))
-    return BatchPreview(ids[0], ids[-1], len(ids))
+    cert = _certificate(cert_code)
+    return BatchPreview(ids[0], ids[-1], len(ids), cert.id if cert else None, cert.name if cert else None)
 
 
 class BatchProgress:

@@ -30,6 +30,10 @@ def test_jobs_with_progress_and_a_job_s_serials_a_page_at_a_time(plant):
 def test_a_batch_previewed_then_made_with_a_certificate_by_its_number(plant):
     assert queries.preview("JOB-1", 3, "N-{n:03}") == queries.BatchPreview("N-001", "N-003", 3)
     assert queries.preview("JOB-1", listed="A-1\nA-2\n") == queries.BatchPreview("A-1", "A-2", 2)
+    assert queries.preview("JOB-1", 1, "N-{n}", cert_code="HT-4711") == queries.BatchPreview(
+        "N-1", "N-1", 1, "cert_mat01", "Mill test report 42CrMo4")
+    with pytest.raises(Invalid, match="^Certificate cert_rev is revoked, cannot attach$"):
+        queries.preview("JOB-1", 1, "N-{n}", cert_code="cert_rev")
     progress = queries.BatchProgress()
     made = queries.make_batch("JOB-1", "sup1", 3, "N-{n:03}", None, "HT-4711", progress)
     assert (made.serial_ids, made.cert_id, made.cert_name, made.cancelled) == (

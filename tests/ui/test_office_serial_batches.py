@@ -62,6 +62,8 @@ def test_twenty_numbered_serials_with_a_certificate_given_by_its_number(qtbot, s
     preview_says(qtbot, view, "20 serials: SN-JOB-1-1 … SN-JOB-1-20")
     type_over(qtbot, view.pattern, "SN-{job}-{n:04}")
     type_over(qtbot, view.cert, "HT-4711")  # cert_mat01's number, as scanned from the mill's report
+    preview_says(qtbot, view, "20 serials: SN-JOB-1-0001 … SN-JOB-1-0020, each with cert_mat01 — Mill test report "
+                              "42CrMo4")
     made = make(qtbot, view)
     assert made.serial_ids[0] == "SN-JOB-1-0001" and len(made.serial_ids) == 20 and not made.cancelled
     assert view.notice.text() == MADE_20
@@ -76,7 +78,8 @@ def test_twenty_numbered_serials_with_a_certificate_given_by_its_number(qtbot, s
         [("serial_created", s) for s in new] + [("cert_attached", s) for s in new])
     assert ask(qtbot, view, lambda: integrity.verify(quick=True)).ok
     qtbot.waitUntil(lambda: view.panel.model.count == 22, timeout=TIMEOUT)  # the job's serials below
-    preview_says(qtbot, view, "20 serials: SN-JOB-1-0021 … SN-JOB-1-0040")  # the next batch numbers on
+    preview_says(qtbot, view, "20 serials: SN-JOB-1-0021 … SN-JOB-1-0040, each with cert_mat01 — Mill test report "
+                              "42CrMo4")  # the next batch numbers on
 
 
 def test_a_refused_batch_says_the_core_s_sentence_and_writes_nothing(qtbot, supervisor):
@@ -91,6 +94,7 @@ def test_a_refused_batch_says_the_core_s_sentence_and_writes_nothing(qtbot, supe
 
     type_over(qtbot, view.pattern, "SN-{job}-{n:04}")
     type_over(qtbot, view.cert, "cert_old")
+    qtbot.waitUntil(lambda: view.preview_line.text().startswith("Certificate cert_old expired on "), timeout=TIMEOUT)
     with qtbot.waitSignal(view.batch_failed, timeout=TIMEOUT) as failed:
         qtbot.keyClick(view.cert, Qt.Key.Key_Return)
     assert failed.args[0].startswith("Certificate cert_old expired on ") and failed.args[0].endswith(
@@ -138,7 +142,8 @@ def test_a_cancelled_batch_writes_nothing(qtbot, supervisor):
     before = counts(qtbot, view)
     type_over(qtbot, view.count, "30000")
     type_over(qtbot, view.cert, "cert_mat01")
-    preview_says(qtbot, view, "30,000 serials: SN-JOB-1-0001 … SN-JOB-1-30000")
+    preview_says(qtbot, view, "30,000 serials: SN-JOB-1-0001 … SN-JOB-1-30000, each with cert_mat01 — Mill test "
+                              "report 42CrMo4")
 
     def cancel_at_the_first_progress(value: int) -> None:
         if value > 0 and view.cancel_button.isEnabled():

@@ -102,7 +102,7 @@ class SerialsView(QWidget):
         self._poll = QTimer(self, interval=POLL_MS)
         self._poll.timeout.connect(self._on_poll)
         for signal in (self.count.valueChanged, self.pattern.textChanged, self.listed.textChanged,
-                       self.by_pattern.toggled):
+                       self.by_pattern.toggled, self.cert.textChanged):
             signal.connect(lambda *_: self._preview_timer.start())
         self.job.currentIndexChanged.connect(self._on_job_changed)
         self.by_pattern.toggled.connect(self._show_chosen_fields)
@@ -218,14 +218,15 @@ class SerialsView(QWidget):
             return
         self._preview_asked += 1
         asked = self._preview_asked
-        self.database.submit(queries.preview, job_id, *self._batch(), owner=self,
+        self.database.submit(queries.preview, job_id, *self._batch(), self.cert.text().strip() or None, owner=self,
                              on_done=lambda found: asked == self._preview_asked and self._on_preview(found),
                              on_failed=lambda failure: asked == self._preview_asked and self._show_preview(
                                  failure.message, error=True))
 
     def _on_preview(self, found: BatchPreview) -> None:
         ids = found.first if found.count == 1 else f"{found.first} … {found.last}"
-        self._show_preview(f"{plural(found.count, 'serial')}: {ids}", error=False)
+        cert = f", each with {found.cert_id} — {found.cert_name}" if found.cert_id else ""
+        self._show_preview(f"{plural(found.count, 'serial')}: {ids}{cert}", error=False)
 
     def _show_preview(self, text: str, error: bool) -> None:
         self.preview_line.setText(text)
