@@ -108,8 +108,8 @@ class SettingsView(QScrollArea):
         self.connection_button = look.button("Connection…", "connectionButton")  # TLS, password, timeouts
         self.connection_button.clicked.connect(self._on_connection_button_clicked)
         self.connection_label = look.Notice("connection")
-        form.addRow("Database", look.stack(look.row(self.database_field, 1, self.test_button, stretch=False),
-                                       look.row(self.connection_button),
+        form.addRow("Database", look.stack(look.row(self.database_field, 1, self.test_button, self.connection_button,
+                                                    stretch=False),
                                        look.hint(f"A SQLite file or a postgresql:// URL. Default: "
                                                  f"{_breakable(default_db)}", "databaseHint"),
                                        self.connection_label))
@@ -263,6 +263,7 @@ class SettingsView(QScrollArea):
         if dialog.exec() == ConnectionDialog.DialogCode.Accepted:
             self.database_field.setText(dialog.url())
 
+    @Slot()
     def _on_test_button_clicked(self) -> None:
         self.connection_label.show_message("Testing…", "info")
         self.database.submit(db.test_connection, self.database_field.text().strip() or None, owner=self,
