@@ -29,6 +29,7 @@ from pathlib import Path as FilePath
 from typing import Any, Callable
 
 from app import clock, db
+from app.connection import PostgresDatabase
 
 log = logging.getLogger(__name__)
 
@@ -126,9 +127,9 @@ class ChangeFeed:
         before it is not news. A reconnect keeps the mark, so ``wait`` reads what it missed."""
         self.close_connection()
         if self.postgres:
-            import psycopg  # only where PostgreSQL is used
-
-            connection = psycopg.connect(self.url, autocommit=True, **_keepalives(self.url))
+            # As the station connects (app.connection): its password file or keyring, connect timeout and
+            # keepalives, so a connection that waits in silence notices a dead peer by itself. Autocommit.
+            connection = PostgresDatabase(self.url)._connect()
             connection.execute(f"LISTEN {CHANNEL}")
         else:
             path = FilePath(self.url.removeprefix("sqlite:///"))
@@ -250,14 +251,6 @@ class ChangeFeed:
             if self._read_head() != self.mark:
                 return self._read_since()
         return []
-
-
-def _keepalives(url: str) -> dict[str, Any]:
-    """TCP keepalives and a connect timeout for the listening connection, unless the URL sets its own:
-    a connection that waits in silence must notice a dead peer by itself."""
-    wanted = {"connect_timeout": 5, "keepalives": 1, "keepalives_idle": 10, "keepalives_interval": 5,
-              "keepalives_count": 3}
-    return {name: value for name, value in wanted.items() if f"{name}=" not in url}
 
 
 def watch(feed: ChangeFeed, deliver: Callable[[list[Change]], None]) -> None:

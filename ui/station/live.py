@@ -26,7 +26,10 @@ class LiveCard(QObject):
         super().__init__(window)
         self._window = window
         self.watcher: live.LiveWatcher | None = None
+        self._deferred: tuple[Change, ...] = ()  # heard while this station's own attach was being written
         window.database_opened.connect(self._on_database_opened)
+        for answer in (window.attached, window.already_attached, window.refused):
+            answer.connect(self._on_attach_answered)
 
     @Slot(str)
     def _on_database_opened(self, _description: str) -> None:
@@ -40,16 +43,30 @@ class LiveCard(QObject):
 
     @staticmethod
     def concerns(serial: SerialDetail, found: tuple[Change, ...]) -> bool:
-        """A change to the serial itself, or to a certificate its card shows (revoked, renamed)."""
+        """A change the card does not show yet: to the serial itself, or to a certificate it shows (revoked,
+        renamed). An attachment the card already holds at the current step is one it shows (this station's
+        own attach, whose answer drew the card): one attachment per serial, certificate and step."""
+        current = serial.current_step
+        held = {a.attachment.cert_id for a in current.attachments} if current else set()
         shown = {a.attachment.cert_id for step in serial.steps for a in step.attachments}
-        return any(c.serial_id == serial.id or (c.cert_id in shown and c.serial_id is None) for c in found)
+        return any((c.serial_id == serial.id and not (c.type == "cert_attached" and c.cert_id in held))
+                   or (c.serial_id is None and c.cert_id in shown) for c in found)
 
     @Slot(object)
     def _on_changed(self, found: tuple[Change, ...]) -> None:
+        found, self._deferred = self._deferred + found, ()
+        if self._window._attaching:
+            # The attach's answer is about to draw the card; judge these against what it draws.
+            self._deferred = found
+            return
         serial = self._window.serial
         if serial is not None and self.concerns(serial, found):
             self._window.database.submit(operations.load_serial, serial.id, owner=self, on_done=self._on_serial,
                                          on_failed=self._on_failed)
+
+    def _on_attach_answered(self, *_answer) -> None:
+        if self._deferred and not self._window._attaching:
+            self._on_changed(())
 
     def _on_serial(self, serial: SerialDetail) -> None:
         window = self._window
