@@ -23,7 +23,8 @@ from typing import Iterator
 
 from app import db
 from app.clock import iso_utc
-from app.queued_attach import QueuedItem
+from app import queued_attach
+from app.queued_attach import QueuedItem, SendResult
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS queued (
@@ -135,3 +136,17 @@ def _queued(row: tuple) -> Queued:
      problem) = row
     return Queued(seq, QueuedItem(queue_id, serial_id, cert_id, step_id, user_id, scanned_at, station), step_name,
                   outcome, problem)
+
+
+def send_waiting(queue: OfflineQueue) -> list[tuple[Queued, SendResult]]:
+    """Send every waiting item to the bound database, oldest first, each marked sent once answered.
+
+    A connection lost on the way leaves the rest waiting (raised to the caller); an item whose answer was
+    lost is sent again next time and found by its queue id, so nothing is attached twice.
+    """
+    sent = []
+    for queued in queue.waiting():
+        result = queued_attach.send(queued.item)
+        queue.mark_sent(queued.item.queue_id, result.outcome, result.problem)
+        sent.append((queued, result))
+    return sent

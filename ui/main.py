@@ -142,10 +142,23 @@ def prepare_database(url: str, demo_requested: bool) -> bool:
         finally:
             db.close_database()
     except CertlineError as error:
+        if can_start_offline(url, error):
+            log.warning("the database %s is unreachable (%s): starting offline from this station's cache",
+                        describe(url), error.message)
+            return True
         log.error("cannot start on %s: %s", describe(url), error.message)
         QMessageBox.critical(None, "Certline", error.message)
         return False
     return True
+
+
+def can_start_offline(url: str, error: Exception) -> bool:
+    """The database cannot be reached, but this station has worked on it and keeps a cache: it starts
+    offline (ui/station/offline.py) and sends its queue when the database is back."""
+    from app.connection import is_connection_lost
+    from app.station_cache import StationCache, cache_file
+
+    return is_connection_lost(error) and StationCache.has_data(cache_file(url))
 
 
 def _report_ready(app: QApplication, window) -> None:

@@ -120,6 +120,9 @@ class AttachPage:
         stamp = self.scan_field.terminated_at
         self._filter_timer.stop()
         self._reset_filters()
+        if self._offline_ready():
+            self._offline_scan(raw, stamp)  # from the station's cache (offline.py)
+            return
         refusal = self._refusal_while_unreachable("scan")
         if refusal:
             # Not looked up, so not known: fail safe, as for a scan the database did not answer.
@@ -177,6 +180,7 @@ class AttachPage:
     def _load_serial(self, serial: SerialDetail, stamp: float | None = None) -> None:
         self.serial = serial
         self.card.set_serial(serial, stamp)
+        self._remember_serial(serial)  # for the card offline (offline.py)
         if self.cert_panel.view is None:
             self.cert_panel.set_certificate(None)  # the part is back: "scan the part again" is done
         self._refresh()
@@ -268,6 +272,9 @@ class AttachPage:
     def _list_certificates(self, text: str) -> None:
         if self.user is None or text == self._listed_filter:
             return
+        if self._offline_ready():
+            self._offline_list(text)
+            return
         self._listed_filter = text
         self.database.submit(operations.find_certificates, text, on_done=self._on_certificates_found, on_failed=self._on_failure)
 
@@ -294,7 +301,9 @@ class AttachPage:
             # A scan typed before this Enter may unload the serial or change the certificate: wait for it.
             self._attach_waiting = True
             return
-        refusal = self._refusal_while_unreachable("attach")
+        # Into the local queue (offline.py); without a serial and a certificate, the outage's refusal says why not.
+        offline = self._offline_ready() and self._unknown is None and bool(self.serial and self.certificate)
+        refusal = None if offline else self._refusal_while_unreachable("attach")
         if refusal:
             self._result("refused", refusal, "refused")
             self.refused.emit(refusal)
@@ -304,6 +313,9 @@ class AttachPage:
             return
         if self.certificate is None:
             self.banner.show_result("info", "Scan or pick a certificate first")
+            return
+        if offline:
+            self._offline_attach()
             return
         self._attaching = True
         self._refresh()

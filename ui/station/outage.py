@@ -75,6 +75,9 @@ class ConnectionWatch:
         if self._unknown is not None:
             text = CHECKING.format(cert=self._unknown.cert_id, serial=self._unknown.serial_id)
             return text + (" — " + self._unreachable() if self.outage_since else "…"), "checking"
+        offline = self._offline_prompt()  # working offline, or sending what was queued (offline.py)
+        if offline:
+            return offline
         if self.outage_since is not None:
             return self._unreachable(), "outage"
         return None

@@ -33,6 +33,7 @@ from ui.office import look
 from ui.settings import StationSettings
 from ui.sound import Sounds
 from ui.station.attach import AttachPage
+from ui.station.offline import OfflineMode
 from ui.station.outage import ConnectionWatch
 from ui.station.sign_in import SignIn
 from ui.widgets import ResultBanner, ScanField
@@ -49,7 +50,7 @@ ACTIVITY_EVENTS = frozenset({QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress,
 CLOCK_CHECK_MS = 10 * 60_000  # how often this machine's clock is compared with the database server's
 
 
-class StationWindow(SignIn, AttachPage, ConnectionWatch, QMainWindow):
+class StationWindow(SignIn, AttachPage, ConnectionWatch, OfflineMode, QMainWindow):
     """The station. Its signals say what happened, for tests, the benchmark and the screenshots."""
 
     database_opened = Signal(str)
@@ -72,6 +73,8 @@ class StationWindow(SignIn, AttachPage, ConnectionWatch, QMainWindow):
     database_back = Signal()
     attach_unknown = Signal(str, str)  # serial, certificate: the answer was lost; read back on reconnect
     attach_settled = Signal(str, str, bool)  # serial, certificate, whether it was saved
+    queued = Signal(str, str, str, int)  # serial, certificate, step seen, items waiting: saved offline (offline.py)
+    queue_sent = Signal(int, int)  # the offline queue sent: attached (or already there), held for a supervisor
 
     def __init__(self, url: str, settings: StationSettings | None = None, parent: QWidget | None = None):
         super().__init__(parent)
@@ -91,6 +94,7 @@ class StationWindow(SignIn, AttachPage, ConnectionWatch, QMainWindow):
         self._clock_timer = QTimer(self, interval=CLOCK_CHECK_MS)
         self._clock_timer.timeout.connect(self._check_clock)
         self._start_connection_watch()
+        self._start_offline_mode()
         app = QApplication.instance()
         if app is not None:
             app.installEventFilter(self)
@@ -325,5 +329,6 @@ class StationWindow(SignIn, AttachPage, ConnectionWatch, QMainWindow):
         self._pin_timer.stop()
         self._clock_timer.stop()
         self._stop_connection_watch()
+        self._stop_offline_mode()
         self.live_card.stop()
         self.database.stop()
