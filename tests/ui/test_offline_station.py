@@ -43,8 +43,6 @@ from tests.ui.conftest import TIMEOUT, Operator
 from ui.settings import StationSettings
 from ui.station import StationWindow
 
-pytestmark = pytest.mark.postgres
-
 STATION = "Line 3 – Saw"
 CERTS = ["cert_mat01", "cert_insp01", "cert_x01", "cert_x02", "cert_x03", "cert_x04"]
 MOVED = "SN-00010"  # advanced by another station while this one is offline
@@ -124,6 +122,7 @@ def start_child(url: str, log) -> subprocess.Popen:
                             env=os.environ | {"QT_QPA_PLATFORM": "offscreen"})
 
 
+@pytest.mark.postgres
 def test_offline_story_fifty_attaches_kill_nine_a_moved_serial_and_the_database_back(qtbot, own_cluster, tmp_path):
     url = own_cluster.create_database()
     make_plant(url)
@@ -234,5 +233,58 @@ def test_offline_story_fifty_attaches_kill_nine_a_moved_serial_and_the_database_
         report = integrity.verify(quick=True)
         assert report.ok, report.problems
         assert audit.verify().ok
+    finally:
+        app_db.close_database()
+
+
+def test_needs_a_supervisor_view_lists_held_attaches_and_resolves_them_with_a_reason(qtbot, tmp_path):
+    """The office view on SQLite: two held items, a refusal without a reason, an attach and a dismissal."""
+    from app.offline_queue import OfflineQueue as Queue
+    from ui.office.needs_supervisor import NeedsSupervisorView
+    from ui.worker import DatabaseWorker
+    from app.users import get_user
+
+    url = str(tmp_path / "office.sqlite3")
+    make_plant(url)
+    local = Queue(tmp_path / "q.sqlite3")
+    app_db.open_database(url)
+    try:
+        items = [local.enqueue("SN-00001", c, "step_001", "Saw", "op2", STATION, f"2026-01-05T10:41:0{n}.000Z")[0].item
+                 for n, c in enumerate(("cert_mat01", "cert_insp01"))]
+        serials.advance_serial("SN-00001", "sup1", reason="Sawn elsewhere")
+        assert [queued_attach.send(i).outcome for i in items] == ["held", "held"]
+        supervisor = get_user("sup1")
+    finally:
+        app_db.close_database()
+    worker = DatabaseWorker(url)
+    try:
+        worker.submit(app_db.open_database, url)
+        with qtbot.waitSignal(worker.busy_changed, timeout=TIMEOUT, check_params_cb=lambda busy: not busy):
+            view = NeedsSupervisorView(worker, supervisor)
+            qtbot.addWidget(view)
+        qtbot.waitUntil(lambda: view.table.rowCount() == 2, timeout=TIMEOUT)
+        assert [view.table.item(0, c).text() for c in range(4)] == ["SN-00001", "cert_mat01", "Saw", "Mill"]
+        assert view.table.item(0, 6).text() == STATION
+        with qtbot.waitSignal(view.message_shown, timeout=TIMEOUT) as said:
+            view.attach_button.click()
+        assert said.args[0] == "A reason is required to attach a held attach"
+        qtbot.keyClicks(view.reason, "Checked the part: it belongs at Mill")
+        with qtbot.waitSignal(view.loaded, timeout=TIMEOUT):
+            with qtbot.waitSignal(view.resolved, timeout=TIMEOUT):
+                view.attach_button.click()
+        assert view.table.rowCount() == 1
+        qtbot.keyClicks(view.reason, "Scanned by mistake")
+        with qtbot.waitSignal(view.loaded, timeout=TIMEOUT):
+            view.dismiss_button.click()
+        assert view.table.rowCount() == 0
+    finally:
+        worker.stop()
+    app_db.open_database(url)
+    try:
+        rows = [(a.serial_id, a.cert_id, a.step_id, a.attached_by_id) for a in CertAttachment.select()]
+        assert rows == [("SN-00001", "cert_mat01", "step_002", "sup1")]
+        assert [(q.resolution, q.resolved_by) for q in QueuedAttach.select().order_by(QueuedAttach.resolved_at)] == [
+            ("attached", "sup1"), ("dismissed", "sup1")]
+        assert integrity.verify(quick=True).ok
     finally:
         app_db.close_database()
