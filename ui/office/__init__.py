@@ -42,8 +42,7 @@ def _load() -> None:
     # Named, not discovered: the bundle carries only what an import statement names.
     global _loaded
     from ui.office import (attachments, audit_trail, certificate_detail, certificate_list,  # noqa: F401
-                           certificates, coverage, jobs, needs_supervisor, routes, serial, serial_batches, settings,
-                           users)
+                           certificates, coverage, jobs, routes, serial, serial_batches, settings, users)
     _loaded = True
 
 
