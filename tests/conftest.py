@@ -20,6 +20,19 @@ os.environ.setdefault("CERTLINE_PEPPER_FILE", os.path.join(os.environ["CERTLINE_
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
 
+@pytest.fixture(autouse=True)
+def _settings_of_this_test(tmp_path):
+    """A test's QSettings (station settings, remembered label size) live in its own folder, never in the
+    user's configuration, and no test sees another's."""
+    try:
+        from PySide6.QtCore import QSettings
+    except ImportError:  # a core-only environment: nothing to isolate
+        yield
+        return
+    QSettings.setPath(QSettings.Format.NativeFormat, QSettings.Scope.UserScope, str(tmp_path / "qsettings"))
+    yield
+
+
 @pytest.fixture(scope="session")
 def pg_server():
     """The session's PostgreSQL cluster and its migrated template. Tests use ``pg_cluster``."""

@@ -11,6 +11,9 @@ from typing import Literal
 
 from PySide6.QtCore import QSettings
 
+from app.errors import Invalid
+from app.label_layout import DEFAULT_SIZE, parse_size
+
 ORGANIZATION = "Certline"
 APPLICATION = "certline"
 GROUP = "station"
@@ -63,6 +66,7 @@ class StationSettings(_Stored):
     station_name: str = ""  # what the header calls this workstation, e.g. "Line 3 – Saw"; "" for the host name
     serial_port: str = ""  # a serial-port (USB-CDC) scanner, e.g. /dev/ttyACM0 or COM3; "" for none
     serial_baud: int = 9600
+    label_size: str = str(DEFAULT_SIZE)  # the label printer's labels, width x height in mm; the last size printed
 
     def __post_init__(self) -> None:
         default = StationSettings.__dataclass_fields__
@@ -79,6 +83,10 @@ class StationSettings(_Stored):
         self.serial_port = self.serial_port.strip()
         if self.serial_baud not in BAUD_RATES:
             self.serial_baud = default["serial_baud"].default
+        try:
+            self.label_size = str(parse_size(self.label_size))
+        except Invalid:
+            self.label_size = default["label_size"].default
         if not (isinstance(self.gs1_separator, str) and (self.gs1_separator == "" or (
                 len(self.gs1_separator) == 1 and self.gs1_separator.isprintable()
                 and not self.gs1_separator.isspace()))):

@@ -18,7 +18,10 @@ from tests.helpers.job_views import (accept_print_dialog, audit_of, counts, pdf_
                                      serials_tab, supervisor)
 from tests.helpers.labels import decode_pdf
 from tests.helpers.setup_views import TIMEOUT, ask, desk, plant_url  # noqa: F401
+from ui.office import look
+from ui.office.label_actions import LabelButtons
 from ui.office.serial_batches import SerialsView
+from ui.settings import StationSettings
 
 MADE_20 = "Made 20 serials SN-JOB-1-0001 to SN-JOB-1-0020 for JOB-1, each with cert_mat01."
 
@@ -187,6 +190,11 @@ def test_the_batch_s_labels_to_a_printer_and_to_a_pdf_read_back(qtbot, superviso
     printed = audit_of(qtbot, view, "labels_printed")
     assert [(e[1], e[2], e[4]["reprint"], e[4]["output"]) for e in printed] == (
         [("sup1", s, False, "printer") for s in batch] + [("sup1", s, True, "pdf") for s in batch])
+    # The size is this workstation's setting from now on: the next label field offers it.
+    assert StationSettings.load().label_size == "62x29"
+    again = LabelButtons(labels._database, labels._user, lambda: None, look.Notice())
+    qtbot.addWidget(again)
+    assert again.size_field.text() == "62x29"
 
 
 def test_a_job_s_labels_leave_scrapped_serials_out(qtbot, supervisor, monkeypatch, tmp_path):

@@ -16,11 +16,12 @@ from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QLineEdit, QWidg
 
 from app import labels
 from app.errors import Invalid
-from app.label_layout import DEFAULT_SIZE, LabelSize, parse_size
+from app.label_layout import LabelSize, parse_size
 from app.labels import PrintOrder
 from app.users import UserRecord
 from app.words import plural
 from ui.office import label_printing, look
+from ui.settings import StationSettings
 from ui.worker import DatabaseWorker
 
 Which = tuple[str | None, tuple[str, ...]]  # (a job's id, or None and the serials' ids)
@@ -61,7 +62,8 @@ class LabelButtons(QWidget):
                  notice: look.Notice, name: str = "labels"):
         super().__init__(objectName=f"{name}Buttons")
         self._database, self._user, self._which, self.notice = database, user, which, notice
-        self.size_field = QLineEdit(str(DEFAULT_SIZE), objectName=f"{name}Size")
+        # The size printed last at this workstation: its label printer's labels.
+        self.size_field = QLineEdit(StationSettings.load().label_size, objectName=f"{name}Size")
         self.size_field.setToolTip("Label width x height in millimetres, e.g. 50x25 (the default) or 62x29")
         self.size_field.setFixedWidth(self.size_field.fontMetrics().horizontalAdvance("200x200") + 24)
         self.print_button = look.button("Print labels…", f"{name}Print")
@@ -85,11 +87,16 @@ class LabelButtons(QWidget):
     def size(self) -> LabelSize | None:
         """The size in the field, or None after saying why it is not one."""
         try:
-            return parse_size(self.size_field.text())
+            size = parse_size(self.size_field.text())
         except Invalid as error:
             self._refused(error.message)
             self.size_field.setFocus()
             return None
+        settings = StationSettings.load()
+        if settings.label_size != str(size):
+            settings.label_size = str(size)
+            settings.save()
+        return size
 
     def _refused(self, message: str) -> None:
         self.notice.show_message(message, "error")
