@@ -169,8 +169,9 @@ def test_opening_a_new_postgres_database_migrates_it(pg_cluster, closing):
     triggers = {row[0] for row in handle.execute_sql(
         "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal AND tgrelid::regclass::text IN "
         "('cert_attachment', 'audit_entry')")}
+    # The append-only guards, and the notice that tells other stations' screens of each new entry (live screens).
     assert triggers == {"cert_attachment_append_only", "cert_attachment_no_truncate", "audit_entry_append_only",
-                        "audit_entry_no_truncate"}
+                        "audit_entry_no_truncate", "audit_entry_notify"}
 
 
 @pytest.mark.slow
