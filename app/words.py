@@ -81,6 +81,14 @@ CERT_FIELD = {
 RESOURCE_TYPE = {"material_lot": "a material lot", "person": "a person", "equipment": "equipment",
                  "other": "other"}
 VALIDITY_UNIT = {"DAY": "days", "MONTH": "months", "YEAR": "years"}
+TOKEN_SCOPE = {"read": "look up", "attach": "attach", "certificates": "manage certificates",
+               "documents": "manage documents"}
+TOKEN_STATE = {"active": "Active", "expired": "Expired", "revoked": "Revoked"}
+WEBHOOK_EVENT = {"CERTIFICATE::CREATE": "Certificate created", "CERTIFICATE::UPDATE": "Certificate changed",
+                 "CERTIFICATE::DELETE": "Certificate deleted", "CERTIFICATE::ATTACH": "Certificate attached"}
+WEBHOOK_STATE = {"active": "Active", "paused": "Paused", "removed": "Removed"}
+DELIVERY_STATUS = {"pending": "Waiting", "delivered": "Delivered", "failed": "Failed (given up)",
+                   "cancelled": "Cancelled"}
 PLANT_SECTION = {"users": ("user", "users"), "paths": ("route", "routes"), "jobs": ("job", "jobs"),
                  "certificates": ("certificate", "certificates"), "serials": ("serial", "serials")}
 

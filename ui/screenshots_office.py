@@ -125,6 +125,35 @@ def _users(window, view, examples) -> None:
         settle(25)
 
 
+def _other_system_examples(cert_id: str) -> None:
+    """A token for the MES, an old one revoked, and two webhooks: the ERP's receiver down (one change
+    tried and waiting to be tried again), the MES's paused. Once per plant."""
+    from app import certificates, tokens, webhooks
+
+    if tokens.list_tokens():
+        return
+    tokens.create_token("sup1", "MES line 3", "admin", 365, ("read", "attach"))
+    old, _secret = tokens.create_token("admin", "ERP import (old server)", "admin", None, ("read", "certificates"))
+    tokens.revoke_token(old.id, "admin")
+    webhooks.add_subscription("http://127.0.0.1:9/hooks/certline", "admin")  # nothing listens on port 9
+    mes, _secret = webhooks.add_subscription("https://mes.plant.local/certline", "admin", ["CERTIFICATE::ATTACH"])
+    webhooks.set_active(mes.id, False, "admin")
+    certificates.update_certificate(cert_id, {"note": "Corrected heat number from the mill"}, "admin",
+                                    "The mill sent a corrected report")
+    webhooks.deliver_once(webhooks.Settings(timeout=2))
+
+
+def _other_systems(window, view, examples) -> None:
+    """The examples above made, the ERP's webhook chosen with its failed try in the log."""
+    window.database.submit(_other_system_examples, examples["cert_id"], owner=view,
+                           on_done=lambda _: (view.reload_tokens(), view.reload_webhooks()))
+    idle(window)
+    for _ in range(400):
+        if view.log:
+            break
+        settle(25)
+
+
 def _nothing(window, view, examples) -> None:
     """The audit trail lists and verifies itself when first shown; Settings reads the plant's rules when built."""
 
@@ -140,6 +169,7 @@ VIEWS: tuple[tuple[str, Callable[[QWidget], bool], Callable], ...] = (
     ("settings", lambda v: hasattr(v, "plant_policy_changed"), _nothing),
     ("routes", lambda v: hasattr(v, "select_route"), _routes),
     ("users", lambda v: hasattr(v, "select_user"), _users),
+    ("other_systems", lambda v: hasattr(v, "secret_shown"), _other_systems),
     ("jobs", lambda v: hasattr(v, "select_job"), lambda *a: _jobs_module().fill_jobs(*a)),
     ("serials", lambda v: hasattr(v, "batch_done"), lambda *a: _jobs_module().fill_serials(*a)),
 )
@@ -206,10 +236,9 @@ def main(argv: list[str] | None = None) -> int:
             window.tabs.setCurrentIndex(0)
             sign_in(window, *ADMIN)  # a badge scanned at the station switches the user
             for _title, view in office_tabs(window):
-                if kind_of(view) == "settings":
+                if kind_of(view) in ("settings", "other_systems"):
                     window.tabs.setCurrentWidget(view)
-                    fill_view(window, view, examples)
-                    shot("settings")
+                    shot(fill_view(window, view, examples))
     return 0
 
 

@@ -42,7 +42,8 @@ def _load() -> None:
     # Named, not discovered: the bundle carries only what an import statement names.
     global _loaded
     from ui.office import (attachments, audit_trail, certificate_detail, certificate_list,  # noqa: F401
-                           certificates, coverage, jobs, routes, serial, serial_batches, settings, users)
+                           certificates, coverage, jobs, other_systems, routes, serial, serial_batches, settings,
+                           users)
     _loaded = True
 
 
