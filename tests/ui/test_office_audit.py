@@ -34,7 +34,7 @@ def cells(model, row: int, role=DISPLAY) -> list:
 def test_the_supervisor_sees_the_four_views_and_an_operator_none(operator):
     operator.sign_in("B-SUP1", "432100")
     titles = [operator.window.tabs.tabText(i) for i in range(operator.window.tabs.count())]
-    assert {"Certificate attachments", "Serial detail", "Coverage", "Audit trail"} <= set(titles)
+    assert {"Attachments", "Serial", "Coverage", "Audit trail"} <= set(titles)
 
 
 # --- coverage ----------------------------------------------------------------------------------------

@@ -294,6 +294,6 @@ class AttachmentsView(QWidget):
             open_serial(self, record.serial_id)
 
 
-@office_view("Certificate attachments", order=10)
+@office_view("Attachments", order=10)
 def attachments_view(database: DatabaseWorker, user: UserRecord) -> QWidget:
     return AttachmentsView(database, user)

@@ -24,7 +24,7 @@ STEP, STATE, CERTIFICATE, AT, BY = range(5)
 
 
 def open_serial(widget: QWidget, serial_id: str) -> None:
-    """Show the serial in the Serial detail tab of the same window."""
+    """Show the serial in the Serial tab of the same window."""
     view = widget.window().findChild(SerialView)
     if view is None:
         return
@@ -202,6 +202,6 @@ class SerialView(QWidget):
                                  f"{count} entr{'y' if count == 1 else 'ies'}, newest first")
 
 
-@office_view("Serial detail", order=20)
+@office_view("Serial", order=20)
 def serial_view(database: DatabaseWorker, user: UserRecord) -> QWidget:
     return SerialView(database, user)
