@@ -153,6 +153,7 @@ class JobsView(QWidget):
         layout.addWidget(self.splitter, 1)
         layout.addWidget(self.notice)
         self._wanted: str | None = None
+        self._chosen_when_asked: str | None = None
         self._on_job_chosen()
         self.reload()
 
@@ -165,12 +166,16 @@ class JobsView(QWidget):
     def reload(self, keep: str | None = None) -> None:
         """Ask for the jobs again, keeping ``keep`` (or the chosen job) chosen."""
         chosen = self.chosen()
-        self._wanted = keep or (chosen.id if chosen else None)
+        self._chosen_when_asked = chosen.id if chosen else None
+        self._wanted = keep or self._chosen_when_asked
         self.database.submit(queries.job_rows, self.show_closed.isChecked(), owner=self, on_done=self._on_jobs,
                              on_failed=self._on_failed)
 
     def _on_jobs(self, rows: list[JobRow]) -> None:
-        wanted = self._wanted
+        # A job chosen while the list was being read again is the one to keep, not the one chosen before.
+        chosen = self.chosen()
+        chosen_now = chosen.id if chosen else None
+        wanted = chosen_now if chosen_now != self._chosen_when_asked else self._wanted
         self.model.set_rows(rows)
         self.table.resizeRowsToContents()
         open_jobs = sum(1 for r in rows if not r.job.closed)
