@@ -24,7 +24,8 @@ from ui.office import look, office_view
 from ui.office.certificate_detail import CertificateDetailPane
 from ui.office.certificate_form import CertificateForm, ask_reason
 from ui.office.certificate_list import COLOURS, CertificateListModel, CertificateTable
-from ui.worker import DatabaseWorker, Failure
+from ui.office.common import SaysWhatHappened
+from ui.worker import DatabaseWorker
 
 __all__ = ["COLOURS", "CertificateListModel", "CertificatesView"]
 
@@ -54,7 +55,7 @@ def _confirm(parent: QWidget, title: str, text: str) -> bool:
     return answer == QMessageBox.StandardButton.Yes
 
 
-class CertificatesView(QWidget):
+class CertificatesView(SaysWhatHappened, QWidget):
     """Supervisors' and administrators' certificate register."""
 
     form_opened = Signal(object)  # CertificateForm
@@ -201,11 +202,6 @@ class CertificatesView(QWidget):
         if record is not None and record.id != self.detail.cert_id:
             self.detail.show_certificate(record.id)
 
-    def _say(self, text: str, state: str = "ok") -> None:
-        self.notice.show_message(text, state)
-        if state == "error":
-            self.refused.emit(text)
-
     # --- create, edit --------------------------------------------------------------------------
 
     def create(self) -> None:
@@ -287,9 +283,6 @@ class CertificatesView(QWidget):
         self.deleted.emit(plan)
         self.detail.clear()
         self.reload()
-
-    def _on_failed(self, failure: Failure) -> None:
-        self._say(failure.message, "error")
 
 
 @office_view("Certificates", order=10)

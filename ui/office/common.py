@@ -9,7 +9,7 @@ from PySide6.QtWidgets import (QComboBox, QDateEdit, QTableView)
 
 from app import users
 from app.users import UserRecord
-from ui.worker import DatabaseWorker
+from ui.worker import DatabaseWorker, Failure
 
 
 KINDS = ("MATERIAL", "PROCESS", "CALIBRATION", "TRAINING", "CONFORMANCE", "INSPECTION", "OTHER")
@@ -104,3 +104,28 @@ def style_table(table: QTableView) -> None:
     table.horizontalHeader().setStretchLastSection(True)
 
 
+
+
+class SaysWhatHappened:
+    """For an office view with a ``notice`` (look.Notice) and a ``refused`` signal: what happened is said in
+    the notice, a refusal is also emitted as ``refused``, and a change asks its reason through ``ask_reason``."""
+
+    reason_required = "A reason is required for this change. Nothing was changed."
+
+    def _say(self, text: str, state: str = "ok") -> None:
+        self.notice.show_message(text, state)  # type: ignore[attr-defined]
+        if state == "error":
+            self.refused.emit(text)  # type: ignore[attr-defined]
+
+    def _on_failed(self, failure: Failure) -> None:
+        self._say(failure.message, "error")
+
+    def _reason(self, title: str, prompt: str) -> str | None:
+        """The person's reason, or None (the notice says why) when cancelled or left empty."""
+        reason = self.ask_reason(self, title, prompt)  # type: ignore[attr-defined]
+        if reason is None:
+            return None
+        if not reason.strip():
+            self._say(self.reason_required, "error")
+            return None
+        return reason.strip()

@@ -18,7 +18,8 @@ from app.queries import jobs as queries
 from app.users import UserRecord
 from app.words import SERIAL_STATUS, plural, word
 from ui.office import look
-from ui.office.common import CACHE_ROWS, MAX_PAGE_SIZE, RowTable, fit_columns, local_time, style_table, utc_tooltip
+from ui.office.common import (CACHE_ROWS, MAX_PAGE_SIZE, RowTable, SaysWhatHappened, fit_columns, local_time,
+                              style_table, utc_tooltip)
 from ui.office.label_actions import LabelButtons, Which
 from ui.office.serial import open_serial
 from ui.paged_model import Column, PagedModel
@@ -63,7 +64,7 @@ def ask_reason(parent: QWidget, title: str, sentence: str) -> str | None:
     return field.text() if dialog.exec() == QDialog.DialogCode.Accepted else None
 
 
-class JobSerialsPanel(QWidget):
+class JobSerialsPanel(SaysWhatHappened, QWidget):
     """The serials of one job, several chosen at once, with the moves and the labels."""
 
     moved = Signal(str, int)  # action, serials moved
@@ -225,11 +226,6 @@ class JobSerialsPanel(QWidget):
             self.model.page_loaded.disconnect(once)
             self.select_ids(kept)
         return once
-
-    def _say(self, text: str, state: str) -> None:
-        self.notice.show_message(text, state)
-        if state == "error":
-            self.refused.emit(text)
 
 
 __all__ = ["COLUMNS", "JobSerialsPanel", "MOVES", "ask_reason"]

@@ -20,7 +20,7 @@ from app.users import UserRecord
 from app.webhooks import LogLine
 from app.words import DELIVERY_STATUS, TOKEN_SCOPE, TOKEN_STATE, WEBHOOK_EVENT, WEBHOOK_STATE, plural, word
 from ui.office import look, office_view
-from ui.office.common import local_time, utc_tooltip
+from ui.office.common import SaysWhatHappened, local_time, utc_tooltip
 from ui.office.other_systems_forms import SecretDialog, TokenForm, WebhookForm
 from ui.office.setup_tables import SetupTable
 from ui.worker import DatabaseWorker, Failure
@@ -79,7 +79,7 @@ def _log_cells(line: LogLine) -> list[tuple[str, str]]:
             (local_time(line.next_attempt_at), utc_tooltip(line.next_attempt_at))]
 
 
-class OtherSystemsView(QWidget):
+class OtherSystemsView(SaysWhatHappened, QWidget):
     """Administrators' API tokens and webhooks."""
 
     tokens_listed = Signal(int)
@@ -331,14 +331,6 @@ class OtherSystemsView(QWidget):
             self.reload_webhooks()
 
         self._submit(webhooks.remove_subscription, hook.record.id, self.user.id, done=removed)
-
-    def _say(self, text: str, state: str = "ok") -> None:
-        self.notice.show_message(text, state)
-        if state == "error":
-            self.refused.emit(text)
-
-    def _on_failed(self, failure: Failure) -> None:
-        self._say(failure.message, "error")
 
 
 @office_view("Other systems", roles=("admin",), order=80)

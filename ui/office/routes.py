@@ -26,6 +26,7 @@ from ui.office import look, office_view
 from ui.office.certificate_form import ask_reason
 from ui.office.route_editor import NewRouteDialog, StepDialog, ask_text, history_rows, list_rows, step_rows
 from ui.office.setup_tables import SetupTable
+from ui.office.common import SaysWhatHappened
 from ui.worker import DatabaseWorker, Failure
 
 WIDE = 1500  # from this width the chosen route stands beside the list, below it on smaller screens
@@ -34,8 +35,10 @@ STEP_COLUMNS = ("No.", "Step", "Requires")
 HISTORY_COLUMNS = ("Revision", "Made", "By", "Reason", "What changed", "Jobs", "Serials")
 
 
-class RoutesView(QWidget):
+class RoutesView(SaysWhatHappened, QWidget):
     """Administrators' routes."""
+
+    reason_required = "A reason is required to change a route. Nothing was changed."
 
     listed = Signal(int)  # routes in the list
     shown = Signal(object)  # RouteDetail of the chosen route
@@ -257,16 +260,6 @@ class RoutesView(QWidget):
 
     # --- changes --------------------------------------------------------------------------------
 
-    def _reason(self, title: str, prompt: str) -> str | None:
-        """The person's reason, or None (the notice says why) when cancelled or left empty."""
-        reason = self.ask_reason(self, title, prompt)
-        if reason is None:
-            return None
-        if not reason.strip():
-            self._say("A reason is required to change a route. Nothing was changed.", "error")
-            return None
-        return reason.strip()
-
     def _submit(self, function: Callable[..., PathRecord], *args: Any, done: str,
                 dialog: StepDialog | None = None, step_row: int | None = None) -> None:
         def on_done(record: PathRecord) -> None:
@@ -386,14 +379,6 @@ class RoutesView(QWidget):
         if reason is not None:
             self._submit(routes.remove_step, self.detail.summary.route_id, step.code, self.user.id, reason,
                          done="revision")
-
-    def _say(self, text: str, state: str = "ok") -> None:
-        self.notice.show_message(text, state)
-        if state == "error":
-            self.refused.emit(text)
-
-    def _on_failed(self, failure: Failure) -> None:
-        self._say(failure.message, "error")
 
 
 @office_view("Routes", roles=("admin",), order=60)

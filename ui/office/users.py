@@ -23,6 +23,7 @@ from ui.office import look, office_view
 from ui.office.certificate_form import ask_reason
 from ui.office.setup_tables import SetupTable
 from ui.office.user_form import PinDialog, UserForm
+from ui.office.common import SaysWhatHappened
 from ui.worker import DatabaseWorker, Failure
 
 COLUMNS = ("Name", "User id", "Role", "Badge", "PIN", "Active", "Locked")
@@ -38,7 +39,7 @@ def _cells(row: UserRow) -> list[tuple[str, str]]:
             ("Locked" if row.locked else "", row.lock or "")]
 
 
-class UsersView(QWidget):
+class UsersView(SaysWhatHappened, QWidget):
     """Administrators' users."""
 
     listed = Signal(int)  # users shown
@@ -141,15 +142,6 @@ class UsersView(QWidget):
 
     # --- changes --------------------------------------------------------------------------------
 
-    def _reason(self, title: str, prompt: str) -> str | None:
-        reason = self.ask_reason(self, title, prompt)
-        if reason is None:
-            return None
-        if not reason.strip():
-            self._say("A reason is required for this change. Nothing was changed.", "error")
-            return None
-        return reason.strip()
-
     def _submit(self, function: Callable[..., UserRecord], *args: Any, done: Callable[[UserRecord], str],
                 dialog: UserForm | PinDialog | None = None) -> None:
         def on_done(record: UserRecord) -> None:
@@ -245,14 +237,6 @@ class UsersView(QWidget):
         if reason is not None:
             self._submit(user_admin.reactivate_user, record.id, self.user.id, reason,
                          done=lambda r: f"Reactivated {r.name}: they can sign in again.")
-
-    def _say(self, text: str, state: str = "ok") -> None:
-        self.notice.show_message(text, state)
-        if state == "error":
-            self.refused.emit(text)
-
-    def _on_failed(self, failure: Failure) -> None:
-        self._say(failure.message, "error")
 
 
 def _changed(changes: dict[str, Any]) -> list[str]:
