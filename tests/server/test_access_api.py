@@ -56,6 +56,47 @@ def test_a_revoked_token_stops_at_once_and_a_deactivated_users_too(server, on_th
         401, f"API token {other_id} belongs to op1, who is no longer active")
 
 
+def test_a_token_the_server_has_let_in_before_is_checked_again_at_every_request(server, on_the_line):
+    # The server remembers a token it let in (app.server.auth.Known); the database still decides each time.
+    token_id, secret = token("sup1", scopes="read,attach")
+    client = server.client(secret)
+    assert client.post("/api/serials/SN-00001/attach-cert", json={"certId": "cert_mat01", "userId": "op2"}
+                       ).status_code == 200
+    # Its user demoted to operator: it no longer acts for another operator.
+    user_admin.update_user("sup1", "admin", "Moved to the line", role="operator")
+    assert error_of(client.post("/api/serials/SN-00002/attach-cert", json={"certId": "cert_mat01", "userId": "op2"})
+                    )[0] == 403
+    user_admin.update_user("sup1", "admin", "Back", role="supervisor", pin="432100")
+    assert client.get("/api/serials/SN-00001").status_code == 200
+    # Revoked: 401 whatever else the request would have been answered, and before any work. (A refused token is
+    # forgotten, so each case has a token of its own, let in once before it is revoked.)
+    for method, path, kwargs in (
+            ("GET", "/api/serials/SN-00001", {}), ("GET", "/api/certs/cert_mat01/attachments", {}),
+            ("POST", "/api/serials/SN-00002/attach-cert", {"json": ATTACH}),
+            ("POST", "/api/serials/SN-00002/attach-cert", {"content": b"{not json"}),
+            ("POST", "/v2/certificate/create", {"json": {"name": "x", "action_type": "OTHER"}}),  # outside its scopes
+            ("GET", "/no/such/page", {}),
+            ("POST", "/api/serials/SN-00002/attach-cert", {"content": b"x" * (2 * 1024 * 1024)})):
+        assert client.get("/api/serials/SN-00001").status_code == 200
+        tokens.revoke_token(token_id, "admin")
+        status, message = error_of(client.request(method, path, **kwargs))
+        assert status == 401 and message.startswith(f"API token {token_id} (ERP import) was revoked on "), path
+        token_id, secret = token("sup1", scopes="read,attach")
+        client = server.client(secret)
+    assert len(entries("cert_attached")) == 1
+    expiring_id, expiring = token("sup1")
+    later = server.client(expiring)
+    assert later.get("/api/serials/SN-00001").status_code == 200
+    ApiToken.update(expires_at=dt.datetime(2020, 1, 1)).where(ApiToken.id == expiring_id).execute()
+    assert error_of(later.get("/api/serials/SN-00001")) == (
+        401, f"API token {expiring_id} (ERP import) expired on 2020-01-01T00:00:00.000Z")
+    ApiToken.update(expires_at=None).where(ApiToken.id == expiring_id).execute()
+    assert later.get("/api/serials/SN-00001").status_code == 200
+    user_admin.deactivate_user("sup1", "admin", "Left the company")
+    assert error_of(later.get("/api/certs/cert_mat01/attachments")) == (
+        401, f"API token {expiring_id} belongs to sup1, who is no longer active")
+
+
 def test_a_token_does_only_what_its_scopes_and_its_users_role_allow(server, on_the_line):
     read_id, read_only = token("sup1", scopes="read")
     attach_id, attach_only = token("sup1", scopes="attach")
