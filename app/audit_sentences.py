@@ -365,6 +365,21 @@ def _labels_printed(e: Any, d: Mapping[str, Any], n: Names) -> str:
     return text + (f" ({', '.join(facts)})" if facts else "")
 
 
+def _pack_made(e: Any, d: Mapping[str, Any], n: Names) -> str:
+    count = d.get("serialCount")
+    what = plural(count, "serial") if isinstance(count, int) else "serials"
+    selection = d.get("selection")
+    text = f"Made a conformance pack of {what}" + (f" ({selection})" if selection and "job" in selection else "")
+    if d.get("customer"):
+        text += f" for {d['customer']}" + (f", order {d['orderRef']}" if d.get("orderRef") else "")
+    if d.get("printedName"):
+        text += f", signed by {d['printedName']}"
+    facts = [plural(d["pages"], "page")] if isinstance(d.get("pages"), int) else []
+    facts += [f"{plural(len(d['gaps']), 'gap')}"] if d.get("gaps") else []
+    facts += [f"sha256 {d['fileSha256'][:12]}…"] if isinstance(d.get("fileSha256"), str) else []
+    return text + (f" ({', '.join(facts)})" if facts else "")
+
+
 _SENTENCES: dict[str, Callable[[Any, Mapping[str, Any], Names], str]] = {
     "cert_attached": _cert_attached, "cert_created": _cert_created, "cert_updated": _cert_updated,
     "cert_revoked": _cert_revoked, "cert_deleted": _cert_deleted, "cert_approved": _cert_approved,
@@ -379,6 +394,7 @@ _SENTENCES: dict[str, Callable[[Any, Mapping[str, Any], Names], str]] = {
     "user_updated": _user_updated, "user_deactivated": _user_deactivated, "user_reactivated": _user_reactivated,
     "user_unlocked": _user_unlocked, "labels_printed": _labels_printed,
     "webhook_added": _webhook, "webhook_paused": _webhook, "webhook_resumed": _webhook, "webhook_removed": _webhook,
+    "pack_made": _pack_made,
 }
 
 

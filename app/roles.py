@@ -44,6 +44,7 @@ STATION_GRANTS: dict[str, str] = {
                          "last_status, last_error, delivered_at)"),
     # Attaches a station queued offline (app.queued_attach): a supervisor's resolution is the only change.
     "queued_attach": "SELECT, INSERT, UPDATE (attachment_id, resolution, resolved_by, resolved_at, resolution_reason)",
+    "pack": "SELECT, INSERT",  # conformance packs made (app.pack): never changed once written
 }
 STATION_FUNCTIONS = ("certline_pin_salt(text)", "certline_set_pin(text, text)", "certline_pin_check(text, text)",
                      "certline_unlock_user(text)")

@@ -57,9 +57,10 @@ AUDIT_TYPE = {
     "webhook_paused": "Webhook paused",
     "webhook_resumed": "Webhook resumed",
     "webhook_removed": "Webhook removed",
+    "pack_made": "Conformance pack made",
 }
 PURPOSE = {"sign_in": "signing in", "approve": "approving a certificate", "pin_change": "changing a PIN",
-           "cli": "at certline-cli"}
+           "cli": "at certline-cli", "pack": "signing a conformance pack"}
 SIGN_IN_METHOD = {"badge": "with badge", "badge+PIN": "with badge and PIN", "name+PIN": "by name and PIN",
                   "pin": "with PIN", "token": "with an API token"}
 POLICY = {
