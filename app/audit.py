@@ -92,6 +92,11 @@ def set_auth(method: str | None, token_id: str | None = None) -> None:
     _auth = (method, token_id)
 
 
+def current_auth() -> str | None:
+    """How the person these entries name proved who they are, as the next entry will say."""
+    return (_acting.get() or _auth)[0]
+
+
 # certline-server serves requests through different tokens at once, each in its own context; where set,
 # this wins over the process-wide value, which serves the station and certline-cli (one user at a time).
 _acting: contextvars.ContextVar[tuple[str | None, str | None] | None] = contextvars.ContextVar("acting",

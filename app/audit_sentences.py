@@ -365,6 +365,18 @@ def _labels_printed(e: Any, d: Mapping[str, Any], n: Names) -> str:
     return text + (f" ({', '.join(facts)})" if facts else "")
 
 
+def _queued_attach_held(e: Any, d: Mapping[str, Any], n: Names) -> str:
+    step = n.step(d.get("stepSeen") or _get(e, "step_id"))
+    return f"Held for a supervisor: {n.certificate(_get(e, 'cert_id'))} to {_get(e, 'serial_id')} at {step}, saved offline"
+
+
+def _queued_attach_resolved(e: Any, d: Mapping[str, Any], n: Names) -> str:
+    cert, serial = n.certificate(_get(e, "cert_id")), _get(e, "serial_id")
+    if d.get("decision") == "attach":
+        return f"Attached the held {cert} to {serial} at its current step"
+    return f"Dismissed the held attach of {cert} to {serial}: nothing attached"
+
+
 def _pack_made(e: Any, d: Mapping[str, Any], n: Names) -> str:
     count = d.get("serialCount")
     what = plural(count, "serial") if isinstance(count, int) else "serials"
@@ -395,6 +407,7 @@ _SENTENCES: dict[str, Callable[[Any, Mapping[str, Any], Names], str]] = {
     "user_unlocked": _user_unlocked, "labels_printed": _labels_printed,
     "webhook_added": _webhook, "webhook_paused": _webhook, "webhook_resumed": _webhook, "webhook_removed": _webhook,
     "pack_made": _pack_made,
+    "queued_attach_held": _queued_attach_held, "queued_attach_resolved": _queued_attach_resolved,
 }
 
 

@@ -6,11 +6,11 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
-from app import attachments, certificates, routes, serials, users
-from app.clock import today
+from app import attachments, certificates, queued_attach, routes, serials, users
+from app.clock import iso_utc, now_utc, today
 from app.db import write_transaction
 from app.errors import Invalid
-from app.models import CERT_KINDS, Certificate, User
+from app.models import CERT_KINDS, Certificate, SerialNumber, Step, User
 
 USERS = (
     ("admin", "Alex Admin", "admin", "B-ADM", "000000"),
@@ -149,8 +149,25 @@ def fill_demo(seed: int = 7) -> DemoResult:
             steps = routes.get_path(path_id).steps
             for serial_id in batch.serial_ids:
                 _walk(rng, serial_id, steps, usable, operators)
+        _hold_one(rng, usable)
     return DemoResult({"users": len(USERS), "paths": len(PATHS), "jobs": len(JOBS),
                        "certificates": Certificate.select().count(), "serials": total_serials})
+
+
+def _hold_one(rng: random.Random, usable: dict[str, list[str]]) -> None:
+    """One attach a station saved while the database was away, for a serial another station moved on
+    meanwhile: it waits in the office's Needs a supervisor list."""
+    serial = (SerialNumber.select()
+              .where((SerialNumber.status == "in_progress") & (SerialNumber.current_step_index >= 2))
+              .order_by(SerialNumber.id).first())
+    if serial is None:
+        return
+    seen = Step.get((Step.path == serial.path_id) & (Step.position == serial.current_step_index - 1))
+    scanned = now_utc() - dt.timedelta(hours=3)
+    queued_attach.send(queued_attach.QueuedItem(
+        queue_id=f"{rng.getrandbits(128):032x}", serial_id=serial.id, cert_id=rng.choice(usable["INSPECTION"]),
+        step_seen=seen.id, user_id="op2", scanned_at=iso_utc(scanned),
+        station="Line 2 - Deburr"))
 
 
 def _usable_by_kind(on: dt.date) -> dict[str, list[str]]:

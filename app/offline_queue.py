@@ -39,7 +39,8 @@ CREATE TABLE IF NOT EXISTS queued (
     station TEXT NOT NULL,
     sent_at TEXT,
     outcome TEXT,
-    problem TEXT
+    problem TEXT,
+    auth TEXT
 )
 """
 
@@ -74,6 +75,9 @@ class OfflineQueue:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self._connection() as conn:
             conn.executescript(_SCHEMA)
+            # A queue written before items carried the sign-in method (kept across an upgrade, waiting).
+            if "auth" not in {column[1] for column in conn.execute("PRAGMA table_info(queued)")}:
+                conn.execute("ALTER TABLE queued ADD COLUMN auth TEXT")
 
     @contextlib.contextmanager
     def _connection(self) -> Iterator[sqlite3.Connection]:
@@ -87,7 +91,7 @@ class OfflineQueue:
             conn.close()
 
     def enqueue(self, serial_id: str, cert_id: str, step_id: str, step_name: str, user_id: str, station: str,
-                scanned_at: str | None = None) -> tuple[Queued, bool]:
+                scanned_at: str | None = None, auth: str | None = None) -> tuple[Queued, bool]:
         """Queue an attach; returns it and whether it is new. The same serial, certificate and step still
         waiting is returned as it is (a double scan queues once)."""
         with self._connection() as conn:
@@ -99,9 +103,9 @@ class OfflineQueue:
                     conn.execute("ROLLBACK")
                     return _queued(row), False
                 conn.execute("INSERT INTO queued (queue_id, serial_id, cert_id, step_id, step_name, user_id, "
-                             "scanned_at, station) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                             "scanned_at, station, auth) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                              (uuid.uuid4().hex, serial_id, cert_id, step_id, step_name, user_id,
-                              scanned_at or scan_time(), station))
+                              scanned_at or scan_time(), station, auth))
                 row = conn.execute("SELECT * FROM queued WHERE seq = last_insert_rowid()").fetchone()
                 conn.execute("COMMIT")  # fsynced before this returns (synchronous=FULL)
             except BaseException:
@@ -133,9 +137,9 @@ class OfflineQueue:
 
 def _queued(row: tuple) -> Queued:
     (seq, queue_id, serial_id, cert_id, step_id, step_name, user_id, scanned_at, station, _sent_at, outcome,
-     problem) = row
-    return Queued(seq, QueuedItem(queue_id, serial_id, cert_id, step_id, user_id, scanned_at, station), step_name,
-                  outcome, problem)
+     problem, auth) = row
+    return Queued(seq, QueuedItem(queue_id, serial_id, cert_id, step_id, user_id, scanned_at, station, auth),
+                  step_name, outcome, problem)
 
 
 def send_waiting(queue: OfflineQueue) -> list[tuple[Queued, SendResult]]:

@@ -23,9 +23,10 @@ from app.bounds import MAX_REASON_LENGTH, check_text
 from app.db import write_transaction
 from app.errors import CertlineError, Invalid, NotFound
 from app.ids import check_id
-from app.models import QueuedAttach, Step, User
+from app.models import Certificate, QueuedAttach, Step, User
 from app.serials import MANAGERS
 from app.users import require_user
+from app.words import SIGN_IN_METHOD
 
 HELD, ATTACHED, ALREADY = "held", "attached", "already"
 _QUEUE_ID = re.compile(r"[0-9a-f]{32}")
@@ -44,6 +45,9 @@ class QueuedItem:
     user_id: str
     scanned_at: str  # ISO 8601 UTC with milliseconds, by the station's clock
     station: str
+    # How the operator had signed in at the station (badge, badge+PIN, badge-offline…): the entries written
+    # when it is sent say this, not how whoever is signed in at the sending moment did. None: not known.
+    auth: str | None = None
 
 
 @dataclass(frozen=True)
@@ -67,6 +71,8 @@ def _checked(item: QueuedItem) -> QueuedItem:
         raise Invalid(f"Scan time must be ISO 8601 UTC with milliseconds, got {item.scanned_at!r}")
     if not isinstance(item.station, str) or not item.station.strip() or len(item.station) > _STATION_LENGTH:
         raise Invalid(f"Station name must be 1 to {_STATION_LENGTH} characters")
+    if item.auth is not None and item.auth not in SIGN_IN_METHOD:
+        raise Invalid(f"Sign-in method must be one of {', '.join(SIGN_IN_METHOD)}, got {item.auth!r}")
     return item
 
 
@@ -86,7 +92,7 @@ def send(item: QueuedItem) -> SendResult:
     attach rule is an outcome: attached, already, or held with the rule's message.
     """
     _checked(item)
-    with write_transaction():
+    with audit.acting(item.auth), write_transaction():
         row = QueuedAttach.get_or_none(QueuedAttach.queue_id == item.queue_id)
         if row is not None:
             return _result(row, repeated=True)
@@ -96,10 +102,10 @@ def send(item: QueuedItem) -> SendResult:
         if where is None:
             problem = f"SerialNumber not found: {item.serial_id}"
         elif where[0] == -1:
-            problem = f"{item.serial_id} was completed before this attach was sent"
+            problem = "It was completed before this was sent"
         elif step_now != item.step_seen:
-            problem = (f"{item.serial_id} moved on from {_step_name(item.step_seen)} to {_step_name(step_now)} "
-                       "before this attach was sent")
+            # Short: the office lists it beside the serial and both steps, and the trail beside its sentence.
+            problem = f"It had moved on to {_step_name(step_now)}"
         else:
             try:
                 # The serial stands where the operator saw it, read under the write lock: the rule attaches there.
@@ -128,10 +134,11 @@ def _user_exists(user_id: str) -> bool:
 
 
 def _step_name(step_id: str | None) -> str:
+    # Read by supervisors in the office: the step's name; the ids stay in the entry's details.
     if step_id is None:
         return "no step (completed)"
     step = db.get_or_none(Step, step_id)
-    return f"{step.name} ({step_id})" if step else step_id
+    return step.name if step else step_id
 
 
 @dataclass(frozen=True)
@@ -141,6 +148,8 @@ class HeldItem:
     queue_id: str
     serial_id: str
     cert_id: str
+    cert_number: str  # the certificate as people know it: its number (or id) and name
+    cert_name: str
     step_seen: str
     step_seen_name: str
     step_now: str | None
@@ -159,7 +168,10 @@ def held(limit: int = 1000) -> list[HeldItem]:
             .order_by(QueuedAttach.scanned_at, QueuedAttach.queue_id).limit(limit))
     steps = {s.id: s.name for s in Step.select(Step.id, Step.name)}
     names = {u.id: u.name for u in User.select(User.id, User.name)}
-    return [HeldItem(r.queue_id, r.serial_id, r.cert_id, r.step_seen, steps.get(r.step_seen, r.step_seen),
+    rows = list(rows)
+    certs = {c.id: (c.number or c.id, c.name) for c in Certificate.select(
+        Certificate.id, Certificate.number, Certificate.name).where(Certificate.id.in_({r.cert_id for r in rows}))}
+    return [HeldItem(r.queue_id, r.serial_id, r.cert_id, *certs.get(r.cert_id, (r.cert_id, "")), r.step_seen, steps.get(r.step_seen, r.step_seen),
                      r.step_now, steps.get(r.step_now, "completed") if r.step_now else "completed", r.user_id,
                      names.get(r.user_id, r.user_id), r.scanned_at, r.station, db.to_datetime(r.received_at),
                      r.problem or "") for r in rows]

@@ -99,6 +99,20 @@ def _attempt(badge: str | None, user_id: str | None) -> Attempt:
     raise Invalid("Scan a badge or pick a name to sign in")
 
 
+OFFLINE_BADGE = "badge-offline"
+
+
+def begin_offline_session() -> None:
+    """A badge-only user signs in at a station whose database is away, as last known on the station: nothing
+    can be recorded now, so what is queued from here on says so (``badge-offline``) when it is sent."""
+    audit.set_auth(OFFLINE_BADGE)
+
+
+def session_method() -> str | None:
+    """How the person signed in at this station, carried by what the station queues while offline."""
+    return audit.current_auth()
+
+
 def complete(user_id: str, badge: str | None, pin: str | None) -> UserRecord:
     """Sign in ``user_id`` by ``badge`` (or by name when None) and ``pin``; records ``user_login``.
 

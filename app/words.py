@@ -58,10 +58,13 @@ AUDIT_TYPE = {
     "webhook_resumed": "Webhook resumed",
     "webhook_removed": "Webhook removed",
     "pack_made": "Conformance pack made",
+    "queued_attach_held": "Offline attach held",
+    "queued_attach_resolved": "Held attach resolved",
 }
 PURPOSE = {"sign_in": "signing in", "approve": "approving a certificate", "pin_change": "changing a PIN",
            "cli": "at certline-cli", "pack": "signing a conformance pack"}
 SIGN_IN_METHOD = {"badge": "with badge", "badge+PIN": "with badge and PIN", "name+PIN": "by name and PIN",
+                  "badge-offline": "with badge at a station offline",
                   "pin": "with PIN", "token": "with an API token"}
 POLICY = {
     "require_approved": "only approved certificates may be attached",

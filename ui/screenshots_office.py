@@ -25,7 +25,7 @@ from PySide6.QtWidgets import QAbstractItemView, QTableView, QWidget  # noqa: E4
 from ui.screenshots import parse_arguments, save_png, scan, settle, station_on_demo, wait_for  # noqa: E402
 
 SIZES = ("1280x800", "1920x1080")
-SHOWN = ("certificates", "attachments", "serial", "coverage", "audit")  # the supervisor's views the README shows
+SHOWN = ("certificates", "attachments", "serial", "coverage", "needs_supervisor", "audit")  # the supervisor's views the README shows
 SUPERVISOR = ("B-SUP1", "111111")
 ADMIN = ("B-ADM", "000000")
 
@@ -155,7 +155,8 @@ def _other_systems(window, view, examples) -> None:
 
 
 def _nothing(window, view, examples) -> None:
-    """The audit trail lists and verifies itself when first shown; Settings reads the plant's rules when built."""
+    """The audit trail lists and verifies itself when first shown, as Needs a supervisor lists what waits;
+    Settings reads the plant's rules when built."""
 
 
 # Each view by what it offers (its module and class may move; its part in the office does not), with its
@@ -165,6 +166,7 @@ VIEWS: tuple[tuple[str, Callable[[QWidget], bool], Callable], ...] = (
     ("attachments", lambda v: hasattr(v, "cert_field") and hasattr(v, "listed"), _attachments),
     ("serial", lambda v: hasattr(v, "show_serial"), _serial),
     ("coverage", lambda v: hasattr(v, "check") and hasattr(v, "checked") and hasattr(v, "job"), _coverage),
+    ("needs_supervisor", lambda v: hasattr(v, "dismiss_button") and hasattr(v, "resolved"), _nothing),
     ("audit", lambda v: hasattr(v, "verified"), _nothing),
     ("settings", lambda v: hasattr(v, "plant_policy_changed"), _nothing),
     ("routes", lambda v: hasattr(v, "select_route"), _routes),
@@ -213,8 +215,8 @@ def sign_in(window, badge: str, pin: str) -> None:
 
 
 def office_tabs(window) -> list[tuple[str, QWidget]]:
-    """The office's tabs (title, view), after the station's own."""
-    return [(window.tabs.tabText(i), window.tabs.widget(i)) for i in range(1, window.tabs.count())]
+    """The office's views (title, view), after the station's own, those inside a group's tab too."""
+    return window.office_views()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -229,7 +231,7 @@ def main(argv: list[str] | None = None) -> int:
 
             sign_in(window, *SUPERVISOR)
             for _title, view in office_tabs(window):
-                window.tabs.setCurrentWidget(view)
+                window.show_office_view(view)
                 name = fill_view(window, view, examples)
                 if name in SHOWN:  # the others have pictures of their own (setup_*.png)
                     shot(name)
@@ -237,7 +239,7 @@ def main(argv: list[str] | None = None) -> int:
             sign_in(window, *ADMIN)  # a badge scanned at the station switches the user
             for _title, view in office_tabs(window):
                 if kind_of(view) in ("settings", "other_systems"):
-                    window.tabs.setCurrentWidget(view)
+                    window.show_office_view(view)
                     shot(fill_view(window, view, examples))
     return 0
 

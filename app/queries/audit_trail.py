@@ -87,6 +87,8 @@ def resolve_names(rows: Iterable[AuditRow]) -> Names:
                 step_ids.update((details.get("to"), row.step_id))
             if not details.get("fromName"):
                 step_ids.add(details.get("from"))
+        elif row.type == "queued_attach_held":
+            step_ids.update((row.step_id, details.get("stepSeen")))
         elif row.type == "job_created":
             path_ids.add(details.get("path") or row.path_id)
         elif row.type in _ROUTE:

@@ -75,6 +75,40 @@ def test_sent_where_the_operator_saw_it_attaches_with_scan_time_and_station(thre
     assert audit.entry_hash(row_dict["prev_hash"], row_dict | {"scanned_at": "2026-01-05T09:00:00.000Z"}) != entry.hash
 
 
+def test_the_entries_say_how_the_operator_signed_in_not_how_the_sender_did(three, tmp_path, monkeypatch):
+    """Sent later, while someone else is signed in at the station by badge and PIN: each entry says how the
+    operator who scanned had signed in (offline, by badge), the held one too; an item of a queue written before
+    items carried it says nothing rather than the sender's method."""
+    import sqlite3
+
+    monkeypatch.setattr(audit, "_auth", (None, None))
+    old = tmp_path / "old.sqlite3"
+    with sqlite3.connect(old) as conn:  # the queue's table as it was before the sign-in method
+        conn.execute("CREATE TABLE queued (seq INTEGER PRIMARY KEY AUTOINCREMENT, queue_id TEXT NOT NULL UNIQUE, "
+                     "serial_id TEXT NOT NULL, cert_id TEXT NOT NULL, step_id TEXT NOT NULL, step_name TEXT NOT NULL, "
+                     "user_id TEXT NOT NULL, scanned_at TEXT NOT NULL, station TEXT NOT NULL, sent_at TEXT, "
+                     "outcome TEXT, problem TEXT)")
+        conn.execute("INSERT INTO queued (queue_id, serial_id, cert_id, step_id, step_name, user_id, scanned_at, "
+                     "station) VALUES (?, 'SN-00003', 'cert_mat01', 'step_001', 'Saw', 'op2', "
+                     "'2026-01-05T10:40:00.000Z', 'Line 3')", ("ab" * 16,))
+    queue = OfflineQueue(tmp_path / "q.sqlite3")
+    offline, _ = queue.enqueue("SN-00001", "cert_mat01", "step_001", "Saw", "op2", "Line 3", auth="badge-offline")
+    moved, _ = queue.enqueue("SN-00002", "cert_mat01", "step_001", "Saw", "op2", "Line 3", auth="badge-offline")
+    serials.advance_serial("SN-00002", "admin", reason="Sawn on the other line")
+    audit.set_auth("badge+PIN")  # the supervisor now signed in at the station
+    sent = [queued_attach.send(q.item) for q in queue.waiting() + OfflineQueue(old).waiting()]
+    assert [r.outcome for r in sent] == ["attached", "held", "attached"]
+    by_queue_id = {e.details["queueId"]: e for e in AuditEntry.select().where(
+        AuditEntry.type.in_(("cert_attached", "queued_attach_held")))}
+    assert by_queue_id[offline.item.queue_id].auth == "badge-offline"
+    assert by_queue_id[moved.item.queue_id].auth == "badge-offline"
+    assert by_queue_id["ab" * 16].auth is None
+    assert audit.current_auth() == "badge+PIN"  # the station's own session is as it was
+    with pytest.raises(Invalid, match="Sign-in method"):
+        queued_attach.send(QueuedItem("cd" * 16, "SN-00003", "cert_insp01", "step_001", "op2",
+                                      "2026-01-05T10:40:00.000Z", "Line 3", auth="superuser"))
+
+
 def test_serial_moved_on_is_held_for_a_supervisor_and_nothing_attached(three, tmp_path):
     queue = OfflineQueue(tmp_path / "q.sqlite3")
     queued = item(queue, "SN-00002", "cert_mat01")
@@ -84,7 +118,7 @@ def test_serial_moved_on_is_held_for_a_supervisor_and_nothing_attached(three, tm
     late = item(queue, "SN-00002", "cert_insp01")
     result = queued_attach.send(late)
     assert (result.outcome, result.step_seen, result.step_now) == ("held", "step_001", "step_002")
-    assert "moved on from Saw (step_001) to Mill (step_002)" in result.problem
+    assert "It had moved on to Mill" in result.problem
     assert CertAttachment.select().count() == before
     assert queued_attach.send(late).repeated and CertAttachment.select().count() == before
     held = queued_attach.held()

@@ -131,6 +131,17 @@ SENTENCES = [
      "Printed the label of SN-00001 on the printer (50x25 mm, one of 12)"),
     (entry("labels_printed", {"count": 1, "size": "50x25", "output": "pdf", "reprint": True}, serial_id="SN-00001"),
      "Printed again the label of SN-00001 to a PDF (50x25 mm)"),
+    (entry("queued_attach_held", {"queueId": "9f" * 16, "stepSeen": "fl_turn", "stepNow": "fl_drill"},
+           reason="It had moved on to Drill bolt circle", serial_id="SN-00001", cert_id="cert_mat01", step_id="fl_turn"),
+     "Held for a supervisor: cert_mat01 — Mill test report S355J2 to SN-00001 at CNC turning, saved offline — "
+     "reason: It had moved on to Drill bolt circle"),
+    (entry("queued_attach_resolved", {"queueId": "9f" * 16, "decision": "attach", "attachmentId": "att_1"},
+           reason="Checked the part", serial_id="SN-00001", cert_id="cert_mat01", step_id="fl_turn"),
+     "Attached the held cert_mat01 — Mill test report S355J2 to SN-00001 at its current step — reason: Checked the part"),
+    (entry("queued_attach_resolved", {"queueId": "9f" * 16, "decision": "dismiss", "attachmentId": None},
+           reason="Scanned by mistake", serial_id="SN-00001", cert_id="cert_mat01", step_id="fl_turn"),
+     "Dismissed the held attach of cert_mat01 — Mill test report S355J2 to SN-00001: nothing attached — reason: "
+     "Scanned by mistake"),
     (entry("plant_imported", {"file": "plant.json", "counts": {"users": 1, "paths": 2, "serials": 40}}),
      "Imported the plant file plant.json: 1 user, 2 routes, 40 serials"),
 ]

@@ -88,7 +88,7 @@ def _serials_view(url: str):
     QTest.keyClick(window.pin_field, Qt.Key.Key_Return)
     _wait(lambda: window.tabs.count() > 1)
     view = window.findChild(QWidget, "serialsView")
-    window.tabs.setCurrentWidget(view)
+    window.show_office_view(view)
     _wait(lambda: view.job.currentData() == "JOB-1")
     return window, view
 

@@ -23,7 +23,7 @@ def supervisor(desk):
 
 def _tab(desk, title: str, loaded: str):
     """Click the tab ``title`` and wait for the list it reads again as it is shown (what the database holds now)."""
-    view = desk.window.tabs.widget(tab_titles(desk.window).index(title))
+    view = dict(desk.window.office_views())[title]
     with desk.qtbot.waitSignal(getattr(view, loaded), timeout=TIMEOUT):
         open_tab(desk.qtbot, desk.window, title)
     return view

@@ -37,9 +37,9 @@ def supervisor(operator):
 
 
 def office_tab(window, cls):
-    for i in range(window.tabs.count()):
-        if isinstance(window.tabs.widget(i), cls):
-            return window.tabs.widget(i)
+    for _title, view in window.office_views():
+        if isinstance(view, cls):
+            return view
     raise AssertionError(f"no {cls.__name__} tab")
 
 

@@ -10,7 +10,7 @@ from typing import Any, Callable
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QTabWidget, QWidget
 
 from app import db as app_db
 from app import serials
@@ -50,16 +50,28 @@ def desk(qtbot, plant_url) -> Operator:
 
 
 def tab_titles(window) -> list[str]:
-    return [window.tabs.tabText(i) for i in range(window.tabs.count())]
+    """The station's tab and every office view the user has, those inside a group's tab too."""
+    return [window.tabs.tabText(0)] + [title for title, _view in window.office_views()]
+
+
+def _click_tab(qtbot, tabs, index: int) -> None:
+    bar = tabs.tabBar()
+    qtbot.mouseClick(bar, Qt.MouseButton.LeftButton, pos=bar.tabRect(index).center())
+    assert tabs.currentIndex() == index
 
 
 def open_tab(qtbot, window, title: str, ready: Callable[[QWidget], bool] | None = None) -> QWidget:
-    """Click the tab ``title`` as a person does and wait until ``ready(view)``; the view."""
-    bar = window.tabs.tabBar()
-    index = tab_titles(window).index(title)
-    qtbot.mouseClick(bar, Qt.MouseButton.LeftButton, pos=bar.tabRect(index).center())
-    view = window.tabs.widget(index)
-    assert window.tabs.currentWidget() is view
+    """Click the tab ``title`` as a person does (first its group's tab, if it is in one) and wait until
+    ``ready(view)``; the view."""
+    view = dict(window.office_views())[title]
+    if window.tabs.indexOf(view) < 0:
+        group = next(window.tabs.widget(i) for i in range(window.tabs.count())
+                     if isinstance(window.tabs.widget(i), QTabWidget) and window.tabs.widget(i).indexOf(view) >= 0)
+        _click_tab(qtbot, window.tabs, window.tabs.indexOf(group))
+        _click_tab(qtbot, group, group.indexOf(view))
+    else:
+        _click_tab(qtbot, window.tabs, window.tabs.indexOf(view))
+    assert view.isVisible()
     if ready is not None:
         qtbot.waitUntil(lambda: ready(view), timeout=TIMEOUT)
     return view

@@ -274,8 +274,7 @@ def settings_store(tmp_path):
 
 def test_an_administrator_names_the_station_in_the_settings(settings_store, operator, qtbot):
     operator.sign_in("B-ADM", None)
-    titles = [operator.window.tabs.tabText(i) for i in range(operator.window.tabs.count())]
-    view = operator.window.tabs.widget(titles.index("Settings"))
+    view = dict(operator.window.office_views())["Settings"]
     view.station_name_field.clear()
     qtbot.keyClicks(view.station_name_field, "Line 4 - Drill")  # QTest types ASCII only
     with qtbot.waitSignal(view.saved, timeout=TIMEOUT):

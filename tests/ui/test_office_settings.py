@@ -19,8 +19,7 @@ def settings_store(tmp_path):
 
 
 def settings_tab(window):
-    titles = [window.tabs.tabText(i) for i in range(window.tabs.count())]
-    return window.tabs.widget(titles.index("Settings")) if "Settings" in titles else None
+    return dict(window.office_views()).get("Settings")
 
 
 def test_only_an_administrator_gets_the_settings(settings_store, operator):

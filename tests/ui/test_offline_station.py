@@ -34,7 +34,7 @@ import pytest
 
 from app import audit, certificates, integrity, queued_attach, serials
 from app import db as app_db
-from app.models import AuditEntry, CertAttachment, QueuedAttach
+from app.models import AuditEntry, CertAttachment, Certificate, QueuedAttach
 from app.offline_queue import OfflineQueue, queue_file
 from tests.helpers.plant import TODAY, build_plant
 from tests.helpers.postgres import Cluster
@@ -225,6 +225,9 @@ def test_offline_story_fifty_attaches_kill_nine_a_moved_serial_and_the_database_
         for entry in entries:
             item = items[entry.details["queueId"]]
             assert (entry.scanned_at, entry.station, entry.user_id) == (item.scanned_at, STATION, "op2")
+            # How op2 had signed in when scanning (online before the outage, offline after the restart), not how
+            # the station stood when it sent them.
+            assert entry.auth == ("badge" if (item.serial_id, item.cert_id) in FIRST else "badge-offline")
             assert entry.at.isoformat(timespec="milliseconds") + "Z" > entry.scanned_at  # committed after the scan
         assert QueuedAttach.select().count() == 50
         # Sending the whole queue again (a station killed before it marked them sent) writes nothing.
@@ -243,6 +246,7 @@ def test_needs_a_supervisor_view_lists_held_attaches_and_resolves_them_with_a_re
     from ui.office.needs_supervisor import NeedsSupervisorView
     from ui.worker import DatabaseWorker
     from app.users import get_user
+    from ui.office.common import local_time
 
     url = str(tmp_path / "office.sqlite3")
     make_plant(url)
@@ -254,6 +258,7 @@ def test_needs_a_supervisor_view_lists_held_attaches_and_resolves_them_with_a_re
         serials.advance_serial("SN-00001", "sup1", reason="Sawn elsewhere")
         assert [queued_attach.send(i).outcome for i in items] == ["held", "held"]
         supervisor = get_user("sup1")
+        cert, operator_name = Certificate.get_by_id("cert_mat01"), get_user("op2").name
     finally:
         app_db.close_database()
     worker = DatabaseWorker(url)
@@ -263,9 +268,13 @@ def test_needs_a_supervisor_view_lists_held_attaches_and_resolves_them_with_a_re
             view = NeedsSupervisorView(worker, supervisor)
             qtbot.addWidget(view)
         qtbot.waitUntil(lambda: view.table.rowCount() == 2, timeout=TIMEOUT)
-        assert [view.table.item(0, c).text() for c in range(4)] == ["SN-00001", "cert_mat01", "Saw", "Mill"]
-        assert view.table.item(0, 6).text() == STATION
-        with qtbot.waitSignal(view.message_shown, timeout=TIMEOUT) as said:
+        # In people's words: the certificate's number and name, the steps' and the operator's names, local time.
+        assert [view.table.item(0, c).text() for c in range(5)] == [
+            "SN-00001", f"{cert.number}\n{cert.name}", "Saw\nMill",
+            f"{local_time(dt.datetime(2026, 1, 5, 10, 41, 0))}\n{operator_name}, at {STATION}",
+            "It had moved on to Mill"]
+        assert view.count.text() == "2 attaches wait for a supervisor"
+        with qtbot.waitSignal(view.refused, timeout=TIMEOUT) as said:
             view.attach_button.click()
         assert said.args[0] == "A reason is required to attach a held attach"
         qtbot.keyClicks(view.reason, "Checked the part: it belongs at Mill")

@@ -171,8 +171,7 @@ def test_the_administrator_sets_the_port_and_baud_rate(qtbot, tmp_path, operator
     assert StationSettings.load() == StationSettings()  # no port, 9600 baud by default
     operator.sign_in("B-ADM", None)
     window = operator.window
-    titles = [window.tabs.tabText(i) for i in range(window.tabs.count())]
-    view = window.tabs.widget(titles.index("Settings"))
+    view = dict(window.office_views())["Settings"]
     assert view.serial_port_box.currentText() == "" and view.baud_box.currentData() == 9600
     qtbot.keyClicks(view.serial_port_box.lineEdit(), "/dev/ttyACM0")
     view.baud_box.setCurrentIndex(view.baud_box.findData(115200))

@@ -188,8 +188,7 @@ def settings_store(tmp_path):
 def test_the_administrator_sets_the_sign_in_rules_in_settings(settings_store, operator, qtbot, monkeypatch):
     window = operator.window
     operator.sign_in("B-ADM", None)
-    titles = [window.tabs.tabText(i) for i in range(window.tabs.count())]
-    view = window.tabs.widget(titles.index("Settings"))
+    view = dict(window.office_views())["Settings"]
     qtbot.waitUntil(view.badge_pin_box.isEnabled, timeout=TIMEOUT)
     assert (view.badge_pin_box.isChecked(), view.pin_attempts_box.value(), view.pin_lock_box.value()) == (
         False, 5, 5)

@@ -2,7 +2,9 @@
 
 Each module of this package registers its views with ``@office_view``; the station
 finds them here and shows those the signed-in user's role allows as tabs. A view is a
-QWidget built from the station's database worker and the user.
+QWidget built from the station's database worker and the user. Views with a ``group`` share
+one tab of that name, as tabs of their own inside it: an administrator's fourteen views do
+not fit one row of tabs on a 1024-pixel screen, and the ones kept once at set-up can wait a click.
 """
 from __future__ import annotations
 
@@ -22,15 +24,19 @@ class OfficeView:
     roles: tuple[str, ...]
     order: int
     build: Callable[..., QWidget]  # (DatabaseWorker, UserRecord) -> QWidget
+    group: str | None = None
 
 
 _VIEWS: list[OfficeView] = []
 
 
-def office_view(title: str, roles: tuple[str, ...] = OFFICE_ROLES, order: int = 50):
-    """Register a factory ``(database, user) -> QWidget`` as a tab for these roles."""
+ADMINISTRATION = "Administration"
+
+
+def office_view(title: str, roles: tuple[str, ...] = OFFICE_ROLES, order: int = 50, group: str | None = None):
+    """Register a factory ``(database, user) -> QWidget`` as a tab for these roles (inside ``group``'s tab)."""
     def register(factory: Callable[..., QWidget]) -> Callable[..., QWidget]:
-        _VIEWS.append(OfficeView(title, roles, order, factory))
+        _VIEWS.append(OfficeView(title, roles, order, factory, group))
         return factory
     return register
 
@@ -42,8 +48,8 @@ def _load() -> None:
     # Named, not discovered: the bundle carries only what an import statement names.
     global _loaded
     from ui.office import (attachments, audit_trail, certificate_detail, certificate_list,  # noqa: F401
-                           certificates, coverage, jobs, other_systems, routes, serial, serial_batches, settings,
-                           users)
+                           certificates, coverage, jobs, needs_supervisor, other_systems, routes, serial,
+                           serial_batches, settings, users)
     _loaded = True
 
 

@@ -3,48 +3,64 @@ the serial (it had moved on, or the attach rule now refuses it). Each is resolve
 the serial's current step, or dismissed; both are audited (app.queued_attach)."""
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+import datetime as dt
+
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QLabel, QLineEdit, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
 
 from app import queued_attach
 from app.queued_attach import HeldItem
 from app.users import UserRecord
+from app.words import plural
 from ui.office import look, office_view
-from ui.worker import DatabaseWorker, Failure
+from ui.office.common import SaysWhatHappened, local_time, style_table, utc_tooltip
+from ui.worker import DatabaseWorker
 
-COLUMNS = ("Serial", "Certificate", "Step seen", "Step now", "Who", "Scanned (UTC)", "Station", "Why held")
+# Two lines a row, so that the list reads whole on a 1024-pixel screen.
+COLUMNS = ("Serial", "Certificate", "Seen at step\nNow at step", "Scanned\nby, at station", "Why held")
+SCANNED = COLUMNS.index("Scanned\nby, at station")
 
 
-class NeedsSupervisorView(QWidget):
+def _scanned(item: HeldItem) -> dt.datetime:
+    return dt.datetime.strptime(item.scanned_at, "%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+class NeedsSupervisorView(SaysWhatHappened, QWidget):
     resolved = Signal(str, str)  # queue id, decision
     loaded = Signal(int)
-    message_shown = Signal(str)
+    refused = Signal(str)
 
     def __init__(self, database: DatabaseWorker, user: UserRecord):
         super().__init__(objectName="needsSupervisorView")
         self._database, self._user = database, user
         self.items: list[HeldItem] = []
+        self.count = QLabel("", objectName="heldCount")
         self.table = QTableWidget(0, len(COLUMNS), objectName="heldTable")
         self.table.setHorizontalHeaderLabels(COLUMNS)
-        self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QTableWidget.SelectionMode.SingleSelection)
+        style_table(self.table)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.reason = QLineEdit(objectName="heldReason", placeholderText="Reason (required), e.g. checked the part")
         self.attach_button = look.button("Attach at the current step", "attachHeldButton", primary=True)
         self.dismiss_button = look.button("Dismiss", "dismissHeldButton", danger=True)
         self.refresh_button = look.button("Refresh", "refreshHeldButton")
-        self.message = QLabel("", objectName="heldMessage", wordWrap=True, textFormat=Qt.TextFormat.PlainText)
+        self.notice = look.Notice("heldNotice")
         self.attach_button.clicked.connect(lambda: self._resolve("attach"))
         self.dismiss_button.clicked.connect(lambda: self._resolve("dismiss"))
         self.refresh_button.clicked.connect(self.refresh)
         layout = QVBoxLayout(self)
         layout.addWidget(look.heading("Needs a supervisor", "Attaches saved on a station while the database was "
                                       "unreachable, which could not be put where the operator saw the serial. Nothing "
-                                      "was attached for them."))
+                                      "was attached for them yet."))
+        layout.addWidget(self.count)
         layout.addWidget(self.table, 1)
         layout.addLayout(look.row(self.reason, 1, self.attach_button, self.dismiss_button, self.refresh_button,
                                   stretch=False))
-        layout.addWidget(self.message)
+        layout.addWidget(self.notice)
+        self.refresh()
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        # Held items arrive whenever a station comes back online: the list is read again each time it is shown.
+        super().showEvent(event)
         self.refresh()
 
     def refresh(self) -> None:
@@ -52,14 +68,20 @@ class NeedsSupervisorView(QWidget):
 
     def _on_loaded(self, items: list[HeldItem]) -> None:
         self.items = items
+        self.count.setText(plural(len(items), "attach waits", "attaches wait") + " for a supervisor"
+                           if items else "Nothing waits for a supervisor")
         self.table.setRowCount(len(items))
         for row, item in enumerate(items):
-            values = (item.serial_id, item.cert_id, item.step_seen_name, item.step_now_name,
-                      f"{item.user_name} ({item.user_id})", item.scanned_at.replace("T", " ").removesuffix("Z"),
-                      item.station, item.problem)
+            values = (item.serial_id, f"{item.cert_number}\n{item.cert_name}",
+                      f"{item.step_seen_name}\n{item.step_now_name}", f"{local_time(_scanned(item))}\n"
+                      f"{item.user_name}, at {item.station}", item.problem)
             for column, value in enumerate(values):
-                self.table.setItem(row, column, QTableWidgetItem(value))
+                cell = QTableWidgetItem(value)
+                if column == SCANNED:
+                    cell.setToolTip(utc_tooltip(_scanned(item)))
+                self.table.setItem(row, column, cell)
         self.table.resizeColumnsToContents()
+        self.table.resizeRowsToContents()
         if items and not self.table.selectedItems():
             self.table.selectRow(0)
         self.loaded.emit(len(items))
@@ -67,7 +89,7 @@ class NeedsSupervisorView(QWidget):
     def _resolve(self, decision: str) -> None:
         row = self.table.currentRow()
         if not 0 <= row < len(self.items):
-            self._say("Choose an item first")
+            self._say("Choose an attach in the list first", "error")
             return
         item = self.items[row]
         self._database.submit(queued_attach.resolve, item.queue_id, decision, self._user.id, self.reason.text(),
@@ -75,18 +97,12 @@ class NeedsSupervisorView(QWidget):
                               on_failed=self._on_failed)
 
     def _on_resolved(self, item: HeldItem, decision: str) -> None:
-        done = "Attached at its current step" if decision == "attach" else "Dismissed"
-        self._say(f"{done}: {item.cert_id} to {item.serial_id}, scanned {item.scanned_at} at {item.station}")
+        done = (f"Attached {item.cert_number} to {item.serial_id} at its current step" if decision == "attach"
+                else f"Dismissed: {item.cert_number} was not attached to {item.serial_id}")
+        self._say(f"{done} (scanned {local_time(_scanned(item))} at {item.station})")
         self.reason.clear()
         self.resolved.emit(item.queue_id, decision)
         self.refresh()
-
-    def _on_failed(self, failure: Failure) -> None:
-        self._say(failure.message)
-
-    def _say(self, text: str) -> None:
-        self.message.setText(text)
-        self.message_shown.emit(text)
 
 
 @office_view("Needs a supervisor", order=35)

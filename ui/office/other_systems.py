@@ -19,7 +19,7 @@ from app.queries.other_systems import SubscriptionRow, TokenRow
 from app.users import UserRecord
 from app.webhooks import LogLine
 from app.words import DELIVERY_STATUS, TOKEN_SCOPE, TOKEN_STATE, WEBHOOK_EVENT, WEBHOOK_STATE, plural, word
-from ui.office import look, office_view
+from ui.office import ADMINISTRATION, look, office_view
 from ui.office.common import SaysWhatHappened, local_time, utc_tooltip
 from ui.office.other_systems_forms import SecretDialog, TokenForm, WebhookForm
 from ui.office.setup_tables import SetupTable
@@ -333,6 +333,6 @@ class OtherSystemsView(SaysWhatHappened, QWidget):
         self._submit(webhooks.remove_subscription, hook.record.id, self.user.id, done=removed)
 
 
-@office_view("Other systems", roles=("admin",), order=80)
+@office_view("Other systems", roles=("admin",), order=80, group=ADMINISTRATION)
 def build(database: DatabaseWorker, user: UserRecord) -> QWidget:
     return OtherSystemsView(database, user)

@@ -54,7 +54,7 @@ def fill_serials(window, view, examples: dict[str, str]) -> None:
 
 def _tab(window, name: str) -> QWidget:
     view = window.findChild(QWidget, name)
-    window.tabs.setCurrentWidget(view)
+    window.show_office_view(view)
     settle(200)
     return view
 

@@ -52,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
                 name = kind_of(view)
                 if name not in SETUP_VIEWS:
                     continue
-                window.tabs.setCurrentWidget(view)
+                window.show_office_view(view)
                 fill_view(window, view, examples)
                 shot(name)
                 if name == "routes":

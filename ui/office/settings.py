@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 
 from app import db, policy
 from ui.connection_settings import ConnectionDialog
-from ui.office import look, office_view
+from ui.office import ADMINISTRATION, look, office_view
 from ui.settings import BAUD_RATES, STATION_NAME_LENGTH, TERMINATORS, InstallSettings, StationSettings
 from ui.worker import DatabaseWorker, Failure
 
@@ -404,6 +404,6 @@ def _breakable(path: str) -> str:
     return path.replace("/", "/\u200b").replace("\\", "\\\u200b")
 
 
-@office_view("Settings", roles=("admin",), order=90)
+@office_view("Settings", roles=("admin",), order=90, group=ADMINISTRATION)
 def build(database: DatabaseWorker, user) -> QWidget:
     return SettingsView(database, user)

@@ -19,7 +19,7 @@ from app.queries import users as queries
 from app.queries.users import UserRow
 from app.users import UserRecord
 from app.words import ROLE, plural, word
-from ui.office import look, office_view
+from ui.office import ADMINISTRATION, look, office_view
 from ui.office.certificate_form import ask_reason
 from ui.office.setup_tables import SetupTable
 from ui.office.user_form import PinDialog, UserForm
@@ -243,6 +243,6 @@ def _changed(changes: dict[str, Any]) -> list[str]:
     return [{"name": "name", "role": "role", "badge": "badge", "pin": "PIN"}[key] for key in changes]
 
 
-@office_view("Users", roles=("admin",), order=70)
+@office_view("Users", roles=("admin",), order=70, group=ADMINISTRATION)
 def build(database: DatabaseWorker, user: UserRecord) -> QWidget:
     return UsersView(database, user)

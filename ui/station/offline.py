@@ -18,8 +18,8 @@ from app import station_cache
 from app.offline_queue import OfflineQueue, Queued, queue_file, send_waiting
 from app.queued_attach import SendResult
 from app.scan import classify, read_scan
+from app.sign_in import begin_offline_session, session_method
 from app.station_cache import StationCache, cache_file
-from app.text import shown
 from app.users import UserRecord
 from ui import operations
 from ui.operations import certificate_view
@@ -172,21 +172,13 @@ class OfflineMode:
         self.scan_handled.emit(kind)
 
     def _offline_sign_in(self, user: UserRecord) -> None:
-        """A badge-only user, as last known on this station; the sign-in is not recorded (nothing can be)."""
+        """A badge-only user, as last known on this station. The sign-in cannot be recorded now; what they
+        queue carries how they signed in (``badge-offline``) into its entries when it is sent."""
         if self.station_cache.badge_and_pin():
             self._result("refused", "Cannot sign in offline: this plant signs in with badge and PIN", "refused")
             return
-        switched = self.user is not None
-        self._pin_user = None
-        self.user = user
-        self._attach_waiting = False
-        self._clear_work()
-        self.history.clear()
-        self._listed_filter = None
-        self._offline_list("")
-        self._show_page("work")
-        self._restart_idle_timer()
-        self._result("info", f"{'Switched to' if switched else 'Signed in offline:'} {shown(user.name)}")
+        begin_offline_session()
+        self._start_session(user, "Signed in offline:", self._offline_list)
         self.signed_in.emit(user.id)
 
     def _offline_list(self, text: str) -> None:
@@ -210,7 +202,7 @@ class OfflineMode:
             self._after_attach(cert.id)
             return
         queued, new = self.offline_queue.enqueue(serial.id, cert.id, step.id, step.name, user.id,
-                                                 self.settings.station_name)
+                                                 self.settings.station_name, auth=session_method())
         self.waiting = self.offline_queue.count_waiting()
         text = QUEUED.format(waiting=self.waiting, cert=cert.id, serial=serial.id, step=step.name)
         self._result("queued", text if new else "Already s" + text[1:], "already")

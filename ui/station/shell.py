@@ -143,7 +143,8 @@ class StationWindow(SignIn, AttachPage, ConnectionWatch, OfflineMode, QMainWindo
         station_tab = QWidget(objectName="stationTab")
         self.tabs.addTab(station_tab, "Station")
         self.tabs.currentChanged.connect(self._on_tabs_current_changed)
-        self._office_tabs: list[QWidget] = []
+        self._office_tabs: list[tuple[str, QWidget]] = []  # the tabs beside the station's: views and groups
+        self._office_views: list[tuple[str, QWidget]] = []
         body = QVBoxLayout(station_tab)
         body.setContentsMargins(14, 10, 14, 12)
         body.setSpacing(10)
@@ -241,16 +242,44 @@ class StationWindow(SignIn, AttachPage, ConnectionWatch, OfflineMode, QMainWindo
 
     def _show_office_views(self, user: UserRecord | None) -> None:
         """The views of ``ui/office/`` that the user's role may see, as tabs beside the station."""
-        for widget in self._office_tabs:
-            self.tabs.removeTab(self.tabs.indexOf(widget))
-            widget.deleteLater()
-        self._office_tabs = [view.build(self.database, user) for view in office.views_for(user)] if user else []
-        for widget in self._office_tabs:
+        for _title, page in self._office_tabs:
+            self.tabs.removeTab(self.tabs.indexOf(page))
+            page.deleteLater()  # a group's tab widget takes its views with it
+        self._office_tabs, self._office_views = [], []
+        groups: dict[str, QTabWidget] = {}
+        for view in office.views_for(user) if user else []:
+            widget = view.build(self.database, user)
             look.apply(widget)
-        for widget, view in zip(self._office_tabs, office.views_for(user) if user else []):
-            self.tabs.addTab(widget, view.title)
+            self._office_views.append((view.title, widget))
+            if view.group is None:
+                self._office_tabs.append((view.title, widget))
+                self.tabs.addTab(widget, view.title)
+                continue
+            if view.group not in groups:
+                groups[view.group] = QTabWidget(objectName="officeGroup")
+                groups[view.group].setDocumentMode(True)
+                look.tab_bar(groups[view.group].tabBar())
+                self._office_tabs.append((view.group, groups[view.group]))
+                self.tabs.addTab(groups[view.group], view.group)
+            groups[view.group].addTab(widget, view.title)
         self.tabs.tabBar().setVisible(bool(self._office_tabs))
         self.tabs.setCurrentIndex(0)
+
+    def office_views(self) -> list[tuple[str, QWidget]]:
+        """Every office view the signed-in user has (title, view), those inside a group's tab too, in order."""
+        return list(self._office_views)
+
+    def show_office_view(self, view: QWidget) -> None:
+        """Bring ``view`` to the front, and the group's tab that holds it."""
+        for _title, page in self._office_tabs:
+            if page is view:
+                self.tabs.setCurrentWidget(view)
+                return
+            if isinstance(page, QTabWidget) and page.indexOf(view) >= 0:
+                page.setCurrentWidget(view)
+                self.tabs.setCurrentWidget(page)
+                return
+        raise LookupError(f"{view.objectName()} is not one of this user's office views")
 
     @Slot(int)
     def _on_tabs_current_changed(self, index: int) -> None:

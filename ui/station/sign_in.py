@@ -164,6 +164,12 @@ class SignIn:
     # ---- the session ------------------------------------------------------------------------------------------
 
     def _complete_sign_in(self, user: UserRecord) -> None:
+        self._start_session(user, "Signed in:", self._list_certificates)
+        self._show_office_views(user)
+        self.signed_in.emit(user.id)
+
+    def _start_session(self, user: UserRecord, greeting: str, list_certificates) -> None:
+        """``user`` at the station, online or off; ``list_certificates("")`` fills their certificate list."""
         switched = self.user is not None
         self._pin_user = None
         self.user = user
@@ -172,12 +178,10 @@ class SignIn:
         self._clear_work()
         self.history.clear()
         self._listed_filter = None
-        self._list_certificates("")
+        list_certificates("")
         self._show_page("work")
         self._restart_idle_timer()
-        self._result("info", f"{'Switched to' if switched else 'Signed in:'} {shown(user.name)}")
-        self._show_office_views(user)
-        self.signed_in.emit(user.id)
+        self._result("info", f"{'Switched to' if switched else greeting} {shown(user.name)}")
 
     @Slot()
     def _on_sign_out_button_clicked(self) -> None:
