@@ -25,6 +25,7 @@ from app.cli.tokens import add_token_commands
 from app.cli.user_admin import add_user_admin_commands
 from app.cli.webhooks import add_webhook_commands
 from app.cli.labels import add_labels_command
+from app.cli.pack import add_pack_commands
 from app.cli.output import EXIT_CLOSED_PIPE, EXIT_INTERNAL, EXIT_OK, Output, exit_code, report, silence_closed_stdout
 from app.errors import CertlineError, DatabaseUnreachable
 
@@ -231,6 +232,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_token_commands(command("token", None, "API tokens for scripts: create (shown once), list, revoke"),
                        common, needs_user)
     add_labels_command(command, needs_user)
+    add_pack_commands(command("pack", None, "conformance packs: make one (signed with your PIN), verify one, "
+                                            "list those made"), common, needs_user)
     add_webhook_commands(command("webhook", None, "change events for other systems: subscriptions (admin), "
                                                   "their delivery log, the deliverer"), common, needs_user)
     return parser

@@ -28,7 +28,6 @@ from app.pack.drawing import Facts, Frame, Placement
 from app.pack.manifest import FORMAT, MANIFEST_NAME, canonical, contents_hash, page_digest
 from app.pack.records import IMAGE, PAGES, PackDocument, PackPreview
 
-_PLACEHOLDER_HASH = "0" * 64
 _MAX_LAYOUT_ROUNDS = 6
 
 
@@ -100,12 +99,11 @@ def _footer(facts: Facts) -> str:
     return f"Certificate of conformance pack · {facts.customer} · order {facts.order_ref}"
 
 
-def _draw(preview: PackPreview, facts: Facts, loaded: Sequence[Loaded], layout: Layout,
-          chain: tuple[int, str]) -> tuple[dict[str, tuple[bytes, int]], list[Placement]]:
+def _draw(preview: PackPreview, facts: Facts, placements: Sequence[Placement], layout: Layout,
+          chain: tuple[int, str]) -> dict[str, Any]:
     footer, total = _footer(facts), layout.total
-    placements = _placements(loaded, layout.appended_first)
     by_document = {p.document.id: p for p in placements}
-    drawn = {
+    return {
         "coc": drawing.coc_pages(preview, facts, Frame(1, total, footer)),
         "routes": drawing.route_pages(preview, Frame(layout.coc + 1, total, footer)),
         "certificates": drawing.certificate_pages(preview, by_document,
@@ -113,21 +111,19 @@ def _draw(preview: PackPreview, facts: Facts, loaded: Sequence[Loaded], layout: 
         "manifest": drawing.manifest_pages(preview, facts, placements,
                                            Frame(layout.appended_first + layout.appended, total, footer), chain),
     }
-    return drawn, placements
 
 
-def _layout(preview: PackPreview, facts: Facts, loaded: Sequence[Loaded],
-            chain: tuple[int, str]) -> tuple[Layout, dict[str, tuple[bytes, int]], list[Placement]]:
-    """Draw until the page numbers printed are the pages things are on (two rounds, rarely three)."""
-    layout = Layout(0, 0, 0, sum(item.pages for item in loaded), 0)
-    for _ in range(_MAX_LAYOUT_ROUNDS):
-        drawn, placements = _draw(preview, facts, loaded, layout, chain)
-        found = Layout(drawn["coc"][1], drawn["routes"][1], drawn["certificates"][1], layout.appended,
-                       drawn["manifest"][1])
-        if found == layout:
-            return layout, drawn, placements
-        layout = found
-    raise RuntimeError("the pack's page numbers did not settle")  # a layout that never converges is a bug here
+def _image_pages(loaded: Sequence[Loaded], placements: Sequence[Placement], layout: Layout,
+                 facts: Facts) -> dict[str, Any]:
+    """Each image document's page (a pypdf page), drawn in one document with the pack's page numbers."""
+    items = [(placement, item.data) for item, placement in zip(loaded, placements) if item.document.how == IMAGE]
+    if not items:
+        return {}
+    numbers = tuple(placement.first_page for placement, _ in items)
+    data = drawing.image_pages(items, Frame(numbers[0], layout.total, _footer(facts), numbers)).finish()
+    scratch = PdfWriter()
+    return {placement.document.id: scratch.add_page(page)
+            for (placement, _), page in zip(items, PdfReader(io.BytesIO(data)).pages)}
 
 
 def _manifest(preview: PackPreview, facts: Facts, placements: Sequence[Placement], digests: list[str],
@@ -166,32 +162,50 @@ class Assembled:
 
 
 def assemble(preview: PackPreview, facts: Facts, loaded: Sequence[Loaded], out: IO[bytes]) -> Assembled:
-    """Write the whole pack to ``out``; ``facts.contents_hash`` is filled in here."""
+    """Write the whole pack to ``out``; ``facts.contents_hash`` is filled in here.
+
+    Drawn until the page numbers printed are the pages things are on: a first round learns how many pages
+    each part takes, a second prints the right numbers (and, rarely, a third when they changed a count).
+    The contents hash printed needs the page numbers and the appended pages' fingerprints, not the drawn
+    pages, so each round computes it before drawing.
+    """
     chain = (preview.chain_seq, preview.chain_hash)
-    layout, drawn, placements = _layout(preview, facts, loaded, chain)
-    appended = PdfWriter()
-    images = {p.document.id: p for p in placements if p.document.how == IMAGE}
-    appended_pages = []  # (page object) in pack order
-    for item, placement in zip(loaded, placements):
-        if item.document.how == PAGES:
-            appended_pages += [appended.add_page(page) for page in item.reader.pages]
-        elif item.document.how == IMAGE:
-            data, _ = drawing.image_pages([(images[item.document.id], item.data)],
-                                          Frame(placement.first_page, layout.total, _footer(facts)))
-            appended_pages += [appended.add_page(page) for page in PdfReader(io.BytesIO(data)).pages]
-    appended_digests = [page_digest(page) for page in appended_pages]
-    # The contents hash needs the appended pages' fingerprints and the page numbers, not the drawn pages.
-    drawn_pages = (list(range(1, layout.appended_first))
-                   + list(range(layout.appended_first + layout.appended, layout.total + 1)))
-    blank = [None] * (layout.appended_first - 1) + appended_digests + [None] * layout.manifest
-    draft = _manifest(preview, replace(facts, contents_hash=_PLACEHOLDER_HASH), placements, blank, drawn_pages, chain)
-    facts = replace(facts, contents_hash=draft["contentsHash"])
-    drawn, _ = _draw(preview, facts, loaded, layout, chain)
+    # Fingerprinted as the pack holds them: pypdf writes a page's inherited attributes (its MediaBox
+    # from the page tree, say) into the page itself, so a page is taken into a writer first.
+    scratch = PdfWriter()
+    documents_pages = {item.document.id: [scratch.add_page(page) for page in item.reader.pages]
+                       for item in loaded if item.document.how == PAGES}
+    merged = {key: [page_digest(page) for page in pages] for key, pages in documents_pages.items()}
+    layout = Layout(0, 0, 0, sum(item.pages for item in loaded), 0)
+    for _ in range(_MAX_LAYOUT_ROUNDS):
+        placements = _placements(loaded, layout.appended_first)
+        images = _image_pages(loaded, placements, layout, facts)
+        appended_digests = [digest for item in loaded for digest in
+                            (merged.get(item.document.id) or
+                             ([page_digest(images[item.document.id])] if item.document.id in images else []))]
+        drawn_pages = (list(range(1, layout.appended_first))
+                       + list(range(layout.appended_first + layout.appended, layout.total + 1)))
+        blank = [None] * (layout.appended_first - 1) + appended_digests + [None] * layout.manifest
+        draft = _manifest(preview, facts, placements, blank, drawn_pages, chain)
+        facts = replace(facts, contents_hash=draft["contentsHash"])
+        drawn = _draw(preview, facts, placements, layout, chain)
+        found = Layout(drawn["coc"].page_no(), drawn["routes"].page_no(), drawn["certificates"].page_no(),
+                       layout.appended, drawn["manifest"].page_no())
+        if found == layout:
+            break
+        layout = found
+    else:
+        raise RuntimeError("the pack's page numbers did not settle")  # a layout that never converges is a bug here
     writer = PdfWriter()
-    sections = [PdfReader(io.BytesIO(drawn[name][0])).pages for name in ("coc", "routes", "certificates")]
+    files = {name: pdf.finish() for name, pdf in drawn.items()}
+    sections = [PdfReader(io.BytesIO(files[name])).pages for name in ("coc", "routes", "certificates")]
     pages = [writer.add_page(page) for section in sections for page in section]
-    pages += [writer.add_page(page) for page in appended_pages]
-    pages += [writer.add_page(page) for page in PdfReader(io.BytesIO(drawn["manifest"][0])).pages]
+    for item in loaded:
+        if item.document.how == PAGES:
+            pages += [writer.add_page(page) for page in documents_pages[item.document.id]]
+        elif item.document.how == IMAGE:
+            pages.append(writer.add_page(images[item.document.id]))
+    pages += [writer.add_page(page) for page in PdfReader(io.BytesIO(files["manifest"])).pages]
     digests = [page_digest(page) for page in pages]
     if digests[layout.appended_first - 1:layout.appended_first - 1 + layout.appended] != appended_digests:
         raise RuntimeError("an appended page changed on its way into the pack")
@@ -207,4 +221,3 @@ def assemble(preview: PackPreview, facts: Facts, loaded: Sequence[Loaded], out: 
     writer._info.get_object().pop(NameObject("/CreationDate"), None)  # noqa: SLF001 - no date but the signature's
     writer.write(out)
     return Assembled(manifest, layout)
-

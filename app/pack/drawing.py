@@ -13,10 +13,13 @@ and a compressed stream changes throughout when one character does).
 """
 from __future__ import annotations
 
+import copy
 import io
 from dataclasses import dataclass
+from functools import cache
 from typing import Sequence
 
+from fontTools import ttLib
 from fpdf import FPDF
 
 from app.pack.records import IMAGE, PAGES, PackDocument, PackPreview
@@ -35,6 +38,10 @@ class Frame:
     first_page: int  # the pack's page number of this document's first page
     total_pages: int
     footer: str
+    numbers: tuple[int, ...] = ()  # the pack's number of each page, where they do not follow on
+
+    def number(self, page: int) -> int:
+        return self.numbers[page - 1] if self.numbers else self.first_page + page - 1
 
 
 @dataclass(frozen=True)
@@ -76,22 +83,22 @@ class Facts:
 
 
 class _Pages(FPDF):
-    def __init__(self, frame: Frame, compress: bool = True) -> None:
+    frame: Frame
+
+    def __init__(self) -> None:
         super().__init__(orientation="portrait", unit="mm", format="A4")
         for style, name in FONT_FILES.items():
             self.add_font(FONT, style, _font_path(name))
-        self.set_compression(compress)
         self.set_margins(MARGIN, MARGIN, MARGIN)
         self.set_auto_page_break(True, margin=BOTTOM + 4)
         self.alias_nb_pages(None)  # people's text is printed as typed, never as a page count
-        self.frame = frame
 
     def footer(self) -> None:
         self.set_y(-BOTTOM + 4)
         self.set_font(FONT, "", 7)
         self.cell(0, 4, self.frame.footer, align="L")
         self.set_x(self.l_margin)
-        number = self.frame.first_page + self.page_no() - 1
+        number = self.frame.number(self.page_no())
         self.cell(0, 4, f"Page {number} of {self.frame.total_pages}", align="R")
 
     def heading(self, text: str, size: int = 13) -> None:
@@ -105,13 +112,32 @@ class _Pages(FPDF):
         self.multi_cell(0, LINE + 0.6, _text(text), new_x="LMARGIN", new_y="NEXT")
         self.set_font(FONT, "", 8)
 
-    def finish(self) -> tuple[bytes, int]:
-        return bytes(self.output()), self.page_no()
+    def finish(self) -> bytes:
+        """The file; drawn documents are counted (``page_no``) before any is written, which takes longer."""
+        return bytes(self.output())
 
 
-def coc_pages(preview: PackPreview, facts: Facts, frame: Frame) -> tuple[bytes, int]:
+@cache
+def _blank() -> _Pages:
+    return _Pages()
+
+
+def _new(frame: Frame, compress: bool = True) -> _Pages:
+    """A new document with the fonts loaded: a copy of one made once, as reading the font files takes
+    fifty times longer than copying what was read (a pack draws a dozen documents)."""
+    pdf = copy.deepcopy(_blank())
+    for font in pdf.fonts.values():
+        # fpdf2's copy shares the parsed font file, which writing the file cuts down to the glyphs used:
+        # each document gets its own (opened lazily, a fraction of a millisecond).
+        font.ttfont = ttLib.TTFont(font.ttffile, recalcTimestamp=False, lazy=True)
+    pdf.frame = frame
+    pdf.set_compression(compress)
+    return pdf
+
+
+def coc_pages(preview: PackPreview, facts: Facts, frame: Frame) -> _Pages:
     """The certificate of conformance: who, for whom, what, the statement, the gaps, the serials, the signature."""
-    pdf = _Pages(frame, compress=False)
+    pdf = _new(frame, compress=False)
     pdf.add_page()
     pdf.heading("Certificate of Conformance", 16)
     parts = ", ".join(f"{part} ({count:,})" if len(preview.parts) > 1 else part for part, count in preview.parts)
@@ -162,12 +188,12 @@ def coc_pages(preview: PackPreview, facts: Facts, frame: Frame) -> tuple[bytes, 
     pdf.ln(2)
     pdf.paragraph(f"Signed with {facts.signer_name}'s PIN in Certline. The pack's manifest is embedded in this file "
                   "(certline-manifest.json) with every appended document; `certline-cli pack verify` checks them.")
-    return pdf.finish()
+    return pdf
 
 
-def route_pages(preview: PackPreview, frame: Frame) -> tuple[bytes, int]:
+def route_pages(preview: PackPreview, frame: Frame) -> _Pages:
     """Per serial, each step of its route with the certificates attached there."""
-    pdf = _Pages(frame)
+    pdf = _new(frame)
     pdf.add_page()
     pdf.heading("Route and certificates of each serial")
     headings = ["Serial", "Step", "State", "Certificate", "Kind", "Issuer number", "Attached by", "Attached at (UTC)"]
@@ -184,12 +210,12 @@ def route_pages(preview: PackPreview, frame: Frame) -> tuple[bytes, int]:
                              word(CERT_KIND, cert.kind), cert.number or "", cert.attached_by_name,
                              cert.attached_at.isoformat(sep=" ", timespec="seconds")])
     _table(pdf, headings, rows, _column_widths(pdf, headings, rows))
-    return pdf.finish()
+    return pdf
 
 
-def certificate_pages(preview: PackPreview, placements: dict[str, Placement], frame: Frame) -> tuple[bytes, int]:
+def certificate_pages(preview: PackPreview, placements: dict[str, Placement], frame: Frame) -> _Pages:
     """Every certificate used, once: its fields and its documents, and where in the pack each document is."""
-    pdf = _Pages(frame)
+    pdf = _new(frame)
     pdf.add_page()
     pdf.heading(f"Certificates ({len(preview.certificates):,})")
     for cert in preview.certificates:
@@ -223,16 +249,16 @@ def certificate_pages(preview: PackPreview, placements: dict[str, Placement], fr
         else:
             pdf.paragraph("No document.")
         pdf.ln(5)
-    return pdf.finish()
+    return pdf
 
 
 def _kind_of(document: PackDocument) -> str:
     return {PAGES: "PDF", IMAGE: "image"}.get(document.how, "Word (listed)")
 
 
-def image_pages(items: Sequence[tuple[Placement, bytes]], frame: Frame) -> tuple[bytes, int]:
+def image_pages(items: Sequence[tuple[Placement, bytes]], frame: Frame) -> _Pages:
     """One page per image document: a caption naming it, then the image as large as the page allows."""
-    pdf = _Pages(frame)
+    pdf = _new(frame)
     for placement, data in items:
         document = placement.document
         pdf.add_page()
@@ -243,13 +269,13 @@ def image_pages(items: Sequence[tuple[Placement, bytes]], frame: Frame) -> tuple
         top = pdf.y + 2
         pdf.image(io.BytesIO(data), x=MARGIN, y=top, w=pdf.epw, h=pdf.page_break_trigger - top - 2,
                   keep_aspect_ratio=True)
-    return pdf.finish()
+    return pdf
 
 
 def manifest_pages(preview: PackPreview, facts: Facts, placements: Sequence[Placement], frame: Frame,
-                   chain: tuple[int, str]) -> tuple[bytes, int]:
+                   chain: tuple[int, str]) -> _Pages:
     """The manifest as people read it; the same facts are embedded as certline-manifest.json."""
-    pdf = _Pages(frame)
+    pdf = _new(frame)
     pdf.add_page()
     pdf.heading("Manifest")
     _details(pdf, [("Pack contents hash", facts.contents_hash),
@@ -268,5 +294,5 @@ def manifest_pages(preview: PackPreview, facts: Facts, placements: Sequence[Plac
         rows = [[p.label, p.document.cert_id, p.document.file_name, f"{p.document.size:,}", p.document.sha256,
                  p.pages_words()] for p in placements]
         _table(pdf, headings, rows, _column_widths(pdf, headings, rows))
-    return pdf.finish()
+    return pdf
 
