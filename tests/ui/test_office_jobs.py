@@ -32,8 +32,8 @@ def test_an_operator_never_sees_jobs_or_serials_and_a_supervisor_does(desk):
     desk.sign_in("B-SUP1", "432100")
     titles = tab_titles(desk.window)
     assert "Jobs" in titles and "Serials" in titles
-    assert isinstance(desk.window.tabs.widget(titles.index("Jobs")), JobsView)
-    assert isinstance(desk.window.tabs.widget(titles.index("Serials")), SerialsView)
+    views = dict(desk.window.office_views())
+    assert isinstance(views["Jobs"], JobsView) and isinstance(views["Serials"], SerialsView)
     desk.window.sign_out("Signed out")
     desk.sign_in("B-ADM", None)
     assert {"Jobs", "Serials"} <= set(tab_titles(desk.window))
@@ -225,8 +225,8 @@ def test_make_serials_opens_the_serials_tab_on_the_chosen_job(qtbot, supervisor)
     qtbot.waitUntil(lambda: view.model.rowCount() == 2, timeout=TIMEOUT)
     view.select_job("JOB-2")
     qtbot.mouseClick(view.serials_button, Qt.MouseButton.LeftButton)
-    serials_view = supervisor.window.tabs.currentWidget()
-    assert isinstance(serials_view, SerialsView)
+    serials_view = dict(supervisor.window.office_views())["Serials"]
+    assert isinstance(serials_view, SerialsView) and serials_view.isVisible()  # in front, in its group's tab
     qtbot.waitUntil(lambda: serials_view.job.currentData() == "JOB-2", timeout=TIMEOUT)
     # Twenty, the count offered, is more than the job is for: the batch's own sentence, before anything is made.
     qtbot.waitUntil(lambda: serials_view.preview_line.text() == (

@@ -3,8 +3,8 @@
 Each module of this package registers its views with ``@office_view``; the station
 finds them here and shows those the signed-in user's role allows as tabs. A view is a
 QWidget built from the station's database worker and the user. Views with a ``group`` share
-one tab of that name, as tabs of their own inside it: an administrator's fourteen views do
-not fit one row of tabs on a 1024-pixel screen, and the ones kept once at set-up can wait a click.
+one tab of that name, as tabs of their own inside it: an administrator's fifteen views do
+not fit one row of tabs on a 1024-pixel screen, and the ones used at set-up can wait a click.
 """
 from __future__ import annotations
 
@@ -31,6 +31,7 @@ _VIEWS: list[OfficeView] = []
 
 
 ADMINISTRATION = "Administration"
+PLANT_SET_UP = "Plant set-up"
 
 
 def office_view(title: str, roles: tuple[str, ...] = OFFICE_ROLES, order: int = 50, group: str | None = None):
@@ -48,7 +49,7 @@ def _load() -> None:
     # Named, not discovered: the bundle carries only what an import statement names.
     global _loaded
     from ui.office import (attachments, audit_trail, certificate_detail, certificate_list,  # noqa: F401
-                           certificates, coverage, jobs, needs_supervisor, other_systems, routes, serial,
+                           certificates, coverage, jobs, needs_supervisor, other_systems, packs, routes, serial,
                            serial_batches, settings, users)
     _loaded = True
 

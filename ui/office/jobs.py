@@ -17,7 +17,7 @@ from app.queries import jobs as queries
 from app.queries.jobs import JobRow
 from app.users import UserRecord
 from app.words import plural
-from ui.office import look, office_view
+from ui.office import PLANT_SET_UP, look, office_view
 from ui.office.common import RowTable, local_time, style_table, utc_tooltip
 from ui.office.job_form import JobForm
 from ui.office.job_serials import JobSerialsPanel, ask_reason
@@ -255,6 +255,6 @@ class JobsView(QWidget):
         self.refused.emit(failure.message)
 
 
-@office_view("Jobs", roles=("supervisor", "admin"), order=50)
+@office_view("Jobs", roles=("supervisor", "admin"), order=50, group=PLANT_SET_UP)
 def build(database: DatabaseWorker, user: UserRecord) -> QWidget:
     return JobsView(database, user)

@@ -22,7 +22,7 @@ from app.route_history import RouteSummary
 from app.routes import PathRecord, StepRecord
 from app.users import UserRecord
 from app.words import plural
-from ui.office import ADMINISTRATION, look, office_view
+from ui.office import PLANT_SET_UP, look, office_view
 from ui.office.certificate_form import ask_reason
 from ui.office.route_editor import NewRouteDialog, StepDialog, ask_text, history_rows, list_rows, step_rows
 from ui.office.setup_tables import SetupTable
@@ -381,6 +381,6 @@ class RoutesView(SaysWhatHappened, QWidget):
                          done="revision")
 
 
-@office_view("Routes", roles=("admin",), order=60, group=ADMINISTRATION)
+@office_view("Routes", roles=("admin",), order=60, group=PLANT_SET_UP)
 def build(database: DatabaseWorker, user: UserRecord) -> QWidget:
     return RoutesView(database, user)

@@ -24,7 +24,7 @@ from app.serial_batches import EXAMPLE
 from app.serials import MAX_BATCH
 from app.users import UserRecord
 from app.words import plural
-from ui.office import look, office_view
+from ui.office import PLANT_SET_UP, look, office_view
 from ui.office.common import fit_combo
 from ui.office.job_serials import JobSerialsPanel
 from ui.worker import DatabaseWorker, Failure
@@ -330,6 +330,6 @@ class SerialsView(QWidget):
         self.notice.show_message(failure.message, "error")
 
 
-@office_view("Serials", roles=("supervisor", "admin"), order=52)
+@office_view("Serials", roles=("supervisor", "admin"), order=52, group=PLANT_SET_UP)
 def build(database: DatabaseWorker, user: UserRecord) -> QWidget:
     return SerialsView(database, user)
