@@ -22,7 +22,7 @@ import httpx
 import pytest
 import uvicorn
 
-from app import serials, tokens
+from app import db, serials, tokens
 from app.server.application import create_app
 from tests.helpers.documents_corpus import document_folder  # noqa: F401 - documents stay in the test's folder
 
@@ -51,6 +51,24 @@ def token(user: str = "sup1", scopes: str = ALL_SCOPES, name: str = "ERP import"
     """A new API token's (id, secret), made by the plant's administrator."""
     record, secret = tokens.create_token(user, name, "admin", scopes=scopes, **kwargs)
     return record.id, secret
+
+
+def bulk_attachments(cert_id: str, count: int, prefix: str = "SN-B") -> None:
+    """``count`` serials of JOB-1, each with ``cert_id`` attached at its first step, one second apart: made by
+    one INSERT … SELECT per table, as the benchmark database is (no audit entries: verify is not asked here)."""
+    if db.is_sqlite():
+        numbers = f"WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {count}) "
+        serial_id, at = f"printf('{prefix}%07d', i)", "strftime('%Y-%m-%d %H:%M:%f', '2026-01-01', '+' || i || ' seconds') || '000'"
+        source = "FROM n"
+    else:
+        numbers, serial_id = "", f"'{prefix}' || lpad(i::text, 7, '0')"
+        at, source = "timestamp '2026-01-01' + i * interval '1 second'", f"FROM generate_series(1, {count}) AS n(i)"
+    with db.write_transaction():
+        db.execute(f'{numbers}INSERT INTO "serial" ("id", "job_id", "path_id", "current_step_index", "status", '
+                   f'"created_at") SELECT {serial_id}, \'JOB-1\', \'path_a\', 0, \'in_progress\', {at} {source}')
+        db.execute(f'{numbers}INSERT INTO "cert_attachment" ("id", "serial_id", "cert_id", "step_id", "attached_at", '
+                   f'"attached_by") SELECT \'ca_B\' || {serial_id}, {serial_id}, \'{cert_id}\', \'step_001\', {at}, '
+                   f'\'op1\' {source}')
 
 
 @pytest.fixture
