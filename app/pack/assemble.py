@@ -100,27 +100,21 @@ def _footer(facts: Facts) -> str:
 
 
 def _draw(preview: PackPreview, facts: Facts, placements: Sequence[Placement], layout: Layout,
-          chain: tuple[int, str]) -> dict[str, Any]:
+          chain: tuple[int, str]) -> tuple[Any, drawing.Body]:
     footer, total = _footer(facts), layout.total
-    by_document = {p.document.id: p for p in placements}
-    return {
-        "coc": drawing.coc_pages(preview, facts, Frame(1, total, footer)),
-        "routes": drawing.route_pages(preview, Frame(layout.coc + 1, total, footer)),
-        "certificates": drawing.certificate_pages(preview, by_document,
-                                                  Frame(layout.coc + layout.routes + 1, total, footer)),
-        "manifest": drawing.manifest_pages(preview, facts, placements,
-                                           Frame(layout.appended_first + layout.appended, total, footer), chain),
-    }
+    coc = drawing.coc_pages(preview, facts, Frame(1, total, footer))
+    body = drawing.body_pages(preview, facts, placements, Frame(layout.coc + 1, total, footer), layout.appended, chain)
+    return coc, body
 
 
-def _image_pages(loaded: Sequence[Loaded], placements: Sequence[Placement], layout: Layout,
-                 facts: Facts) -> dict[str, Any]:
-    """Each image document's page (a pypdf page), drawn in one document with the pack's page numbers."""
-    items = [(placement, item.data) for item, placement in zip(loaded, placements) if item.document.how == IMAGE]
+def _image_pages(loaded: Sequence[Loaded], facts: Facts) -> dict[str, Any]:
+    """Each image document's page (a pypdf page), all drawn in one document. They carry no page number:
+    where a document lies in the pack depends on the pages before it, and a document's pages stay as they are."""
+    items = [(Placement(number, item.document), item.data)
+             for number, item in enumerate(loaded, start=1) if item.document.how == IMAGE]
     if not items:
         return {}
-    numbers = tuple(placement.first_page for placement, _ in items)
-    data = drawing.image_pages(items, Frame(numbers[0], layout.total, _footer(facts), numbers)).finish()
+    data = drawing.image_pages(items, Frame(0, 0, _footer(facts))).finish()
     scratch = PdfWriter()
     return {placement.document.id: scratch.add_page(page)
             for (placement, _), page in zip(items, PdfReader(io.BytesIO(data)).pages)}
@@ -175,38 +169,36 @@ def assemble(preview: PackPreview, facts: Facts, loaded: Sequence[Loaded], out: 
     scratch = PdfWriter()
     documents_pages = {item.document.id: [scratch.add_page(page) for page in item.reader.pages]
                        for item in loaded if item.document.how == PAGES}
-    merged = {key: [page_digest(page) for page in pages] for key, pages in documents_pages.items()}
-    layout = Layout(0, 0, 0, sum(item.pages for item in loaded), 0)
+    images = _image_pages(loaded, facts)
+    masked = facts.signed_at.encode()
+    for key, page in images.items():
+        documents_pages[key] = [page]
+    appended_digests = [page_digest(page, masked) for item in loaded
+                        for page in documents_pages.get(item.document.id, ())]
+    layout = Layout(0, 0, 0, len(appended_digests), 0)
     for _ in range(_MAX_LAYOUT_ROUNDS):
         placements = _placements(loaded, layout.appended_first)
-        images = _image_pages(loaded, placements, layout, facts)
-        appended_digests = [digest for item in loaded for digest in
-                            (merged.get(item.document.id) or
-                             ([page_digest(images[item.document.id])] if item.document.id in images else []))]
         drawn_pages = (list(range(1, layout.appended_first))
                        + list(range(layout.appended_first + layout.appended, layout.total + 1)))
         blank = [None] * (layout.appended_first - 1) + appended_digests + [None] * layout.manifest
         draft = _manifest(preview, facts, placements, blank, drawn_pages, chain)
         facts = replace(facts, contents_hash=draft["contentsHash"])
-        drawn = _draw(preview, facts, placements, layout, chain)
-        found = Layout(drawn["coc"].page_no(), drawn["routes"].page_no(), drawn["certificates"].page_no(),
-                       layout.appended, drawn["manifest"].page_no())
+        coc, body = _draw(preview, facts, placements, layout, chain)
+        found = Layout(coc.page_no(), body.routes, body.certificates, layout.appended, body.manifest)
         if found == layout:
             break
         layout = found
     else:
         raise RuntimeError("the pack's page numbers did not settle")  # a layout that never converges is a bug here
     writer = PdfWriter()
-    files = {name: pdf.finish() for name, pdf in drawn.items()}
-    sections = [PdfReader(io.BytesIO(files[name])).pages for name in ("coc", "routes", "certificates")]
-    pages = [writer.add_page(page) for section in sections for page in section]
+    body_pages = PdfReader(io.BytesIO(body.pdf.finish())).pages
+    before = body.routes + body.certificates
+    pages = [writer.add_page(page) for page in PdfReader(io.BytesIO(coc.finish())).pages]
+    pages += [writer.add_page(body_pages[index]) for index in range(before)]
     for item in loaded:
-        if item.document.how == PAGES:
-            pages += [writer.add_page(page) for page in documents_pages[item.document.id]]
-        elif item.document.how == IMAGE:
-            pages.append(writer.add_page(images[item.document.id]))
-    pages += [writer.add_page(page) for page in PdfReader(io.BytesIO(files["manifest"])).pages]
-    digests = [page_digest(page) for page in pages]
+        pages += [writer.add_page(page) for page in documents_pages.get(item.document.id, ())]
+    pages += [writer.add_page(body_pages[index]) for index in range(before, len(body_pages))]
+    digests = [page_digest(page, masked) for page in pages]
     if digests[layout.appended_first - 1:layout.appended_first - 1 + layout.appended] != appended_digests:
         raise RuntimeError("an appended page changed on its way into the pack")
     manifest = _manifest(preview, facts, placements, digests, drawn_pages, chain)

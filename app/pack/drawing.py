@@ -1,10 +1,11 @@
 """The pages Certline draws in a pack, with fpdf2 in the fonts of app.report_pdf (DejaVu Sans, embedded).
 
-Four separate fpdf2 documents, put together by app.pack.assemble: the certificate of conformance (with
-the gaps, the serial list and the signature), the route of each serial with its certificates, the
-certificates with their fields and documents, and the manifest; image documents get a page each from
-``image_pages``. Each is told where its pages fall in the whole pack (``Frame``), so the footers count
-the pack's pages and the certificates name the pages their documents are on.
+Three fpdf2 documents, put together by app.pack.assemble: the certificate of conformance (with the gaps,
+the serial list and the signature); the body — the route of each serial with its certificates, the
+certificates with their fields and documents, and the manifest, which the pack places after the
+documents' pages; and a page for each image document. Each is told where its pages fall in the whole
+pack (``Frame``), so the footers count the pack's pages and the certificates name the pages their
+documents are on. A document's pages (an image's too) carry no pack page number.
 
 The certificate of conformance is written without stream compression and its signing time in the core
 font Helvetica: so the time stands in the file as plain ASCII, and two packs of the same contents,
@@ -97,8 +98,10 @@ class _Pages(FPDF):
         self.set_y(-BOTTOM + 4)
         self.set_font(FONT, "", 7)
         self.cell(0, 4, self.frame.footer, align="L")
+        if not self.frame.total_pages:  # a document's page: where it lies in the pack depends on the rest
+            return
         self.set_x(self.l_margin)
-        number = self.frame.number(self.page_no())
+        number = self.frame.number(self.page_no()) + (self.skip if self.page_no() > self.skip_after else 0)
         self.cell(0, 4, f"Page {number} of {self.frame.total_pages}", align="R")
 
     def heading(self, text: str, size: int = 13) -> None:
@@ -118,6 +121,12 @@ class _Pages(FPDF):
 
 
 @cache
+def _font_bytes(path) -> bytes:
+    with open(path, "rb") as handle:  # read whole: a font opened lazily from its file keeps the file open
+        return handle.read()
+
+
+@cache
 def _blank() -> _Pages:
     return _Pages()
 
@@ -129,8 +138,9 @@ def _new(frame: Frame, compress: bool = True) -> _Pages:
     for font in pdf.fonts.values():
         # fpdf2's copy shares the parsed font file, which writing the file cuts down to the glyphs used:
         # each document gets its own (opened lazily, a fraction of a millisecond).
-        font.ttfont = ttLib.TTFont(font.ttffile, recalcTimestamp=False, lazy=True)
+        font.ttfont = ttLib.TTFont(io.BytesIO(_font_bytes(font.ttffile)), recalcTimestamp=False, lazy=True)
     pdf.frame = frame
+    pdf.skip, pdf.skip_after = 0, 1 << 30  # pages of the pack that lie between two parts of this document
     pdf.set_compression(compress)
     return pdf
 
@@ -191,9 +201,9 @@ def coc_pages(preview: PackPreview, facts: Facts, frame: Frame) -> _Pages:
     return pdf
 
 
-def route_pages(preview: PackPreview, frame: Frame) -> _Pages:
+def route_pages(preview: PackPreview, frame: Frame, pdf: _Pages | None = None) -> _Pages:
     """Per serial, each step of its route with the certificates attached there."""
-    pdf = _new(frame)
+    pdf = pdf if pdf is not None else _new(frame)
     pdf.add_page()
     pdf.heading("Route and certificates of each serial")
     headings = ["Serial", "Step", "State", "Certificate", "Kind", "Issuer number", "Attached by", "Attached at (UTC)"]
@@ -213,9 +223,9 @@ def route_pages(preview: PackPreview, frame: Frame) -> _Pages:
     return pdf
 
 
-def certificate_pages(preview: PackPreview, placements: dict[str, Placement], frame: Frame) -> _Pages:
+def certificate_pages(preview: PackPreview, placements: dict[str, Placement], frame: Frame, pdf: _Pages | None = None) -> _Pages:
     """Every certificate used, once: its fields and its documents, and where in the pack each document is."""
-    pdf = _new(frame)
+    pdf = pdf if pdf is not None else _new(frame)
     pdf.add_page()
     pdf.heading(f"Certificates ({len(preview.certificates):,})")
     for cert in preview.certificates:
@@ -273,9 +283,9 @@ def image_pages(items: Sequence[tuple[Placement, bytes]], frame: Frame) -> _Page
 
 
 def manifest_pages(preview: PackPreview, facts: Facts, placements: Sequence[Placement], frame: Frame,
-                   chain: tuple[int, str]) -> _Pages:
+                   chain: tuple[int, str], pdf: _Pages | None = None) -> _Pages:
     """The manifest as people read it; the same facts are embedded as certline-manifest.json."""
-    pdf = _new(frame)
+    pdf = pdf if pdf is not None else _new(frame)
     pdf.add_page()
     pdf.heading("Manifest")
     _details(pdf, [("Pack contents hash", facts.contents_hash),
@@ -296,3 +306,26 @@ def manifest_pages(preview: PackPreview, facts: Facts, placements: Sequence[Plac
         _table(pdf, headings, rows, _column_widths(pdf, headings, rows))
     return pdf
 
+
+
+@dataclass
+class Body:
+    """Routes, certificates and manifest drawn in one document (one set of fonts to write, not three)."""
+
+    pdf: _Pages
+    routes: int
+    certificates: int
+    manifest: int
+
+
+def body_pages(preview: PackPreview, facts: Facts, placements: Sequence[Placement], frame: Frame,
+               appended: int, chain: tuple[int, str]) -> Body:
+    """The pages after the certificate of conformance; the manifest's are numbered after the ``appended``
+    pages of the documents, which the pack puts between the certificates and the manifest."""
+    pdf = route_pages(preview, frame)
+    routes = pdf.page_no()
+    certificate_pages(preview, {p.document.id: p for p in placements}, frame, pdf)
+    certificates = pdf.page_no() - routes
+    pdf.skip, pdf.skip_after = appended, pdf.page_no()
+    manifest_pages(preview, facts, placements, frame, chain, pdf)
+    return Body(pdf, routes, certificates, pdf.page_no() - routes - certificates)

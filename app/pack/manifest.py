@@ -9,9 +9,14 @@ sorted keys, no spaces, UTF-8), so a pack is checked on its own, without Certlin
   named, whether Certline drew it or it came from a document;
 - **contentsHash**: sha256 of the manifest's canonical JSON without ``contentsHash`` itself, without
   ``signature.signedAt``, and without the fingerprints of the pages Certline drew (which print the
-  time). It covers everything the pack states — references, statement, reason, signer, serials with
+  contents hash itself). It covers everything the pack states — references, statement, reason, signer, serials with
   their routes and certificates, gaps, the audit position, the documents' hashes and the fingerprints of
   their pages — so two packs of the same evidence signed by the same person at different times share it.
+
+The signing time is the one thing two packs of the same evidence differ in. It is fingerprinted through
+the manifest (``signature.signedAt``), and a page's fingerprint reads it as blanks: so each page's
+fingerprint, like the contents hash, is the same whenever the pack is signed, and the files differ in the
+time's characters only. ``verify`` checks that the time printed on the pack is the manifest's.
 
 A page's fingerprint is sha256 over its object graph, not over the bytes where it sits: the page
 dictionary (without ``/Parent``, which only links it into the page tree) and everything it refers to,
@@ -50,8 +55,9 @@ def contents_hash(manifest: dict[str, Any]) -> str:
     return hashlib.sha256(canonical(covered)).hexdigest()
 
 
-def page_digest(page: PdfObject) -> str:
-    """The fingerprint of one page (see the module's docstring)."""
+def page_digest(page: PdfObject, masked: bytes = b"", hits: list[int] | None = None) -> str:
+    """The fingerprint of one page (see the module's docstring), with ``masked`` (the signing time) read as
+    blanks wherever a stream holds it; each stream holding it adds 1 to ``hits``."""
     digest = hashlib.sha256()
     seen: dict[tuple[int, int], int] = {}
     pending: list[Any] = [page.indirect_reference if getattr(page, "indirect_reference", None) else page]
@@ -70,6 +76,10 @@ def page_digest(page: PdfObject) -> str:
             item = item.get_object()
         if isinstance(item, StreamObject):
             data = item._data
+            if masked and masked in data:
+                data = data.replace(masked, b" " * len(masked))
+                if hits is not None:
+                    hits.append(1)
             digest.update(b"S%d:" % len(data))
             digest.update(data)
             _push_dict(pending, item, skip=("/Length",))

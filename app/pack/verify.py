@@ -111,10 +111,12 @@ def _check_alone(path: str, report: VerifyReport) -> dict[str, Any] | None:
     digests = manifest["pages"]["digests"]
     if count != manifest["pages"]["count"] or count != len(digests):
         problems.append(f"The pack has {count} pages; the manifest lists {manifest['pages']['count']}")
-    changed = 0
+    changed, hits = 0, []
+    masked = str(manifest.get("signature", {}).get("signedAt", "")).encode()
+    drawn = set(manifest.get("drawnPages", []))
     for number, (page, digest) in enumerate(zip(pages, digests), start=1):
         try:
-            found = page_digest(page)
+            found = page_digest(page, masked, hits if number in drawn else None)
         except (PdfReadError, ValueError, KeyError, TypeError, AttributeError) as error:
             found = f"unreadable ({error})"
         if found != digest:
@@ -125,6 +127,9 @@ def _check_alone(path: str, report: VerifyReport) -> dict[str, Any] | None:
         problems.append(f"… and {changed - 20} more pages have changed")
     if not changed and count == len(digests):
         report.checked.append(f"Pages: all {count} as the manifest fingerprints them")
+    if not masked or not hits:
+        problems.append(f"The signing time printed is not the manifest's ({masked.decode() or 'none'}): the "
+                        "signature was changed")
     _check_documents(manifest, attachments, report)
     return manifest
 
