@@ -174,7 +174,14 @@ VIEWS: tuple[tuple[str, Callable[[QWidget], bool], Callable], ...] = (
     ("other_systems", lambda v: hasattr(v, "secret_shown"), _other_systems),
     ("jobs", lambda v: hasattr(v, "select_job"), lambda *a: _jobs_module().fill_jobs(*a)),
     ("serials", lambda v: hasattr(v, "batch_done"), lambda *a: _jobs_module().fill_serials(*a)),
+    ("packs", lambda v: hasattr(v, "pack_checked"), lambda *a: _pack_module().fill_packs(*a)),
 )
+
+
+def _pack_module():
+    from ui.office import screenshots_pack  # the Packs view is filled where its shots are made
+
+    return screenshots_pack
 
 
 def _jobs_module():
