@@ -13,18 +13,21 @@ call, so the station's window and its worker thread may both use it.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import hashlib
 import sqlite3
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Callable, Iterable, Iterator, Mapping
 
 from app import db
 from app.clock import iso_utc
 from app import queued_attach
+from app.attachments import AttachmentRecord
 from app.queued_attach import QueuedItem, SendResult
+from app.serials import SerialDetail, StepAttachment
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS queued (
@@ -140,6 +143,29 @@ def _queued(row: tuple) -> Queued:
      problem, auth) = row
     return Queued(seq, QueuedItem(queue_id, serial_id, cert_id, step_id, user_id, scanned_at, station, auth),
                   step_name, outcome, problem)
+
+
+def with_queued(serial: SerialDetail, waiting: Iterable[Queued], certificate: Callable[[str], Any],
+                user_names: Mapping[str, str]) -> SerialDetail:
+    """``serial`` as an offline station shows it: each attach still waiting in its queue for this serial added
+    at the step the operator saw, marked ``queued`` (never counted as attached: the step still needs its kind).
+    ``certificate(id)`` is the station's cached record of a certificate, or None."""
+    mine = [q.item for q in waiting if q.item.serial_id == serial.id]
+    if not mine:
+        return serial
+    steps = []
+    for step in serial.steps:
+        added = []
+        for item in (i for i in mine if i.step_seen == step.step.id):
+            cert = certificate(item.cert_id)
+            at = dt.datetime.strptime(item.scanned_at, "%Y-%m-%dT%H:%M:%S.%fZ")
+            added.append(StepAttachment(AttachmentRecord(item.queue_id, item.serial_id, item.cert_id, item.step_seen,
+                                                         at, item.user_id),
+                                        cert.name if cert else item.cert_id, cert.kind if cert else "",
+                                        cert.status if cert else "", user_names.get(item.user_id, item.user_id),
+                                        queued=True))
+        steps.append(dataclasses.replace(step, attachments=[*step.attachments, *added]) if added else step)
+    return dataclasses.replace(serial, steps=steps)
 
 
 def send_waiting(queue: OfflineQueue) -> list[tuple[Queued, SendResult]]:

@@ -31,6 +31,8 @@ class StepAttachment:
     cert_kind: str
     cert_status: str
     attached_by_name: str
+    # Saved in an offline station's local queue, not yet in the database: shown on that station's card only.
+    queued: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return self.attachment.to_json() | {"certName": self.cert_name, "certKind": self.cert_kind,
@@ -46,7 +48,7 @@ class StepState:
     @property
     def missing_kinds(self) -> list[str]:
         """Certificate kinds this step requires that no attachment here provides."""
-        present = {a.cert_kind for a in self.attachments}
+        present = {a.cert_kind for a in self.attachments if not a.queued}
         return [kind for kind in self.step.requires if kind not in present]
 
     def to_json(self) -> dict[str, Any]:

@@ -82,8 +82,10 @@ class StepCertificates(QFrame):
         self.entries = []
         for number, attached in enumerate(step.attachments):
             record = attached.attachment
-            label = QLabel(f"<b>{_html(record.cert_id)} · {_html(attached.cert_name)}</b><br>"
-                           f"{_html(attached.attached_by_name)} · {local_time(record.attached_at)}",
+            who = (f"Saved on this station — not yet sent · {_html(attached.attached_by_name)} · scanned "
+                   f"{local_time(record.attached_at)}" if attached.queued
+                   else f"{_html(attached.attached_by_name)} · {local_time(record.attached_at)}")
+            label = QLabel(f"<b>{_html(record.cert_id)} · {_html(attached.cert_name)}</b><br>{who}",
                            objectName="stepCertificatesEntry", wordWrap=True)
             label.setTextFormat(Qt.TextFormat.RichText)
             label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)

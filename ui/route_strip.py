@@ -36,9 +36,13 @@ STEP_LOOKS = {
 STRIP_FONT = "DejaVu Sans"
 # Pixel sizes at scale 1 (a 1280x800 screen); the strip multiplies them by its scale.
 FONT_SIZES = {"head": (22, True), "needs": (17, True), "note": (17, False), "cert": (17, True),
-              "line": (16, False), "more": (18, True), "arrow": (30, True)}
+              "line": (16, False), "more": (18, True), "arrow": (30, True), "queued": (17, True),
+              "queued_line": (16, True)}
+# A certificate saved on this station offline, not yet sent, in the brown of the banner's "Saved on this
+# station" state: never the look of one attached.
 COLOURS = {"needs": "#8a4b00", "note": "#607d8b", "cert": "#1d2a36", "line": "#37474f", "none": "#78909c",
-           "more": "#0d47a1"}
+           "more": "#0d47a1", "queued": "#5d4037", "queued_line": "#5d4037"}
+QUEUED_LINE = "Saved here — not yet sent"
 # Tried in this order until everything fits: a smaller type first, then more rows.
 SHRINK = (1.0, 0.92, 0.85)
 MAX_ROWS = 3
@@ -193,7 +197,7 @@ class RouteStrip(QWidget):
         return max(block.text.split(), key=metrics.horizontalAdvance)
 
     def _spacing(self, block: _Block) -> int:
-        return round((10 if block.kind == "head" else 6 if block.kind == "line" else 3) * self.scale)
+        return round((10 if block.kind == "head" else 6 if block.kind in ("line", "queued_line") else 3) * self.scale)
 
     def _fixed_blocks(self, step: StepState) -> list[_Block]:
         """The head and what the step still needs: always shown."""
@@ -210,6 +214,9 @@ class RouteStrip(QWidget):
     def _attachment_blocks(attached: StepAttachment, detail: int = 2) -> list[_Block]:
         """A certificate attached at the step: with who and when (2), with its name (1), its id alone (0)."""
         record = attached.attachment
+        if attached.queued:
+            head = record.cert_id if detail == 0 else f"{record.cert_id} · {attached.cert_name}"
+            return [_Block("queued", head), _Block("queued_line", QUEUED_LINE)]
         if detail == 0:
             return [_Block("cert", record.cert_id)]
         blocks = [_Block("cert", f"{record.cert_id} · {attached.cert_name}")]
@@ -218,10 +225,15 @@ class RouteStrip(QWidget):
         return blocks
 
     @staticmethod
-    def _more_block(hidden: int, shown: int) -> _Block:
+    def _more_block(hidden: list[StepAttachment], shown: int) -> _Block:
+        """What a tap lists; those saved on this station offline are said apart, never counted as attached."""
+        count, queued = len(hidden), sum(a.queued for a in hidden)
         if shown:
-            return _Block("more", f"+{hidden} more")
-        return _Block("more", f"{hidden} certificate{'s' if hidden != 1 else ''}: tap")
+            return _Block("more", f"+{count} more" + (f", {queued} not yet sent" if queued else ""))
+        if queued == count:
+            return _Block("more", f"{count} saved here, not yet sent: tap")
+        return _Block("more", f"{count} certificate{'s' if count != 1 else ''}"
+                              + (f" ({queued} not yet sent)" if queued else "") + ": tap")
 
     def _stack(self, blocks: list[_Block], inner: int) -> int:
         """Height of ``blocks`` one under another inside a box, padding included."""
@@ -264,7 +276,7 @@ class RouteStrip(QWidget):
             if any(self._too_wide(block, inner) for block in blocks):
                 return False
             if step.attachments:
-                blocks.append(self._more_block(len(step.attachments), 0))
+                blocks.append(self._more_block(step.attachments, 0))
             if self._stack(blocks, inner) > row_height:
                 return False
         return True
@@ -338,14 +350,15 @@ class RouteStrip(QWidget):
             lines = self._attachment_blocks(attached, detail)
             extra = self._stack(lines, inner) - 2 * self.PAD
             rest = count - shown - 1
-            more = self._stack([self._more_block(rest, shown + 1)], inner) - 2 * self.PAD if rest else 0
+            more = (self._stack([self._more_block(step.attachments[shown + 1:], shown + 1)], inner) - 2 * self.PAD
+                    if rest else 0)
             if used + extra + more > room:
                 break
             blocks += lines
             used += extra
             shown += 1
         if shown < count:
-            more = self._more_block(count - shown, shown)
+            more = self._more_block(step.attachments[shown:], shown)
             used += self._stack([more], inner) - 2 * self.PAD
             blocks.append(more)
         elif not count:

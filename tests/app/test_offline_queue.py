@@ -185,3 +185,20 @@ def test_cache_keeps_serials_certificates_and_badge_users(three, tmp_path):
     assert cache.badge_user("B-OP2").id == "op2" and cache.badge_user("B-OP1") is None  # op1 has a PIN
     assert not cache.require_approved()
     assert [c.id for c in cache.certificates("Welder")] == ["cert_soon"]
+
+
+def test_the_offline_card_adds_what_waits_at_the_step_seen_never_as_attached(three, tmp_path):
+    from app.certificates import get_certificate
+    from app.offline_queue import with_queued
+
+    queue = OfflineQueue(tmp_path / "q.sqlite3")
+    item(queue, "SN-00001", "cert_mat01")
+    item(queue, "SN-00002", "cert_insp01")  # another serial's: not on this card
+    card = with_queued(serials.get_serial("SN-00001"), queue.waiting(), get_certificate, {"op2": "Olga"})
+    saw = card.steps[0]
+    assert [(a.attachment.cert_id, a.cert_kind, a.attached_by_name, a.queued) for a in saw.attachments] == [
+        ("cert_mat01", "MATERIAL", "Olga", True)]
+    assert saw.missing_kinds == ["MATERIAL"]  # still needed until the database holds it
+    assert [s.attachments for s in card.steps[1:]] == [[], []]
+    assert with_queued(serials.get_serial("SN-00003"), queue.waiting(), get_certificate, {}) == \
+        serials.get_serial("SN-00003")

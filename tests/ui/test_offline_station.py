@@ -194,6 +194,16 @@ def test_offline_story_fifty_attaches_kill_nine_a_moved_serial_and_the_database_
                                             f"{serial_id} at Saw")
         assert "attached" not in states
         assert queue.count_waiting() == 50
+        # The card shows what waits for the serial on screen at the step the operator saw, as saved here, not
+        # as attached: the step still needs its kinds until the database has them.
+        on_card = window.card.serial.steps[0]
+        assert [a.attachment.cert_id for a in on_card.attachments if a.queued] == [
+            c for s, c in SECOND if s == window.serial.id]
+        assert not [a for a in on_card.attachments if not a.queued] and on_card.missing_kinds == ["MATERIAL"]
+        drawn = window.card.strip.texts(0)
+        certs = [i for i, text in enumerate(drawn) if text.startswith("cert_")]
+        assert all(drawn[i + 1] == "Saved here — not yet sent" for i in certs)  # none drawn as attached
+        assert certs or "5 saved here, not yet sent: tap" in drawn
 
         # 5. The database back: the station reconnects by itself and sends the queue, in order.
         with qtbot.waitSignal(window.queue_sent, timeout=60_000) as sent:
@@ -201,6 +211,10 @@ def test_offline_story_fifty_attaches_kill_nine_a_moved_serial_and_the_database_
         assert sent.args == [49, 1]
         assert window.banner.state == "warning" and "49 attached, 1 wait for a supervisor" in window.banner.text()
         assert queue.count_waiting() == 0
+        # Read again from the database once sent: attached now, nothing shown as waiting.
+        qtbot.waitUntil(lambda: not [a for s in window.card.serial.steps for a in s.attachments if a.queued],
+                        timeout=TIMEOUT)
+        assert len(window.card.serial.steps[0].attachments) == 5
     finally:
         window.shutdown()
 

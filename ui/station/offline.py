@@ -15,7 +15,7 @@ import logging
 from PySide6.QtCore import QTimer
 
 from app import station_cache
-from app.offline_queue import OfflineQueue, Queued, queue_file, send_waiting
+from app.offline_queue import OfflineQueue, Queued, queue_file, send_waiting, with_queued
 from app.queued_attach import SendResult
 from app.scan import classify, read_scan
 from app.sign_in import begin_offline_session, session_method
@@ -164,7 +164,7 @@ class OfflineMode:
         elif self.user is None:
             self._result("refused", f"Sign in first: scan your badge (that was {kind} {code})", "refused")
         elif kind == "serial":
-            self._load_serial(classified.record, stamp)
+            self._load_serial(self._with_queued(classified.record), stamp)
             self.banner.show_result("info", f"{code}: the card as last seen on this station (offline)")
         elif kind == "certificate":
             self._choose_certificate(classified.record, scanned=True)
@@ -181,6 +181,11 @@ class OfflineMode:
         self._start_session(user, "Signed in offline:", self._offline_list)
         self.signed_in.emit(user.id)
 
+    def _with_queued(self, serial):
+        """The card as last seen on this station, with what waits in its queue for the serial."""
+        names = {self.user.id: self.user.name} if self.user else {}
+        return with_queued(serial, self.offline_queue.waiting(), self.station_cache.certificate, names)
+
     def _offline_list(self, text: str) -> None:
         self._listed_filter = text
         approved_only = self.station_cache.require_approved()
@@ -196,7 +201,7 @@ class OfflineMode:
             self.refused.emit("Serial is already completed, cannot attach cert")
             return
         step = current.step
-        if any(a.attachment.cert_id == cert.id for a in current.attachments):
+        if any(a.attachment.cert_id == cert.id and not a.queued for a in current.attachments):
             self._result("already", f"Already attached: {cert.id} to {serial.id} at {step.name}, as last seen on this "
                                     "station. Nothing queued.", "already")
             self._after_attach(cert.id)
@@ -204,6 +209,8 @@ class OfflineMode:
         queued, new = self.offline_queue.enqueue(serial.id, cert.id, step.id, step.name, user.id,
                                                  self.settings.station_name, auth=session_method())
         self.waiting = self.offline_queue.count_waiting()
+        self.serial = self._with_queued(self.station_cache.serial(serial.id) or serial)
+        self.card.set_serial(self.serial)
         text = QUEUED.format(waiting=self.waiting, cert=cert.id, serial=serial.id, step=step.name)
         self._result("queued", text if new else "Already s" + text[1:], "already")
         self._after_attach(cert.id)
