@@ -99,7 +99,7 @@ class Child:
             self.lines.put(line.strip())
         self.lines.put(None)
 
-    def read_until(self, wanted: str, timeout: float = 60) -> None:
+    def read_until(self, wanted: str, timeout: float = 180) -> None:  # a loaded CI machine starts Qt slowly
         while True:
             try:
                 line = self.lines.get(timeout=timeout)
