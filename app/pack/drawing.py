@@ -237,7 +237,8 @@ def route_pages(preview: PackPreview, frame: Frame, pdf: _Pages | None = None) -
     return pdf
 
 
-def certificate_pages(preview: PackPreview, placements: dict[str, Placement], frame: Frame, pdf: _Pages | None = None) -> _Pages:
+def certificate_pages(preview: PackPreview, placements: dict[str, Placement], frame: Frame,
+                      pdf: _Pages | None = None) -> _Pages:
     """Every certificate used, once: its fields and its documents, and where in the pack each document is."""
     pdf = pdf if pdf is not None else _new(frame)
     pdf.add_page()
