@@ -384,10 +384,8 @@ def _pack_made(e: Any, d: Mapping[str, Any], n: Names) -> str:
     text = f"Made a conformance pack of {what}" + (f" ({selection})" if selection and "job" in selection else "")
     if d.get("customer"):
         text += f" for {d['customer']}" + (f", order {d['orderRef']}" if d.get("orderRef") else "")
-    if d.get("printedName"):
-        text += f", signed by {d['printedName']}"
-    facts = [plural(d["pages"], "page")] if isinstance(d.get("pages"), int) else []
-    facts += [f"{plural(len(d['gaps']), 'gap')}"] if d.get("gaps") else []
+    # Who signed is the entry's user and the pages are in the Packs tab: two lines of the audit trail at 1024 px.
+    facts = [f"{plural(len(d['gaps']), 'gap')}"] if d.get("gaps") else []
     facts += [f"sha256 {d['fileSha256'][:12]}…"] if isinstance(d.get("fileSha256"), str) else []
     return text + (f" ({', '.join(facts)})" if facts else "")
 

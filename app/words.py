@@ -57,7 +57,7 @@ AUDIT_TYPE = {
     "webhook_paused": "Webhook paused",
     "webhook_resumed": "Webhook resumed",
     "webhook_removed": "Webhook removed",
-    "pack_made": "Conformance pack made",
+    "pack_made": "CoC pack made",  # "Conformance" would widen the audit trail's What column at 1024 px
     "queued_attach_held": "Offline attach held",
     "queued_attach_resolved": "Held attach resolved",
 }

@@ -68,6 +68,12 @@ class PackDialog(QDialog):
         self.notice = look.Notice("packDialogNotice")
         self.notice.action_triggered.connect(self._open_folder)
         self._layout()
+        for button in (self.show_button, self.make_button, self.close_button):
+            button.setAutoDefault(False)  # Enter acts where it is typed: the serial shown, the PIN signs
+        chain = (self.by_job, self.by_list, self.by_serial, *self.fields, self.show_button, self.plant, self.customer,
+                 self.order_ref, self.statement, self.reason, self.pin, self.make_button, self.close_button)
+        for before, after in zip(chain, chain[1:]):
+            QWidget.setTabOrder(before, after)
         self._selection_changed()
         look.apply(self)
         screen = self.screen().availableGeometry() if self.screen() else None

@@ -50,8 +50,8 @@ class PacksView(SaysWhatHappened, QWidget):
         self.packs: list[PackRecord] = []
         self.dialog: PackDialog | None = None
         self.search = QLineEdit(objectName="packSearch", clearButtonEnabled=True,
-                                placeholderText="Customer, order reference, job or hash contains…")
-        self.search.setMinimumWidth(self.search.fontMetrics().horizontalAdvance(self.search.placeholderText()) + 48)
+                                placeholderText="Customer, order reference, job or hash…")
+        self.search.setMinimumWidth(380)
         self._typing = QTimer(self, singleShot=True, interval=250)
         self._typing.timeout.connect(self.refresh)
         self.search.textChanged.connect(lambda _text: self._typing.start())
