@@ -154,7 +154,7 @@ def read_pack(user_id: str, job: str | None = None, serials: Sequence[str] | str
     parts = tuple(sorted(Counter(e.part for e in entries).items()))
     preview = PackPreview(words, tuple(entries), tuple(pack_certs), (), parts, tuple(scrapped), chain_seq,
                           chain_hash, on, tuple(all_documents))
-    return PackPreview(**{**preview.__dict__, "gaps": tuple(find_gaps(preview, on))})
+    return PackPreview(**{**preview.__dict__, "gaps": tuple(find_gaps(preview))})
 
 
 def _available(path, size: int) -> bool:

@@ -1,14 +1,13 @@
 """What a pack cannot show as it should, each said in one sentence for people (names, not ids).
 
 A gap: a step a serial passed whose required certificate kinds have none attached there; a serial not
-completed (or, listed by hand, scrapped); a certificate revoked or expired on the day the pack is made;
+completed (or, listed by hand, scrapped); a certificate revoked by now, or attached on or after its expiry date;
 one with no document, or whose documents are not approved; a document whose stored file is missing (it
 cannot be appended). Serials sharing a gap are said together, so a job of 1,000 serials all missing one
 inspection reads as one sentence, not 1,000.
 """
 from __future__ import annotations
 
-import datetime as dt
 from typing import TYPE_CHECKING, Iterable
 
 from app.words import kinds_phrase, plural
@@ -31,7 +30,7 @@ def _serials(ids: list[str]) -> str:
     return f"{'serial' if len(ids) == 1 else plural(len(ids), 'serial') + ':'} {serial_list(ids)}"
 
 
-def find_gaps(preview: "PackPreview", on: dt.date) -> list["Gap"]:
+def find_gaps(preview: "PackPreview") -> list["Gap"]:
     from app.pack.records import Gap
 
     gaps: list[Gap] = []
@@ -65,14 +64,18 @@ def find_gaps(preview: "PackPreview", on: dt.date) -> list["Gap"]:
         where = f" at {route}, “{step}”" if step else ""
         gaps.append(Gap("scrapped", f"Scrapped{where}: {_serials(ids)}", tuple(ids)))
     users = _users_of(preview)
+    expired_at_use = _expired_at_use(preview)
     for cert in preview.certificates:
         ids = users.get(cert.id, [])
         behind = f"; it stands behind {_serials(ids)}"
         if cert.status == "revoked":
             gaps.append(Gap("revoked", f"Certificate {cert.title} is revoked{behind}", tuple(ids), cert.id))
-        elif cert.date_expire is not None and on >= cert.date_expire:
-            gaps.append(Gap("expired", f"Certificate {cert.title} expired on {cert.date_expire.isoformat()}{behind}",
-                            tuple(ids), cert.id))
+        elif cert.id in expired_at_use:
+            # A certificate valid when it was used is evidence still (a gauge calibrated when it measured);
+            # one attached on or after its expiry date is not.
+            late = expired_at_use[cert.id]
+            gaps.append(Gap("expired", f"Certificate {cert.title} had expired on {cert.date_expire.isoformat()} "
+                                       f"when it was attached to {_serials(late)}", tuple(late), cert.id))
         if not cert.documents:
             gaps.append(Gap("no_document", f"Certificate {cert.title} has no document: the pack cannot show it",
                             tuple(ids), cert.id))
@@ -85,6 +88,20 @@ def find_gaps(preview: "PackPreview", on: dt.date) -> list["Gap"]:
                                                     "its stored file is missing, so it is not appended",
                                 tuple(ids), cert.id))
     return gaps
+
+
+def _expired_at_use(preview: "PackPreview") -> dict[str, list[str]]:
+    """For each certificate, the pack's serials it was attached to on or after its expiry date."""
+    expiry = {c.id: c.date_expire for c in preview.certificates if c.date_expire is not None}
+    found: dict[str, list[str]] = {}
+    for serial in preview.serials:
+        for step in serial.steps:
+            for attached in step.certificates:
+                until = expiry.get(attached.cert_id)
+                if until is not None and attached.attached_at.date() >= until \
+                        and serial.serial_id not in found.get(attached.cert_id, []):
+                    found.setdefault(attached.cert_id, []).append(serial.serial_id)
+    return found
 
 
 def _users_of(preview: "PackPreview") -> dict[str, list[str]]:

@@ -190,6 +190,28 @@ def test_the_preview_names_what_is_wrong_with_a_certificate(plant):
     assert preview.gaps == ()
 
 
+def test_a_certificate_is_a_gap_for_expiry_only_where_it_was_attached_after_its_expiry_date(plant):
+    """A gauge's calibration valid when it measured is evidence still; attached on its expiry date, it is not."""
+    import dataclasses
+    import datetime as dt
+
+    from app.pack.gaps import find_gaps
+
+    preview = read_pack(SUPERVISOR, serials=["SN-00001", "SN-00002"])
+    used = min(c.attached_at for s in preview.serials for step in s.steps for c in step.certificates
+               if c.cert_id == "cert_mat01").date()
+
+    def expiring(on: dt.date):
+        return dataclasses.replace(preview, certificates=tuple(
+            dataclasses.replace(c, date_expire=on) if c.id == "cert_mat01" else c for c in preview.certificates))
+
+    assert find_gaps(expiring(used + dt.timedelta(days=1))) == []  # expired since: no gap
+    late = find_gaps(expiring(used))
+    assert [(g.kind, g.serial_ids) for g in late] == [("expired", ("SN-00001", "SN-00002"))]
+    assert late[0].sentence == (f"Certificate cert_mat01 — Mill test report 42CrMo4 (HT-4711) had expired on "
+                                f"{used.isoformat()} when it was attached to 2 serials: SN-00001 and SN-00002")
+
+
 def test_an_operator_or_a_wrong_pin_makes_nothing(plant, tmp_path):
     rows, entries = pack_rows(), pack_entries()
     with pytest.raises(Forbidden, match="op1 \\(operator\\) may not make conformance packs"):
