@@ -24,7 +24,8 @@ from fontTools import ttLib
 from fpdf import FPDF
 
 from app.pack.records import IMAGE, PAGES, PackDocument, PackPreview
-from app.report_pdf import FONT, FONT_FILES, LINE, _column_widths, _details, _font_path, _table, _text
+from app.report_pdf import (BODY_POINTS, FONT, FONT_FILES, LINE, PADDING, _column_widths, _details, _font_path,
+                            _table, _text)
 from app.words import CERT_KIND, REVIEW_STATUS, STEP_STATE, word
 
 MARGIN, BOTTOM = 15, 18
@@ -159,6 +160,12 @@ def _new(frame: Frame, compress: bool = True) -> _Pages:
     return pdf
 
 
+def _hash_lines(digest: str) -> str:
+    """A sha256 as two lines of 32 digits, split where a reader sees it is split: one that wraps wherever
+    the column ends is misread when compared digit by digit."""
+    return f"{digest[:32]}\n{digest[32:]}"
+
+
 def coc_pages(preview: PackPreview, facts: Facts, frame: Frame) -> _Pages:
     """The certificate of conformance: who, for whom, what, the statement, the gaps, the serials, the signature."""
     pdf = _new(frame, compress=False)
@@ -202,16 +209,22 @@ def coc_pages(preview: PackPreview, facts: Facts, frame: Frame) -> _Pages:
     if pdf.y > pdf.page_break_trigger - 40:
         pdf.add_page()
     pdf.heading("Signature", 11)
-    _details(pdf, [("Signed by", f"{facts.signer_name} ({facts.signer_id}), {facts.signer_role}"),
-                   ("Meaning", facts.meaning)])
-    pdf.set_font(FONT, "B", 8)
-    pdf.cell(40, LINE + 1, "Signed at (UTC)")
+    signature = [("Signed by", f"{facts.signer_name} ({facts.signer_id}), {facts.signer_role}"),
+                 ("Meaning", facts.meaning)]
+    _details(pdf, signature)
+    # The time in a font of its own (the page fingerprints read it as blanks), its label and value lined up
+    # with the rows above (app.report_pdf._details' key column).
+    pdf.set_font(FONT, "B", BODY_POINTS)
+    key_width = max(pdf.get_string_width(key) for key, _ in signature) + 2 * PADDING + 4
+    pdf.cell(key_width, LINE + 1, "Signed at")
     pdf.set_font(TIME_FONT, "", 9)
-    pdf.cell(0, LINE + 1, facts.signed_at, new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(pdf.get_string_width(facts.signed_at) + 2 * pdf.c_margin, LINE + 1, facts.signed_at)
+    pdf.set_font(FONT, "", BODY_POINTS)
+    pdf.cell(0, LINE + 1, "(UTC)", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(FONT, "", 8)
     pdf.ln(2)
     pdf.paragraph(f"Signed with {facts.signer_name}'s PIN in Certline. The pack's manifest is embedded in this file "
-                  "(certline-manifest.json) with every appended document; `certline-cli pack verify` checks them.")
+                  "(certline-manifest.json) with every appended document; the command certline-cli pack verify checks them.")
     return pdf
 
 
@@ -255,8 +268,10 @@ def certificate_pages(preview: PackPreview, placements: dict[str, Placement], fr
         fields = [("Kind", word(CERT_KIND, cert.kind)), ("Issuer number", cert.number or "—")]
         if cert.en10204_type or cert.heat_lot:
             fields += [("EN 10204 type", cert.en10204_type or "—"), ("Heat / lot", cert.heat_lot or "—")]
-        fields += [("Certifies", RESOURCE.get(cert.resource_type, cert.resource_type)
-                    + (f" {cert.resource_id}" if cert.resource_id else "")),
+        if cert.resource_type != "other" or cert.resource_id:
+            fields += [("Certifies", RESOURCE.get(cert.resource_type, cert.resource_type)
+                        + (f" {cert.resource_id}" if cert.resource_id else ""))]
+        fields += [
                    ("Released", cert.date_release.isoformat() if cert.date_release else "—"),
                    ("Expires", cert.date_expire.isoformat() if cert.date_expire else "never"),
                    ("State", cert.state), ("Review", review), ("Serials in this pack", f"{cert.serial_count:,}")]
@@ -267,7 +282,7 @@ def certificate_pages(preview: PackPreview, placements: dict[str, Placement], fr
                 placed = placements.get(document.id)
                 where = placed.pages_words() if placed else "not appended: the stored file is missing"
                 rows.append([placed.label if placed else "—", document.file_name, _kind_of(document),
-                             f"{document.size:,}", document.sha256, where])
+                             f"{document.size:,}", _hash_lines(document.sha256), where])
             headings = ["No.", "Document", "Type", "Bytes", "sha256", "In this pack"]
             pdf.ln(1)
             _table(pdf, headings, rows, _column_widths(pdf, headings, rows))
@@ -316,8 +331,8 @@ def manifest_pages(preview: PackPreview, facts: Facts, placements: Sequence[Plac
     pdf.ln(2)
     if placements:
         headings = ["No.", "Certificate", "Document", "Bytes", "sha256", "In this pack"]
-        rows = [[p.label, p.document.cert_id, p.document.file_name, f"{p.document.size:,}", p.document.sha256,
-                 p.pages_words()] for p in placements]
+        rows = [[p.label, p.document.cert_id, p.document.file_name, f"{p.document.size:,}",
+                 _hash_lines(p.document.sha256), p.pages_words()] for p in placements]
         _table(pdf, headings, rows, _column_widths(pdf, headings, rows))
     return pdf
 
