@@ -51,7 +51,7 @@ def _rows_sql() -> str:
     columns = [f't."{f.column_name}"' for f in ApiToken._meta.sorted_fields]
     columns += [f'u."{f.column_name}"' for f in User._meta.sorted_fields]
     return (f'SELECT {", ".join(columns)} FROM "api_token" t JOIN "user" u ON u."id" = t."user_id" '
-            f'WHERE t."id" = ?')
+            f'WHERE t."token_hash" = ?')
 
 
 class Known:
@@ -71,12 +71,13 @@ class Known:
 
     def authenticate(self, key: str, secret: str) -> Entry:
         """The whole rule (in a database thread); raises Unauthenticated with its sentence."""
+        rows = self._read(key)  # before the rule: rows changed meanwhile differ at the next check, never hide it
         try:
             user, token = tokens.authenticate(secret)
         except Forbidden as refused:
             self._entries.pop(key, None)
             raise Unauthenticated(refused.message) from None
-        entry = Entry(user, token, self._read(token.id))
+        entry = Entry(user, token, rows)
         if key not in self._entries and len(self._entries) >= self.size:
             self._entries.pop(next(iter(self._entries)), None)  # the oldest: a process seldom sees many tokens
         self._entries[key] = entry
@@ -84,12 +85,12 @@ class Known:
 
     def check(self, key: str, secret: str, entry: Entry) -> Entry:
         """``entry`` if its rows are unchanged and the token has not expired, else the rule run again."""
-        if self._read(entry.token.id) == entry.rows and entry.token.state(clock.now_utc()) == "active":
+        if self._read(key) == entry.rows and entry.token.state(clock.now_utc()) == "active":
             return entry
         return self.authenticate(key, secret)
 
-    def _read(self, token_id: str) -> tuple | None:
-        row = db.execute(self._sql, (token_id,)).fetchone()
+    def _read(self, key: str) -> tuple | None:
+        row = db.execute(self._sql, (key,)).fetchone()
         return tuple(row) if row is not None else None
 
 
