@@ -13,7 +13,7 @@ from app.queued_attach import HeldItem
 from app.users import UserRecord
 from app.words import plural
 from ui.office import look, office_view
-from ui.office.common import SaysWhatHappened, local_time, style_table, utc_tooltip
+from ui.office.common import SaysWhatHappened, fit_columns, local_time, style_table, utc_tooltip
 from ui.worker import DatabaseWorker
 
 # Two lines a row, so that the list reads whole on a 1024-pixel screen.
@@ -80,7 +80,7 @@ class NeedsSupervisorView(SaysWhatHappened, QWidget):
                 if column == SCANNED:
                     cell.setToolTip(utc_tooltip(_scanned(item)))
                 self.table.setItem(row, column, cell)
-        self.table.resizeColumnsToContents()
+        fit_columns(self.table)  # why it was held, the one column that can be long, takes the room left
         self.table.resizeRowsToContents()
         if items and not self.table.selectedItems():
             self.table.selectRow(0)
