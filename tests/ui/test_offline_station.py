@@ -255,7 +255,8 @@ def test_offline_story_fifty_attaches_kill_nine_a_moved_serial_and_the_database_
 
 
 def test_needs_a_supervisor_view_lists_held_attaches_and_resolves_them_with_a_reason(qtbot, tmp_path):
-    """The office view on SQLite: two held items, a refusal without a reason, an attach and a dismissal."""
+    """The office view on SQLite: held items, a refusal without a reason, a choice that follows its item when the
+    list is read again, an attach and a dismissal."""
     from app.offline_queue import OfflineQueue as Queue
     from ui.office.needs_supervisor import NeedsSupervisorView
     from ui.worker import DatabaseWorker
@@ -291,23 +292,36 @@ def test_needs_a_supervisor_view_lists_held_attaches_and_resolves_them_with_a_re
         with qtbot.waitSignal(view.refused, timeout=TIMEOUT) as said:
             view.attach_button.click()
         assert said.args[0] == "A reason is required to attach a held attach"
+        # The supervisor chooses the second; another station's held attach, scanned earlier, arrives and is
+        # listed first: the choice stays on the item chosen, not on the row.
+        view.table.selectRow(1)
+        assert view.chosen().cert_id == "cert_insp01"
+        earlier = local.enqueue("SN-00001", "cert_soon", "step_001", "Saw", "op2", STATION,
+                                "2026-01-05T10:40:59.000Z")[0].item
+        with qtbot.waitSignal(view.loaded, timeout=TIMEOUT):
+            worker.submit(queued_attach.send, earlier, on_done=lambda _result: view.refresh())
+        assert view.table.rowCount() == 3 and view.chosen().cert_id == "cert_insp01"
         qtbot.keyClicks(view.reason, "Checked the part: it belongs at Mill")
         with qtbot.waitSignal(view.loaded, timeout=TIMEOUT):
-            with qtbot.waitSignal(view.resolved, timeout=TIMEOUT):
+            with qtbot.waitSignal(view.resolved, timeout=TIMEOUT) as resolved:
                 view.attach_button.click()
-        assert view.table.rowCount() == 1
+                assert not view.dismiss_button.isEnabled()  # one answer at a time
+        assert resolved.args == [items[1].queue_id, "attach"]
+        assert view.table.rowCount() == 2 and view.dismiss_button.isEnabled()
         qtbot.keyClicks(view.reason, "Scanned by mistake")
         with qtbot.waitSignal(view.loaded, timeout=TIMEOUT):
             view.dismiss_button.click()
-        assert view.table.rowCount() == 0
+        assert view.table.rowCount() == 1
     finally:
         worker.stop()
     app_db.open_database(url)
     try:
         rows = [(a.serial_id, a.cert_id, a.step_id, a.attached_by_id) for a in CertAttachment.select()]
-        assert rows == [("SN-00001", "cert_mat01", "step_002", "sup1")]
-        assert [(q.resolution, q.resolved_by) for q in QueuedAttach.select().order_by(QueuedAttach.resolved_at)] == [
-            ("attached", "sup1"), ("dismissed", "sup1")]
+        assert rows == [("SN-00001", "cert_insp01", "step_002", "sup1")]
+        resolved = (QueuedAttach.select().where(QueuedAttach.resolution.is_null(False))
+                    .order_by(QueuedAttach.resolved_at))
+        assert [(q.cert_id, q.resolution, q.resolved_by) for q in resolved] == [
+            ("cert_insp01", "attached", "sup1"), ("cert_soon", "dismissed", "sup1")]
         assert integrity.verify(quick=True).ok
     finally:
         app_db.close_database()

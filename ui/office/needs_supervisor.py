@@ -14,7 +14,7 @@ from app.users import UserRecord
 from app.words import plural
 from ui.office import look, office_view
 from ui.office.common import SaysWhatHappened, fit_columns, local_time, style_table, utc_tooltip
-from ui.worker import DatabaseWorker
+from ui.worker import DatabaseWorker, Failure
 
 # Two lines a row, so that the list reads whole on a 1024-pixel screen.
 COLUMNS = ("Serial", "Certificate", "Seen at step\nNow at step", "Scanned\nby, at station", "Why held")
@@ -67,9 +67,12 @@ class NeedsSupervisorView(SaysWhatHappened, QWidget):
         self._database.submit(queued_attach.held, owner=self, on_done=self._on_loaded, on_failed=self._on_failed)
 
     def _on_loaded(self, items: list[HeldItem]) -> None:
+        # The list is read again while a supervisor has one chosen: the choice follows the item, not the row.
+        chosen = self.chosen()
         self.items = items
         self.count.setText(plural(len(items), "attach waits", "attaches wait") + " for a supervisor"
                            if items else "Nothing waits for a supervisor")
+        self.table.clearSelection()
         self.table.setRowCount(len(items))
         for row, item in enumerate(items):
             values = (item.serial_id, f"{item.cert_number}\n{item.cert_name}",
@@ -82,21 +85,35 @@ class NeedsSupervisorView(SaysWhatHappened, QWidget):
                 self.table.setItem(row, column, cell)
         fit_columns(self.table)  # why it was held, the one column that can be long, takes the room left
         self.table.resizeRowsToContents()
-        if items and not self.table.selectedItems():
-            self.table.selectRow(0)
+        ids = [item.queue_id for item in items]
+        if items:
+            self.table.selectRow(ids.index(chosen.queue_id) if chosen and chosen.queue_id in ids else 0)
         self.loaded.emit(len(items))
 
+    def chosen(self) -> HeldItem | None:
+        row = self.table.currentRow() if self.table.selectedItems() else -1
+        return self.items[row] if 0 <= row < len(self.items) else None
+
     def _resolve(self, decision: str) -> None:
-        row = self.table.currentRow()
-        if not 0 <= row < len(self.items):
+        item = self.chosen()
+        if item is None:
             self._say("Choose an attach in the list first", "error")
             return
-        item = self.items[row]
+        self._busy(True)  # one answer per item: a second click waits for the first
         self._database.submit(queued_attach.resolve, item.queue_id, decision, self._user.id, self.reason.text(),
                               owner=self, on_done=lambda _row: self._on_resolved(item, decision),
-                              on_failed=self._on_failed)
+                              on_failed=self._on_resolve_failed)
+
+    def _busy(self, busy: bool) -> None:
+        for button in (self.attach_button, self.dismiss_button, self.refresh_button):
+            button.setEnabled(not busy)
+
+    def _on_resolve_failed(self, failure: Failure) -> None:
+        self._busy(False)
+        self._on_failed(failure)
 
     def _on_resolved(self, item: HeldItem, decision: str) -> None:
+        self._busy(False)
         done = (f"Attached {item.cert_number} to {item.serial_id} at its current step" if decision == "attach"
                 else f"Dismissed: {item.cert_number} was not attached to {item.serial_id}")
         self._say(f"{done} (scanned {local_time(_scanned(item))} at {item.station})")
