@@ -367,7 +367,8 @@ def _labels_printed(e: Any, d: Mapping[str, Any], n: Names) -> str:
 
 def _queued_attach_held(e: Any, d: Mapping[str, Any], n: Names) -> str:
     step = n.step(d.get("stepSeen") or _get(e, "step_id"))
-    return f"Held for a supervisor: {n.certificate(_get(e, 'cert_id'))} to {_get(e, 'serial_id')} at {step}, saved offline"
+    cert, serial = n.certificate(_get(e, "cert_id")), _get(e, "serial_id")
+    return f"Held for a supervisor: {cert} to {serial} at {step}, saved offline"
 
 
 def _queued_attach_resolved(e: Any, d: Mapping[str, Any], n: Names) -> str:

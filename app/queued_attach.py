@@ -171,8 +171,8 @@ def held(limit: int = 1000) -> list[HeldItem]:
     rows = list(rows)
     certs = {c.id: (c.number or c.id, c.name) for c in Certificate.select(
         Certificate.id, Certificate.number, Certificate.name).where(Certificate.id.in_({r.cert_id for r in rows}))}
-    return [HeldItem(r.queue_id, r.serial_id, r.cert_id, *certs.get(r.cert_id, (r.cert_id, "")), r.step_seen, steps.get(r.step_seen, r.step_seen),
-                     r.step_now, steps.get(r.step_now, "completed") if r.step_now else "completed", r.user_id,
+    return [HeldItem(r.queue_id, r.serial_id, r.cert_id, *certs.get(r.cert_id, (r.cert_id, "")), r.step_seen,
+                     steps.get(r.step_seen, r.step_seen), r.step_now, steps.get(r.step_now, "completed") if r.step_now else "completed", r.user_id,
                      names.get(r.user_id, r.user_id), r.scanned_at, r.station, db.to_datetime(r.received_at),
                      r.problem or "") for r in rows]
 
