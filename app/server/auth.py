@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from typing import Any, Callable, NamedTuple, TypeVar
 
 from fastapi import Depends, Request, Security
@@ -65,6 +66,8 @@ class Known:
         self.size = size
         self._entries: dict[str, Entry] = {}
         self._sql = _rows_sql()
+        # Several database threads remember tokens at once: forgetting the oldest walks the dict.
+        self._lock = threading.Lock()
 
     def get(self, key: str) -> Entry | None:
         return self._entries.get(key)
@@ -75,12 +78,14 @@ class Known:
         try:
             user, token = tokens.authenticate(secret)
         except Forbidden as refused:
-            self._entries.pop(key, None)
+            with self._lock:
+                self._entries.pop(key, None)
             raise Unauthenticated(refused.message) from None
         entry = Entry(user, token, rows)
-        if key not in self._entries and len(self._entries) >= self.size:
-            self._entries.pop(next(iter(self._entries)), None)  # the oldest: a process seldom sees many tokens
-        self._entries[key] = entry
+        with self._lock:
+            if key not in self._entries and len(self._entries) >= self.size:
+                self._entries.pop(next(iter(self._entries)), None)  # the oldest: a process seldom sees many tokens
+            self._entries[key] = entry
         return entry
 
     def check(self, key: str, secret: str, entry: Entry) -> Entry:

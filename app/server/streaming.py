@@ -9,6 +9,9 @@ connection's flow control), it does not pile them up in memory.
 An unknown certificate is known before anything is sent: 404 ``Certificate not found: {id}``. A failure
 after the first bytes went out cannot change the status any more; the connection is then cut, so the
 client sees a broken answer (never a short list that looks whole), and the log says why.
+
+The token is checked once, before the first page: a list already being sent when its token is revoked
+is sent to its end, as a file already being downloaded would be; the token's next request is refused.
 """
 from __future__ import annotations
 

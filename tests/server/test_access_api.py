@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from app import replay, tokens, user_admin
+from app import clock, replay, tokens, user_admin
 from app.db import close_database, open_database
 from app.errors import Invalid
 from app.models import ApiToken
@@ -95,6 +95,17 @@ def test_a_token_the_server_has_let_in_before_is_checked_again_at_every_request(
     user_admin.deactivate_user("sup1", "admin", "Left the company")
     assert error_of(later.get("/api/certs/cert_mat01/attachments")) == (
         401, f"API token {expiring_id} belongs to sup1, who is no longer active")
+
+
+def test_a_remembered_token_stops_at_its_expiry_by_the_clock_alone(server, on_the_line, monkeypatch):
+    """Nothing in its rows changes: the time passes its expiry, and the next request is refused all the same."""
+    token_id, secret = token("sup1", expires_days=1)
+    client = server.client(secret)
+    assert client.get("/api/serials/SN-00001").status_code == 200  # let in, and remembered by the server
+    expires_at = ApiToken.get_by_id(token_id).expires_at
+    monkeypatch.setattr(clock, "now_utc", lambda: expires_at + dt.timedelta(seconds=1))
+    status, message = error_of(client.get("/api/serials/SN-00001"))
+    assert status == 401 and message.startswith(f"API token {token_id} (ERP import) expired on "), message
 
 
 def test_a_token_does_only_what_its_scopes_and_its_users_role_allow(server, on_the_line):
