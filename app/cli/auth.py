@@ -112,11 +112,11 @@ def first_user_only(args: argparse.Namespace):
         yield
 
 
-def signature_pin(args: argparse.Namespace, actor: Actor) -> str:
-    """The PIN a signature (``cert approve``) is made with: a token proves who, but cannot sign."""
+def signature_pin(args: argparse.Namespace, actor: Actor, doing: str = "Approving") -> str:
+    """The PIN a signature (``cert approve``, ``pack make``) is made with: a token proves who, but cannot sign."""
     pin = _pin(args, actor.user_id)
     if pin is None:
-        raise NotAuthenticated(f"Approving is a signature: it takes {actor.user_id}'s PIN"
+        raise NotAuthenticated(f"{doing} is a signature: it takes {actor.user_id}'s PIN"
                                + (" as well as the token" if actor.method == "token" else "") + f"; {HOW}")
     return pin
 

@@ -74,7 +74,7 @@ def cmd_pack_make(args, out: Output) -> None:
         preview = pack.read_pack(args.user, **selection)
         out.emit(preview.to_json(), _preview_text(preview))
         return
-    pin = signature_pin(args, args.actor)  # checked, counted and recorded by the signature itself
+    pin = signature_pin(args, args.actor, "Signing the pack")  # checked and counted by the signature itself
     made = pack.make_pack(args.user, pin, args.out, plant=args.plant, customer=args.customer, order_ref=args.order_ref,
                           statement=_statement(args), reason=args.reason, **selection)
     text = (f"Made {made.path}: {made.serial_count} serials, {made.certificate_count} certificates, "
@@ -94,6 +94,7 @@ def cmd_pack_verify(args, out: Output) -> int:
     lines = [f"{'OK' if report.ok else 'FAILED'}: {args.file} (sha256 {report.file_sha256})"]
     lines += [f"  problem: {problem}" for problem in report.problems]
     lines += [f"  checked: {line}" for line in report.checked]
+    lines += [f"  note: {report.note}"] if report.note else []
     out.emit(report.to_json(), "\n".join(lines))
     return EXIT_OK if report.ok else EXIT_BAD_REQUEST  # as certline-cli verify: 3 when it fails
 

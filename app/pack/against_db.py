@@ -15,10 +15,24 @@ if TYPE_CHECKING:
 _CHUNK = 500
 
 
+def cert_names(manifest: dict[str, Any]) -> dict[str, str]:
+    """How people name each certificate of the pack: its name and issuer number, as its pages print them."""
+    names = {}
+    for cert in manifest.get("contents", {}).get("certificates", ()):
+        if isinstance(cert, dict) and isinstance(cert.get("id"), str):
+            name = str(cert.get("name") or cert["id"])
+            names[cert["id"]] = f"“{name}”" + (f" ({cert['number']})" if cert.get("number") else "")
+    return names
+
+
 def check_against_db(manifest: dict[str, Any], report: "VerifyReport") -> None:
-    _check_chain(manifest["chain"]["seq"], manifest["chain"]["hash"], report)
-    _check_attachments(manifest, report)
+    """The checks that need the database (app.pack.verify checked the manifest's shape before)."""
     _check_made(manifest, report)
+    try:
+        _check_chain(manifest["chain"]["seq"], manifest["chain"]["hash"], report)
+        _check_attachments(manifest, report)
+    except (KeyError, TypeError, AttributeError, ValueError) as error:
+        report.problems.append(f"The manifest's serials cannot be read ({error}): it was damaged or changed")
 
 
 def _check_chain(seq: int, wanted: str, report: "VerifyReport") -> None:
@@ -46,17 +60,20 @@ def _check_chain(seq: int, wanted: str, report: "VerifyReport") -> None:
                               "up to it holds")
 
 
-def _listed(manifest: dict[str, Any]) -> dict[tuple[str, str, str], tuple[str, str]]:
-    listed = {}
+def _listed(manifest: dict[str, Any]) -> tuple[dict[tuple[str, str, str], tuple[str, str]], dict[str, str]]:
+    """The attachments the pack lists, and each step's words ("step 2 “Mill”")."""
+    listed, steps = {}, {}
     for serial in manifest["contents"]["serials"]:
         for step in serial["steps"]:
+            steps[step["stepId"]] = f"step {int(step['position']) + 1} “{step['name']}”"
             for cert in step["certificates"]:
                 listed[(serial["serialId"], step["stepId"], cert["certId"])] = (cert["attachedBy"], cert["attachedAt"])
-    return listed
+    return listed, steps
 
 
 def _check_attachments(manifest: dict[str, Any], report: "VerifyReport") -> None:
-    listed = _listed(manifest)
+    listed, steps = _listed(manifest)
+    names = cert_names(manifest)
     serial_ids = [s["serialId"] for s in manifest["contents"]["serials"]]
     a, e = CertAttachment, AuditEntry
     found: dict[tuple[str, str, str], tuple[str, str, int | None]] = {}
@@ -70,14 +87,13 @@ def _check_attachments(manifest: dict[str, Any], report: "VerifyReport") -> None
     problems = []
     for key, (by, at) in sorted(listed.items()):
         held = found.get(key)
+        what = f"the attachment of {names.get(key[2], key[2])} to {key[0]} at {steps.get(key[1], key[1])}"
         if held is None:
-            problems.append(f"the attachment of {key[2]} to {key[0]} at step {key[1]} is no longer recorded")
+            problems.append(f"{what} is no longer recorded")
         elif held[:2] != (by, at):
-            problems.append(f"the attachment of {key[2]} to {key[0]} at step {key[1]} is recorded as by {held[0]} at "
-                            f"{held[1]}, the pack says by {by} at {at}")
+            problems.append(f"{what} is recorded as by {held[0]} at {held[1]}, the pack says by {by} at {at}")
         elif held[2] is None or held[2] > manifest["chain"]["seq"]:
-            problems.append(f"the attachment of {key[2]} to {key[0]} at step {key[1]} has no cert_attached entry up "
-                            f"to entry {manifest['chain']['seq']:,}")
+            problems.append(f"{what} has no audit entry of its attach up to entry {manifest['chain']['seq']:,}")
     for problem in problems[:20]:
         report.problems.append(f"Attachments: {problem}")
     if len(problems) > 20:
@@ -99,10 +115,15 @@ def _check_made(manifest: dict[str, Any], report: "VerifyReport") -> None:
             report.checked.append(f"Made: this very file, by {record.made_by_name} at {audit.iso_utc(row.made_at)} "
                                   f"for {row.customer}, order {row.order_ref} (audit entry {row.audit_seq:,})")
         return
+    # Every pack made here has its row, whenever it was signed: a file whose sha256 is in none was not made
+    # here as it is now, even when a pack that states the same evidence was.
     same = (Pack.select().where(Pack.contents_hash == manifest.get("contentsHash")).order_by(Pack.made_at).first())
     if same is None:
-        report.problems.append("No pack with this contents hash was made in this database")
+        report.problems.append("This file is not one Certline made here: its sha256 is in no pack made, and no "
+                               "pack made here states its contents")
     else:
-        report.problems.append(f"This file is not one Certline made here (its sha256 is in no pack made); a pack of "
-                               f"the same contents was made at {audit.iso_utc(same.made_at)} by {same.made_by} with "
-                               f"sha256 {same.file_sha256}: the file was changed, or signed at another time")
+        user = User.get_or_none(User.id == same.made_by)
+        report.problems.append(f"This file is not one Certline made here: its sha256 is in no pack made. A pack "
+                               f"stating the same contents was made at {audit.iso_utc(same.made_at)} by "
+                               f"{user.name if user else same.made_by} (sha256 {same.file_sha256}): this file "
+                               "differs from it — a page, the signing time or another byte was changed")

@@ -25,7 +25,7 @@ from pypdf.generic import NameObject
 from app.errors import Invalid
 from app.pack import drawing
 from app.pack.drawing import Facts, Frame, Placement
-from app.pack.manifest import FORMAT, MANIFEST_NAME, canonical, contents_hash, page_digest
+from app.pack.manifest import FORMAT, MANIFEST_NAME, canonical, contents_hash, manifest_hash, page_digest
 from app.pack.records import IMAGE, PAGES, PackDocument, PackPreview
 
 _MAX_LAYOUT_ROUNDS = 6
@@ -142,6 +142,7 @@ def _manifest(preview: PackPreview, facts: Facts, placements: Sequence[Placement
         for item in document["documents"]:
             item.pop("available", None)  # where a file is stored is the plant's business, not the pack's
     manifest["contentsHash"] = contents_hash(manifest)
+    manifest["manifestHash"] = manifest_hash(manifest)
     return manifest
 
 

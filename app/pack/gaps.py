@@ -8,6 +8,7 @@ inspection reads as one sentence, not 1,000.
 """
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING, Iterable
 
 from app.words import kinds_phrase, plural
@@ -69,36 +70,42 @@ def find_gaps(preview: "PackPreview") -> list["Gap"]:
         ids = users.get(cert.id, [])
         behind = f"; it stands behind {_serials(ids)}"
         if cert.status == "revoked":
-            gaps.append(Gap("revoked", f"Certificate {cert.title} is revoked{behind}", tuple(ids), cert.id))
+            gaps.append(Gap("revoked", f"Certificate {cert.words} is revoked{behind}", tuple(ids), cert.id))
         elif cert.id in expired_at_use:
             # A certificate valid when it was used is evidence still (a gauge calibrated when it measured);
             # one attached on or after its expiry date is not.
             late = expired_at_use[cert.id]
-            gaps.append(Gap("expired", f"Certificate {cert.title} had expired on {cert.date_expire.isoformat()} "
+            gaps.append(Gap("expired", f"Certificate {cert.words} had expired on {cert.date_expire.isoformat()} "
                                        f"when it was attached to {_serials(late)}", tuple(late), cert.id))
         if not cert.documents:
-            gaps.append(Gap("no_document", f"Certificate {cert.title} has no document: the pack cannot show it",
+            gaps.append(Gap("no_document", f"Certificate {cert.words} has no document: the pack cannot show it",
                             tuple(ids), cert.id))
         elif cert.review_status != "approved":
-            gaps.append(Gap("not_approved", f"The documents of certificate {cert.title} are not approved "
+            gaps.append(Gap("not_approved", f"The documents of certificate {cert.words} are not approved "
                                             f"(nobody has signed their review)", tuple(ids), cert.id))
         for document in cert.documents:
             if not document.available:
-                gaps.append(Gap("document_missing", f"Document {document.file_name} of certificate {cert.title}: "
+                gaps.append(Gap("document_missing", f"Document {document.file_name} of certificate {cert.words}: "
                                                     "its stored file is missing, so it is not appended",
                                 tuple(ids), cert.id))
     return gaps
 
 
+def local_date(at: dt.datetime) -> dt.date:
+    """The plant's calendar date of a UTC time: an expiry date is a day on the floor (app.clock.today)."""
+    return at.replace(tzinfo=dt.timezone.utc).astimezone().date()
+
+
 def _expired_at_use(preview: "PackPreview") -> dict[str, list[str]]:
-    """For each certificate, the pack's serials it was attached to on or after its expiry date."""
+    """For each certificate, the pack's serials it was attached to on or after its expiry date, judged as
+    the attach judges it (app.certificates.refusal_to_attach on the plant's date of the attach)."""
     expiry = {c.id: c.date_expire for c in preview.certificates if c.date_expire is not None}
     found: dict[str, list[str]] = {}
     for serial in preview.serials:
         for step in serial.steps:
             for attached in step.certificates:
                 until = expiry.get(attached.cert_id)
-                if until is not None and attached.attached_at.date() >= until \
+                if until is not None and local_date(attached.attached_at) >= until \
                         and serial.serial_id not in found.get(attached.cert_id, []):
                     found.setdefault(attached.cert_id, []).append(serial.serial_id)
     return found

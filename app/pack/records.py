@@ -3,6 +3,8 @@ and what the PDF prints. No database access here; app.pack.contents fills them."
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -99,8 +101,14 @@ class PackCertificate:
 
     @property
     def title(self) -> str:
-        """``cert_mat01 — Mill test report (HT-4711)``: how people name a certificate."""
+        """``cert_mat01 — Mill test report (HT-4711)``: a certificate's heading in the pack, beside the id
+        the route tables print."""
         return f"{self.id} — {self.name}" + (f" ({self.number})" if self.number else "")
+
+    @property
+    def words(self) -> str:
+        """``“Mill test report” (HT-4711)``: how people name a certificate in a sentence."""
+        return f"“{self.name}”" + (f" ({self.number})" if self.number else "")
 
     def to_json(self) -> dict[str, Any]:
         return {"id": self.id, "name": self.name, "kind": self.kind, "number": self.number,
@@ -157,3 +165,9 @@ class PackPreview:
                 "certificates": [c.to_json() for c in self.certificates], "gaps": [g.to_json() for g in self.gaps],
                 "scrappedLeftOut": list(self.scrapped_left_out), "chainSeq": self.chain_seq,
                 "chainHash": self.chain_hash, "madeOn": self.made_on.isoformat()}
+
+    def digest(self) -> str:
+        """sha256 of what the preview shows, without the audit position (which any entry anywhere moves):
+        what a pack is made from must be what was looked at (app.pack.make's ``expected``)."""
+        shown = {k: v for k, v in self.to_json().items() if k not in ("chainSeq", "chainHash")}
+        return hashlib.sha256(json.dumps(shown, sort_keys=True, separators=(",", ":")).encode()).hexdigest()

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -9,6 +11,15 @@ from peewee import BigIntegerField, CharField, DateTimeField, IntegerField, Text
 
 from app.clock import iso_utc
 from app.models import BaseModel
+
+
+def file_sha256(path: str | os.PathLike) -> str:
+    """The sha256 of a file as sha256sum gives it, read in blocks: what the packs made are found by."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 class Pack(BaseModel):

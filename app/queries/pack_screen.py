@@ -3,15 +3,14 @@ to choose from with the plant the last pack named, a pasted or scanned list read
 checked against the packs made here ("is this the pack we sent?")."""
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 from dataclasses import dataclass
 
 from app import jobs
 from app.jobs import JobRecord
-from app.queries.packs import find_pack, list_packs
-from app.pack.store import PackRecord
+from app.pack.store import PackRecord, file_sha256
+from app.queries.packs import list_packs, packs_of_digest
 
 
 @dataclass(frozen=True)
@@ -40,9 +39,5 @@ class FileCheck:
 
 def check_file(path: str | os.PathLike) -> FileCheck:
     """The sha256 of the file at ``path`` and the packs made here whose file it is, byte for byte."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    sha = digest.hexdigest()
-    return FileCheck(str(path), sha, [p for p in find_pack(sha) if p.file_sha256 == sha])
+    sha = file_sha256(path)
+    return FileCheck(str(path), sha, packs_of_digest(sha))

@@ -1,12 +1,11 @@
 """The conformance packs made, for the office's list and a later "is this the pack we sent?"."""
 from __future__ import annotations
 
-import hashlib
 import os
 from typing import Sequence
 
 from app.models import User
-from app.pack.store import Pack, PackRecord
+from app.pack.store import Pack, PackRecord, file_sha256
 
 
 def list_packs(limit: int = 500, text: str | None = None) -> list[PackRecord]:
@@ -32,11 +31,12 @@ def find_pack(sha256: str) -> list[PackRecord]:
 
 def find_pack_of_file(path: str | os.PathLike) -> list[PackRecord]:
     """The packs made whose file is byte for byte the one at ``path``."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return [p for p in find_pack(digest.hexdigest()) if p.file_sha256 == digest.hexdigest()]
+    return packs_of_digest(file_sha256(path))
+
+
+def packs_of_digest(sha256: str) -> list[PackRecord]:
+    """The packs made whose file has exactly this sha256 (not the contents hash), oldest first."""
+    return [p for p in find_pack(sha256) if p.file_sha256 == sha256.strip().lower()]
 
 
 def _named(rows: Sequence[Pack]) -> list[PackRecord]:

@@ -111,13 +111,13 @@ def test_one_byte_changed_in_an_appended_document_fails_naming_it(plant, tmp_pat
     report = verify_pack(tmp_path / "embedded.pdf")
     assert not report.ok
     assert report.problems == [report.problems[0]] and report.problems[0].startswith(
-        "Document D3, mill-test-report-HT4711.pdf of certificate cert_mat01 has changed")
+        "Document D3, mill-test-report-HT4711.pdf of certificate “Mill test report 42CrMo4” (HT-4711) has changed")
     _flipped(plant["made"].path, marker, 0, tmp_path / "page.pdf")
     report = verify_pack(tmp_path / "page.pdf")
     assert not report.ok
     assert len(report.problems) == 1
     assert re.fullmatch(r"Page \d+ has changed: it is page 3 of document D3, mill-test-report-HT4711\.pdf of "
-                        r"certificate cert_mat01", report.problems[0])
+                        r"certificate “Mill test report 42CrMo4” \(HT-4711\)", report.problems[0])
 
 
 def test_a_changed_manifest_or_a_file_made_elsewhere_fails(plant, tmp_path):
@@ -208,7 +208,7 @@ def test_a_certificate_is_a_gap_for_expiry_only_where_it_was_attached_after_its_
     assert find_gaps(expiring(used + dt.timedelta(days=1))) == []  # expired since: no gap
     late = find_gaps(expiring(used))
     assert [(g.kind, g.serial_ids) for g in late] == [("expired", ("SN-00001", "SN-00002"))]
-    assert late[0].sentence == (f"Certificate cert_mat01 — Mill test report 42CrMo4 (HT-4711) had expired on "
+    assert late[0].sentence == (f"Certificate “Mill test report 42CrMo4” (HT-4711) had expired on "
                                 f"{used.isoformat()} when it was attached to 2 serials: SN-00001 and SN-00002")
 
 

@@ -45,7 +45,8 @@ def test_make_verify_and_list_from_the_command_line(plant_db, capsys, tmp_path, 
     (tmp_path / "changed.pdf").write_bytes(bytes(data))
     code, stdout, _ = run(capsys, plant_db, "pack", "verify", str(tmp_path / "changed.pdf"))
     assert code == 3
-    assert "problem: Page" in stdout and "of document D1, inspection-IR0001.pdf of certificate cert_insp01" in stdout
+    assert "problem: Page" in stdout
+    assert "of document D1, inspection-IR0001.pdf of certificate “Final inspection report” (IR-0001)" in stdout
 
 
 def test_gaps_without_a_reason_an_operator_and_a_listed_serial(plant_db, capsys, tmp_path, monkeypatch):
@@ -68,3 +69,20 @@ def test_gaps_without_a_reason_an_operator_and_a_listed_serial(plant_db, capsys,
                             "--user", "sup1", "--preview")
     assert (code, err) == (0, "") and stdout.startswith("2 serials (2 listed serials), 3 certificates")
     assert not Path(tmp_path / "s.pdf").exists()
+
+
+def test_making_a_pack_with_a_token_but_no_pin_says_signing_it_takes_the_pin(plant_db, capsys, tmp_path,
+                                                                              monkeypatch):
+    from app import tokens
+
+    app_db.open_database(plant_db)
+    try:
+        _, secret = tokens.create_token("sup1", "Shipping desk", "admin")
+    finally:
+        app_db.close_database()
+    monkeypatch.delenv("CERTLINE_PIN", raising=False)
+    monkeypatch.setenv("CERTLINE_TOKEN", secret)
+    code, stdout, err = run(capsys, plant_db, *MAKE, "--job", JOB, "--out", str(tmp_path / "p.pdf"))
+    assert code != 0 and stdout == ""
+    assert "Signing the pack is a signature: it takes sup1's PIN as well as the token" in err, err
+    assert not (tmp_path / "p.pdf").exists()
