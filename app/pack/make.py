@@ -6,10 +6,17 @@ conforming". Operators may not make one. A pack with gaps is made only with a re
 beside the gaps.
 
 The pack cites the evidence as it stood: the newest audit entry that is not itself a pack made
-(app.pack.contents.evidence_head). Should anything be recorded while the pack is being drawn, the
-pack no longer matches the position it cites; it is then read and drawn again (twice at most) rather
-than kept. The file is written whole beside its destination and renamed into place only after the
-``pack_made`` entry and the ``pack`` row are committed, so a pack that exists has its entry.
+(app.pack.contents.evidence_head) when it was read. Should anything the pack shows be recorded while
+it is being drawn — an entry about its serials, certificates, their documents, its job, routes or
+steps, a user's name, or a serial added to its job — it is read and drawn again (twice at most) rather
+than kept; entries about anything else (a sign-in at another station) leave it as it is. Given
+``expected`` (the digest of the preview a supervisor looked at), a pack whose contents are no longer
+what was shown is refused, never signed unseen.
+
+The file is written whole beside its destination and renamed into place only after the ``pack_made``
+entry and the ``pack`` row are committed, so a pack that exists has its entry. The destination is
+checked before anything is drawn (a folder, a file that cannot be replaced); should the rename still
+fail, the signed pack is kept beside it and the refusal says where.
 """
 from __future__ import annotations
 
@@ -27,8 +34,9 @@ from app.db import write_transaction
 from app.documents import document_dir
 from app.errors import Forbidden, Invalid
 from app.ids import new_id
+from app.models import AuditEntry, SerialNumber, Step
 from app.pack.assemble import assemble, load
-from app.pack.contents import MAKERS, PACK_AUDIT_TYPE, evidence_head, read_pack
+from app.pack.contents import MAKERS, PACK_AUDIT_TYPE, read_pack
 from app.pack.drawing import Facts
 from app.pack.records import PackPreview
 from app.pack.store import Pack
@@ -43,6 +51,7 @@ DEFAULT_STATEMENT = ("We certify that the parts listed above were made, inspecte
 MAX_FIELD = 200
 MAX_STATEMENT = 4_000
 _ATTEMPTS = 3
+CHANGED_SINCE_SHOWN = "The records changed since you looked: Show what is in it again. Nothing was made"
 
 
 @dataclass(frozen=True)
@@ -109,12 +118,15 @@ class _HashingFile:
 
 def make_pack(user_id: str, pin: str, out: str | os.PathLike, *, job: str | None = None,
               serials: Sequence[str] | str | None = None, plant: str, customer: str, order_ref: str,
-              statement: str = DEFAULT_STATEMENT, reason: str | None = None) -> PackResult:
+              statement: str = DEFAULT_STATEMENT, reason: str | None = None,
+              expected: str | None = None) -> PackResult:
     """Make the pack of a job's serials, listed serials or one serial, signed by ``user_id`` with ``pin``,
-    and write it to ``out``. Audited (``pack_made``: who, which serials, the file's sha256).
+    and write it to ``out``. Audited (``pack_made``: who, which serials, the file's sha256). ``expected``:
+    the ``digest()`` of the preview shown; the pack is refused when what it would hold is not that.
 
-    Raises Invalid (a field missing, gaps without a reason, a document whose stored bytes changed),
-    NotFound (job, serial), Forbidden (an operator; a wrong PIN), Locked.
+    Raises Invalid (a field missing, gaps without a reason, a document whose stored bytes changed, the
+    records changed since they were shown, a destination that cannot be written), NotFound (job,
+    serial), Forbidden (an operator; a wrong PIN), Locked.
     """
     require_user(user_id, MAKERS, "make conformance packs")
     plant = _typed(plant, "Plant", "plant")
@@ -122,25 +134,71 @@ def make_pack(user_id: str, pin: str, out: str | os.PathLike, *, job: str | None
     order_ref = _typed(order_ref, "Customer order reference", "order_ref")
     statement = _typed(statement, "Statement", "statement", MAX_STATEMENT, multiline=True)
     reason = check_text(reason, "Reason", "reason", MAX_REASON_LENGTH, multiline=True)
-    preview = read_pack(user_id, job, serials)
-    if preview.gaps and not reason:
-        raise Invalid(gaps_refusal(preview), "reason")
+    preview = _read(user_id, job, serials, reason, expected)
+    target = FilePath(out)
+    _check_target(target)
     try:
         signer = check_pin(user_id, pin or "", purpose="pack")  # commits the count of wrong PINs on its own
     except Locked as locked:
         raise Locked(f"{locked.message}. The pack was not made") from None
     except Forbidden:
         raise Forbidden("Wrong PIN: the pack was not made") from None
-    target = FilePath(out)
     for _ in range(_ATTEMPTS):
         made = _make_once(preview, target, user_id, signer.name, signer.role, plant, customer, order_ref,
                           statement, reason if preview.gaps else None, job)
         if made is not None:
             return made
-        preview = read_pack(user_id, job, serials)
-        if preview.gaps and not reason:
-            raise Invalid(gaps_refusal(preview), "reason")
-    raise Invalid("The records kept changing while the pack was being made; nothing was kept: make it again")
+        preview = _read(user_id, job, serials, reason, expected)
+    raise Invalid("The records of these serials kept changing while the pack was being made; nothing was kept: "
+                  "make it again")
+
+
+def _read(user_id: str, job: str | None, serials, reason: str | None, expected: str | None) -> PackPreview:
+    preview = read_pack(user_id, job, serials)
+    if expected is not None and preview.digest() != expected:
+        raise Invalid(CHANGED_SINCE_SHOWN, "preview")
+    if preview.gaps and not reason:
+        raise Invalid(gaps_refusal(preview), "reason")
+    return preview
+
+
+def _check_target(target: FilePath) -> None:
+    """Refuse, before anything is drawn or signed, a destination the finished pack could not replace."""
+    if target.is_dir():
+        raise Invalid(f"{target} is a folder: choose a file name for the pack. Nothing was made", "out")
+    if target.exists():
+        try:
+            open(target, "r+b").close()  # what a viewer holding it open (Windows) or a read-only file refuses
+        except OSError as error:
+            raise Invalid(f"Cannot replace {target}: {error.strerror or error} (is it open in another program?). "
+                          "Nothing was made", "out") from None
+
+
+def _changed_since(preview: PackPreview, job: str | None) -> bool:
+    """Whether anything the pack shows was recorded after the position it cites (read under the write lock):
+    entries about other serials, certificates or users leave the pack as it is."""
+    serial_ids, cert_ids = set(preview.serial_ids), {c.id for c in preview.certificates}
+    step_ids = {step.step_id for s in preview.serials for step in s.steps}
+    e = AuditEntry
+    newer = (e.select(e.type, e.serial_id, e.cert_id, e.job_id, e.path_id, e.step_id, e.details)
+             .where((e.seq > preview.chain_seq) & (e.type != PACK_AUDIT_TYPE)).tuples())
+    paths: set[str] | None = None
+    for kind, serial_id, cert_id, job_id, path_id, step_id, details in newer:
+        if serial_id in serial_ids or cert_id in cert_ids or step_id in step_ids or (job and job_id == job):
+            return True
+        if kind == "user_updated" and isinstance(details, dict) and "name" in (details.get("changes") or {}):
+            return True  # a name the pack prints (who attached, uploaded, approved) may be the one changed
+        if path_id and not serial_id:
+            if paths is None:
+                paths = {p for (p,) in Step.select(Step.path).where(Step.id.in_(sorted(step_ids))).tuples()}
+            if path_id in paths:
+                return True
+    if job is not None:  # serials added to a job are not audited one by one: the job's list is asked again
+        shipping = tuple(SerialNumber.select(SerialNumber.id).where(
+            (SerialNumber.job == job) & (SerialNumber.status != "scrapped")).order_by(SerialNumber.id).tuples())
+        if tuple(s for (s,) in shipping) != preview.serial_ids:
+            return True
+    return False
 
 
 def _make_once(preview: PackPreview, target: FilePath, user_id: str, name: str, role: str, plant: str,
@@ -169,7 +227,7 @@ def _make_once(preview: PackPreview, target: FilePath, user_id: str, name: str, 
     try:
         with write_transaction():
             require_user(user_id, MAKERS, "make conformance packs")  # as the user is now, under the lock
-            if evidence_head() != (preview.chain_seq, preview.chain_hash):
+            if _changed_since(preview, job):
                 partial.unlink(missing_ok=True)
                 return None
             entry = audit.record(PACK_AUDIT_TYPE, user_id, job_id=job, reason=reason, details={
@@ -187,10 +245,16 @@ def _make_once(preview: PackPreview, target: FilePath, user_id: str, name: str, 
                    "file_name": target.name[:255], "chain_seq": preview.chain_seq, "audit_seq": entry["seq"],
                    "reason": reason}
             Pack.insert(row).execute()
-        os.replace(partial, target)
     except BaseException:
         partial.unlink(missing_ok=True)
         raise
+    try:
+        os.replace(partial, target)
+    except OSError as error:
+        # Signed, audited and listed: the partial file is that pack, so it is kept, never deleted.
+        raise Invalid(f"The pack was made and signed (audit entry {entry['seq']:,}, sha256 {sha256}) but could "
+                      f"not be put at {target}: {error.strerror or error}. The signed pack is kept as {partial}: "
+                      f"rename it to {target.name}", "out") from None
     return PackResult(str(target), sha256, manifest["contentsHash"], layout.total, layout.total - layout.appended,
                       layout.appended, preview.quantity, len(preview.certificates), len(loaded),
                       tuple(gap.sentence for gap in preview.gaps), preview.chain_seq, preview.chain_hash, name,

@@ -223,3 +223,24 @@ def test_a_pasted_list_or_one_serial_is_previewed_and_a_changed_choice_must_be_s
     with qtbot.waitSignal(dialog.refused, timeout=TIMEOUT) as refused:
         qtbot.keyClick(dialog.serial, Qt.Key.Key_Return)
     assert "SN-00404" in refused.args[0] and not dialog.make_button.isEnabled()
+
+
+def test_a_pack_is_signed_only_as_it_was_shown(desk, qtbot, monkeypatch, tmp_path):
+    """Records changed after the preview (a certificate revoked at another desk): refused, shown again."""
+    from app import certificates
+    from app.pack.make import CHANGED_SINCE_SHOWN
+
+    view = packs_tab(desk)
+    dialog = open_dialog(qtbot, view, JOB)
+    assert dialog.preview.preview.gaps == ()
+    ask(qtbot, view, lambda: certificates.revoke_certificate("cert_insp01", "admin", "Withdrawn by the lab"))
+    save = SaveAnswer(monkeypatch, tmp_path / "unseen.pdf")
+    fill(qtbot, dialog, "432100")
+    with qtbot.waitSignal(dialog.refused, timeout=TIMEOUT) as refused:
+        click(qtbot, dialog.make_button)
+    assert refused.args[0] == CHANGED_SINCE_SHOWN and save.asked == 1
+    assert not dialog.make_button.isEnabled() and "Show what is in it again" in dialog.preview.summary.text()
+    assert not list(tmp_path.glob("unseen.pdf*")) and ask(qtbot, view, lambda: Pack.select().count()) == 0
+    with qtbot.waitSignal(dialog.previewed, timeout=TIMEOUT) as previewed:
+        click(qtbot, dialog.show_button)
+    assert [gap.kind for gap in previewed.args[0].gaps] == ["revoked"]

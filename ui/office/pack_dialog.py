@@ -270,7 +270,8 @@ class PackDialog(QDialog):
         work = functools.partial(
             make_pack, self.user.id, self.pin.text(), path, job=job, serials=list(ids) or None,
             plant=self.plant.text(), customer=self.customer.text(), order_ref=self.order_ref.text(),
-            statement=self.statement.toPlainText(), reason=self.reason.toPlainText().strip() or None)
+            statement=self.statement.toPlainText(), reason=self.reason.toPlainText().strip() or None,
+            expected=self.preview.preview.digest() if self.preview.preview else None)  # signed only as shown
         self.pin.clear()  # typed once for this pack: a second pack is signed again
         self._set_busy(True, f"Making {Path(path).name}…")
         self.database.submit(work, owner=self, on_done=self._on_made, on_failed=self._on_failed)
@@ -308,6 +309,10 @@ class PackDialog(QDialog):
                  "statement": self.statement, "reason": self.reason}.get(failure.field or "")
         if failure.error in ("Forbidden", "Locked"):
             focus = self.pin
+        if failure.field == "preview":  # what was shown is no longer what the pack would hold
+            self._previewed = None
+            self.preview.clear("The records changed since you looked: Show what is in it again.")
+            self._enable()
         if focus is not None:
             focus.setFocus()
         self._refuse(failure.message)
