@@ -10,24 +10,16 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from typing import Sequence
+from typing import Callable, Sequence
 
-from app import audit, certificates, connection, db, integrity, policy, users, witness
-from app.cli import auth
-from app.cli.admin import cmd_demo, cmd_import, cmd_init, cmd_policy, cmd_backup, cmd_restore, cmd_user, cmd_verify
-from app.cli.certs import CERT_FIELDS, cmd_approve, cmd_cert, cmd_certs, cmd_doc, cmd_validate_file
-from app.cli.exports import cmd_export
-from app.cli.floor import cmd_attach, cmd_attachments, cmd_serial
-from app.cli.jobs import add_job_commands
-from app.cli.routes import add_route_commands
-from app.cli.serials import add_serials_commands
-from app.cli.tokens import add_token_commands
-from app.cli.user_admin import add_user_admin_commands
-from app.cli.webhooks import add_webhook_commands
-from app.cli.labels import add_labels_command
-from app.cli.pack import add_pack_commands
-from app.cli.output import EXIT_CLOSED_PIPE, EXIT_INTERNAL, EXIT_OK, Output, exit_code, report, silence_closed_stdout
-from app.errors import CertlineError, DatabaseUnreachable
+from app.cli import psycopg_later
+
+psycopg_later.defer()  # before anything imports peewee: a command on SQLite never loads psycopg
+
+from app import audit, connection, db, witness  # noqa: E402
+from app.cli import auth  # noqa: E402
+from app.cli.output import EXIT_CLOSED_PIPE, EXIT_INTERNAL, EXIT_OK, Output, exit_code, report, silence_closed_stdout  # noqa: E402,E501
+from app.errors import CertlineError, DatabaseUnreachable  # noqa: E402
 
 log = logging.getLogger("certline.cli")
 
@@ -37,6 +29,8 @@ log = logging.getLogger("certline.cli")
 DEFAULT_TIMEOUT = 10.0  # seconds a command waits for a database it cannot reach (connect, a silent network)
 LOST_AFTER_OPEN = ("The connection to the database was lost: {reason}. A change this command was making may or may "
                    "not have been saved: look before repeating it (an attach is safe to repeat).")
+LABELS_HELP = ("serial labels to a PDF, one label a page: the serial as Code 128 and GS1 DataMatrix, with job and "
+               "part (audited; reprints named)")
 
 
 def _seconds(text: str) -> float:
@@ -44,6 +38,33 @@ def _seconds(text: str) -> float:
     if not 1 <= value <= 3600:
         raise argparse.ArgumentTypeError("between 1 and 3600 seconds")
     return value
+
+
+class _Command(argparse.ArgumentParser):
+    """A command's parser, given its arguments (by ``fill``) only once the command is chosen or its usage shown.
+
+    So a command loads its own module and what that imports, and no other's: ``serial`` never loads fpdf
+    (pack), pypdf (cert doc) or the webhook deliverer. The list of commands and their help is there from the start.
+    """
+
+    fill: Callable[[argparse.ArgumentParser], None] | None = None
+
+    def _filled(self) -> None:
+        fill, self.fill = self.fill, None
+        if fill is not None:
+            fill(self)
+
+    def parse_known_args(self, args=None, namespace=None):
+        self._filled()
+        return super().parse_known_args(args, namespace)
+
+    def format_usage(self) -> str:
+        self._filled()
+        return super().format_usage()
+
+    def format_help(self) -> str:
+        self._filled()
+        return super().format_help()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -58,12 +79,11 @@ def build_parser() -> argparse.ArgumentParser:
     # Before the command only (certline-cli --timeout 5 certs): webhook deliver has a --timeout of its own.
     parser.add_argument("--timeout", type=_seconds, default=DEFAULT_TIMEOUT, metavar="SECONDS",
                         help=f"give up reaching the database after this long (default {DEFAULT_TIMEOUT:g})")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Command)
 
-    def command(name: str, handler, help: str, **kwargs) -> argparse.ArgumentParser:
+    def command(name: str, help: str, fill: Callable[[argparse.ArgumentParser], None], **kwargs) -> None:
         sub = commands.add_parser(name, parents=[common], help=help, description=help, **kwargs)
-        sub.set_defaults(handler=handler)
-        return sub
+        sub.fill = fill
 
     def needs_user(sub: argparse.ArgumentParser, reason: bool = False) -> None:
         """A command that writes: it acts as a user it first proves (app/cli/auth.py)."""
@@ -72,170 +92,262 @@ def build_parser() -> argparse.ArgumentParser:
         if reason:
             sub.add_argument("--reason", required=True, help="why (recorded in the audit trail)")
 
-    sub = command("init", cmd_init, "create or migrate the database (on PostgreSQL as its owner)")
-    sub.add_argument("--station-role", metavar="NAME",
-                     help="PostgreSQL: create or update the role the workstations connect as, with only the "
-                          "grants their daily work needs")
-    sub.add_argument("--station-password-file", metavar="FILE",
-                     help="the station role's password, first line of FILE (none: peer or certificate login)")
-    sub = command("demo", cmd_demo, "fill an empty database with a believable demo plant")
-    sub.add_argument("--seed", type=int, default=7, help=argparse.SUPPRESS)
-    sub = command("import", cmd_import, "import a plant file (JSON), all or nothing")
-    sub.add_argument("file")
-    needs_user(sub)
-    sub = command("attach", cmd_attach, "attach a certificate to a serial at its current step")
-    sub.add_argument("serial")
-    sub.add_argument("cert")
-    needs_user(sub)
-    sub.add_argument("--require-approved", action="store_true", default=None,
-                     help="refuse certificates not approved, whatever the plant policy says")
-    sub = command("attachments", cmd_attachments, "every attachment of a certificate, oldest first")
-    sub.add_argument("cert")
-    sub = command("serial", cmd_serial, "show a serial, or: serial advance|complete|scrap SERIAL --user U",
-                  usage="certline-cli serial SERIAL | serial {advance,complete,scrap} SERIAL --user USER")
-    sub.add_argument("words", nargs="+", metavar="SERIAL")
-    auth.add_options(sub)
-    sub.add_argument("--reason", help="override reason (a step's required certificate missing) or scrap reason")
-    add_serials_commands(command("serials", None, "serials in bulk: create a batch; advance, complete or scrap many"),
-                         common, needs_user)
-    add_route_commands(command("route", None, "routes and their revisions (administrators)"), common, needs_user)
-    add_job_commands(command("job", None, "jobs and how far their serials have gone"), common, needs_user)
-    sub = command("certs", cmd_certs, "list certificates")
-    sub.add_argument("--text", help="id, name or number contains")
-    sub.add_argument("--kind", choices=certificates.CERT_KINDS)
-    sub.add_argument("--status", choices=("active", "revoked"))
-    sub.add_argument("--review-status", choices=certificates.REVIEW_STATUSES)
-    sub.add_argument("--resource-type", choices=certificates.RESOURCE_TYPES)
-    sub.add_argument("--resource-id")
-    sub.add_argument("--expires-within", type=int, metavar="DAYS")
-    sub.add_argument("--expired", action="store_true")
-    sub.add_argument("--sort", default="id", choices=certificates.SORTABLE_FIELDS)
-    sub.add_argument("--desc", action="store_true")
-    sub.add_argument("--limit", type=int)
-    sub.add_argument("--offset", type=int, default=0)
-    cert_parser = command("cert", cmd_cert, "one certificate: show, add, update, revoke, delete")
-    cert_commands = cert_parser.add_subparsers(dest="cert_command", required=True, metavar="COMMAND")
-    for name, help in (("show", "show a certificate"), ("add", "register a certificate"),
-                       ("update", "change fields (old and new values audited)"),
-                       ("revoke", "no new attachments; existing ones stay"),
-                       ("delete", "delete one that was never attached")):
-        sub = cert_commands.add_parser(name, parents=[common], help=help, description=help)
+    def init(sub: argparse.ArgumentParser) -> None:
+        from app.cli.admin import cmd_init
+        sub.set_defaults(handler=cmd_init)
+        sub.add_argument("--station-role", metavar="NAME",
+                         help="PostgreSQL: create or update the role the workstations connect as, with only the "
+                              "grants their daily work needs")
+        sub.add_argument("--station-password-file", metavar="FILE",
+                         help="the station role's password, first line of FILE (none: peer or certificate login)")
+
+    def demo(sub: argparse.ArgumentParser) -> None:
+        from app.cli.admin import cmd_demo
+        sub.set_defaults(handler=cmd_demo)
+        sub.add_argument("--seed", type=int, default=7, help=argparse.SUPPRESS)
+
+    def import_(sub: argparse.ArgumentParser) -> None:
+        from app.cli.admin import cmd_import
+        sub.set_defaults(handler=cmd_import)
+        sub.add_argument("file")
+        needs_user(sub)
+
+    def attach(sub: argparse.ArgumentParser) -> None:
+        from app.cli.floor import cmd_attach
+        sub.set_defaults(handler=cmd_attach)
+        sub.add_argument("serial")
+        sub.add_argument("cert")
+        needs_user(sub)
+        sub.add_argument("--require-approved", action="store_true", default=None,
+                         help="refuse certificates not approved, whatever the plant policy says")
+
+    def attachments(sub: argparse.ArgumentParser) -> None:
+        from app.cli.floor import cmd_attachments
+        sub.set_defaults(handler=cmd_attachments)
+        sub.add_argument("cert")
+
+    def serial(sub: argparse.ArgumentParser) -> None:
+        from app.cli.floor import cmd_serial
+        sub.set_defaults(handler=cmd_serial)
+        sub.add_argument("words", nargs="+", metavar="SERIAL")
+        auth.add_options(sub)
+        sub.add_argument("--reason", help="override reason (a step's required certificate missing) or scrap reason")
+
+    def serials(sub: argparse.ArgumentParser) -> None:
+        from app.cli.serials import add_serials_commands
+        sub.set_defaults(handler=None)
+        add_serials_commands(sub, common, needs_user)
+
+    def route(sub: argparse.ArgumentParser) -> None:
+        from app.cli.routes import add_route_commands
+        sub.set_defaults(handler=None)
+        add_route_commands(sub, common, needs_user)
+
+    def job(sub: argparse.ArgumentParser) -> None:
+        from app.cli.jobs import add_job_commands
+        sub.set_defaults(handler=None)
+        add_job_commands(sub, common, needs_user)
+
+    def certs(sub: argparse.ArgumentParser) -> None:
+        from app import certificates
+        from app.cli.certs import cmd_certs
+        sub.set_defaults(handler=cmd_certs)
+        sub.add_argument("--text", help="id, name or number contains")
+        sub.add_argument("--kind", choices=certificates.CERT_KINDS)
+        sub.add_argument("--status", choices=("active", "revoked"))
+        sub.add_argument("--review-status", choices=certificates.REVIEW_STATUSES)
+        sub.add_argument("--resource-type", choices=certificates.RESOURCE_TYPES)
+        sub.add_argument("--resource-id")
+        sub.add_argument("--expires-within", type=int, metavar="DAYS")
+        sub.add_argument("--expired", action="store_true")
+        sub.add_argument("--sort", default="id", choices=certificates.SORTABLE_FIELDS)
+        sub.add_argument("--desc", action="store_true")
+        sub.add_argument("--limit", type=int)
+        sub.add_argument("--offset", type=int, default=0)
+
+    def cert(cert_parser: argparse.ArgumentParser) -> None:
+        from app.cli.certs import CERT_FIELDS, cmd_approve, cmd_cert, cmd_doc, cmd_validate_file
+        cert_parser.set_defaults(handler=cmd_cert)
+        cert_commands = cert_parser.add_subparsers(dest="cert_command", required=True, metavar="COMMAND")
+        for name, help in (("show", "show a certificate"), ("add", "register a certificate"),
+                           ("update", "change fields (old and new values audited)"),
+                           ("revoke", "no new attachments; existing ones stay"),
+                           ("delete", "delete one that was never attached")):
+            sub = cert_commands.add_parser(name, parents=[common], help=help, description=help)
+            sub.add_argument("id")
+            if name in ("add", "update"):
+                for field in CERT_FIELDS:
+                    sub.add_argument("--" + field.replace("_", "-"), dest=field)
+                sub.add_argument("--data", help="free JSON object")
+            if name != "show":
+                needs_user(sub, reason=name in ("update", "revoke", "delete"))
+            if name == "delete":
+                sub.add_argument("--force", action="store_true", help="also delete its documents")
+        sub = cert_commands.add_parser("validate-file", parents=[common], help="pre-flight check of a document file")
+        sub.set_defaults(handler=cmd_validate_file)
+        sub.add_argument("file")
+        sub = cert_commands.add_parser("approve", parents=[common],
+                                       help="approve a certificate's documents (PIN from a prompt or CERTLINE_PIN)")
+        sub.set_defaults(handler=cmd_approve)
         sub.add_argument("id")
-        if name in ("add", "update"):
-            for field in CERT_FIELDS:
-                sub.add_argument("--" + field.replace("_", "-"), dest=field)
-            sub.add_argument("--data", help="free JSON object")
-        if name != "show":
-            needs_user(sub, reason=name in ("update", "revoke", "delete"))
-        if name == "delete":
-            sub.add_argument("--force", action="store_true", help="also delete its documents")
-    sub = cert_commands.add_parser("validate-file", parents=[common], help="pre-flight check of a document file")
-    sub.set_defaults(handler=cmd_validate_file)
-    sub.add_argument("file")
-    sub = cert_commands.add_parser("approve", parents=[common],
-                                   help="approve a certificate's documents (PIN from a prompt or CERTLINE_PIN)")
-    sub.set_defaults(handler=cmd_approve)
-    sub.add_argument("id")
-    needs_user(sub)
-    doc_parser = cert_commands.add_parser("doc", parents=[common], help="a certificate's documents")
-    doc_commands = doc_parser.add_subparsers(dest="doc_command", required=True, metavar="COMMAND")
-    doc_parser.set_defaults(handler=cmd_doc)
-    sub = doc_commands.add_parser("add", parents=[common], help="add a PDF, JPEG, PNG, DOC or DOCX (10 MB at most)")
-    sub.add_argument("cert")
-    sub.add_argument("file")
-    needs_user(sub)
-    sub = doc_commands.add_parser("list", parents=[common], help="list a certificate's documents")
-    sub.add_argument("cert")
-    sub = doc_commands.add_parser("remove", parents=[common], help="remove a document, with a reason")
-    sub.add_argument("cert")
-    sub.add_argument("doc")
-    needs_user(sub, reason=True)
-    policy_parser = command("policy", cmd_policy, "plant-wide policies every workstation obeys")
-    policy_commands = policy_parser.add_subparsers(dest="policy_command", required=True, metavar="COMMAND")
-    policy_commands.add_parser("list", parents=[common], help="show the policies")
-    sub = policy_commands.add_parser("set", parents=[common], help="change a policy (admin, with a reason)")
-    sub.add_argument("key", choices=sorted(policy.POLICIES))
-    sub.add_argument("value", help="JSON value, e.g. true")
-    needs_user(sub, reason=True)
-    user_parser = command("user", cmd_user, "users: list, add, pin, edit, deactivate, reactivate, unlock")
-    user_commands = user_parser.add_subparsers(dest="user_command", required=True, metavar="COMMAND")
-    user_commands.add_parser("list", parents=[common], help="list users")
-    sub = user_commands.add_parser("add", parents=[common], help="add a user (the first one: an admin)")
-    sub.add_argument("id")
-    sub.add_argument("--name", required=True)
-    sub.add_argument("--role", required=True, choices=users.ROLES)
-    sub.add_argument("--badge", required=True)
-    sub.add_argument("--pin", help="the new user's PIN (or CERTLINE_NEW_PIN; for the very first user also "
-                                   "CERTLINE_PIN); digits only")
-    auth.add_options(sub, who="the admin adding them, proven by PIN or token (not needed for the very first user)")
-    sub = user_commands.add_parser("pin", parents=[common], help="set, reset or clear a user's PIN (admin), or "
-                                   "change your own", description="The new PIN is asked twice in a terminal (not "
-                                   "echoed), else read from CERTLINE_NEW_PIN.")
-    sub.add_argument("id", metavar="USER")
-    sub.add_argument("--clear", action="store_true", help="take the PIN away (admin, with --reason)")
-    sub.add_argument("--reason", help="why (recorded in the audit trail; required with --clear)")
-    needs_user(sub)
-    add_user_admin_commands(user_commands, common, needs_user)
-    export_parser = command("export", cmd_export, "a supervisor's view to CSV (every row) or PDF (a report)")
-    views = export_parser.add_subparsers(dest="view", required=True, metavar="VIEW")
+        needs_user(sub)
+        doc_parser = cert_commands.add_parser("doc", parents=[common], help="a certificate's documents")
+        doc_commands = doc_parser.add_subparsers(dest="doc_command", required=True, metavar="COMMAND")
+        doc_parser.set_defaults(handler=cmd_doc)
+        sub = doc_commands.add_parser("add", parents=[common], help="add a PDF, JPEG, PNG, DOC or DOCX (10 MB at most)")
+        sub.add_argument("cert")
+        sub.add_argument("file")
+        needs_user(sub)
+        sub = doc_commands.add_parser("list", parents=[common], help="list a certificate's documents")
+        sub.add_argument("cert")
+        sub = doc_commands.add_parser("remove", parents=[common], help="remove a document, with a reason")
+        sub.add_argument("cert")
+        sub.add_argument("doc")
+        needs_user(sub, reason=True)
 
-    def view(name: str, help: str) -> argparse.ArgumentParser:
-        sub = views.add_parser(name, parents=[common], help=help, description=help)
-        target = sub.add_mutually_exclusive_group(required=True)
-        target.add_argument("--csv", metavar="FILE")
-        target.add_argument("--pdf", metavar="FILE")
-        auth.add_options(sub, who="who generates the report (printed on it), proven by PIN or token; "
-                                  "without it the operating-system account is printed")
-        return sub
+    def policy(policy_parser: argparse.ArgumentParser) -> None:
+        from app import policy
+        from app.cli.admin import cmd_policy
+        policy_parser.set_defaults(handler=cmd_policy)
+        policy_commands = policy_parser.add_subparsers(dest="policy_command", required=True, metavar="COMMAND")
+        policy_commands.add_parser("list", parents=[common], help="show the policies")
+        sub = policy_commands.add_parser("set", parents=[common], help="change a policy (admin, with a reason)")
+        sub.add_argument("key", choices=sorted(policy.POLICIES))
+        sub.add_argument("value", help="JSON value, e.g. true")
+        needs_user(sub, reason=True)
 
-    sub = view("attachments", "every attachment of a certificate")
-    sub.add_argument("cert")
-    sub.add_argument("--text", help="serial, job, step or user contains")
-    sub.add_argument("--step", help="step id")
-    sub.add_argument("--by", help="user id who attached")
-    sub.add_argument("--since", help="UTC date or time, inclusive")
-    sub.add_argument("--until", help="UTC date or time, exclusive")
-    sub.add_argument("--sort", default="attached_at", choices=("attached_at", "serial", "job", "step",
-                                                                "attached_by"))
-    sub.add_argument("--desc", action="store_true")
-    for name, help in (("lacking", "serials of a job (or a list) that lack a certificate or kind"),
-                       ("gaps", "steps serials passed whose required certificate kinds are missing")):
-        sub = view(name, help)
-        sub.add_argument("--job")
-        sub.add_argument("--serials", help="serial ids separated by commas or spaces")
-        sub.add_argument("--serials-file", help="a file of serial ids, one a line (as scanned)")
-        if name == "lacking":
-            sub.add_argument("--cert")
-            sub.add_argument("--kind", choices=certificates.CERT_KINDS)
-    sub = view("audit", "the audit trail, newest first")
-    sub.add_argument("--type")
-    sub.add_argument("--by", help="user id")
-    sub.add_argument("--serial")
-    sub.add_argument("--cert")
-    sub.add_argument("--since")
-    sub.add_argument("--until")
-    sub = command("backup", cmd_backup, "copy the live SQLite database and the documents into a new folder")
-    sub.add_argument("dest")
-    sub = command("restore", cmd_restore, "put a backup back after checking it (stop the stations first)")
-    sub.add_argument("source")
-    sub.add_argument("--force", action="store_true",
-                     help="wait up to 30 s for stations being stopped to let go of the database")
-    sub = command("verify", cmd_verify, "walk the audit chain, check every attachment against it, "
-                                        "rehash every stored document")
-    sub.add_argument("--witness", nargs="+", default=[], metavar="FILE",
-                     help="chain heads seen elsewhere (a station's witness file, or SEQ:SHA256 from a printed "
-                          "report): the entries up to them must still be there, unchanged")
-    sub.add_argument("--quick", action="store_true", help="skip rehashing the stored documents")
-    sub.add_argument("--clock-tolerance", type=float, default=None, metavar="SECONDS",
-                     help="how far an entry's time may run behind the one before it "
-                          "(default: the plant's clock_tolerance_seconds, 2)")
-    add_token_commands(command("token", None, "API tokens for scripts: create (shown once), list, revoke"),
-                       common, needs_user)
-    add_labels_command(command, needs_user)
-    add_pack_commands(command("pack", None, "conformance packs: make one (signed with your PIN), verify one, "
-                                            "list those made"), common, needs_user)
-    add_webhook_commands(command("webhook", None, "change events for other systems: subscriptions (admin), "
-                                                  "their delivery log, the deliverer"), common, needs_user)
+    def user(user_parser: argparse.ArgumentParser) -> None:
+        from app import users
+        from app.cli.admin import cmd_user
+        from app.cli.user_admin import add_user_admin_commands
+        user_parser.set_defaults(handler=cmd_user)
+        user_commands = user_parser.add_subparsers(dest="user_command", required=True, metavar="COMMAND")
+        user_commands.add_parser("list", parents=[common], help="list users")
+        sub = user_commands.add_parser("add", parents=[common], help="add a user (the first one: an admin)")
+        sub.add_argument("id")
+        sub.add_argument("--name", required=True)
+        sub.add_argument("--role", required=True, choices=users.ROLES)
+        sub.add_argument("--badge", required=True)
+        sub.add_argument("--pin", help="the new user's PIN (or CERTLINE_NEW_PIN; for the very first user also "
+                                       "CERTLINE_PIN); digits only")
+        auth.add_options(sub, who="the admin adding them, proven by PIN or token (not needed for the very first "
+                                  "user)")
+        sub = user_commands.add_parser("pin", parents=[common], help="set, reset or clear a user's PIN (admin), or "
+                                       "change your own", description="The new PIN is asked twice in a terminal "
+                                       "(not echoed), else read from CERTLINE_NEW_PIN.")
+        sub.add_argument("id", metavar="USER")
+        sub.add_argument("--clear", action="store_true", help="take the PIN away (admin, with --reason)")
+        sub.add_argument("--reason", help="why (recorded in the audit trail; required with --clear)")
+        needs_user(sub)
+        add_user_admin_commands(user_commands, common, needs_user)
+
+    def export(export_parser: argparse.ArgumentParser) -> None:
+        from app import certificates
+        from app.cli.exports import cmd_export
+        export_parser.set_defaults(handler=cmd_export)
+        views = export_parser.add_subparsers(dest="view", required=True, metavar="VIEW")
+
+        def view(name: str, help: str) -> argparse.ArgumentParser:
+            sub = views.add_parser(name, parents=[common], help=help, description=help)
+            target = sub.add_mutually_exclusive_group(required=True)
+            target.add_argument("--csv", metavar="FILE")
+            target.add_argument("--pdf", metavar="FILE")
+            auth.add_options(sub, who="who generates the report (printed on it), proven by PIN or token; "
+                                      "without it the operating-system account is printed")
+            return sub
+
+        sub = view("attachments", "every attachment of a certificate")
+        sub.add_argument("cert")
+        sub.add_argument("--text", help="serial, job, step or user contains")
+        sub.add_argument("--step", help="step id")
+        sub.add_argument("--by", help="user id who attached")
+        sub.add_argument("--since", help="UTC date or time, inclusive")
+        sub.add_argument("--until", help="UTC date or time, exclusive")
+        sub.add_argument("--sort", default="attached_at", choices=("attached_at", "serial", "job", "step",
+                                                                    "attached_by"))
+        sub.add_argument("--desc", action="store_true")
+        for name, help in (("lacking", "serials of a job (or a list) that lack a certificate or kind"),
+                           ("gaps", "steps serials passed whose required certificate kinds are missing")):
+            sub = view(name, help)
+            sub.add_argument("--job")
+            sub.add_argument("--serials", help="serial ids separated by commas or spaces")
+            sub.add_argument("--serials-file", help="a file of serial ids, one a line (as scanned)")
+            if name == "lacking":
+                sub.add_argument("--cert")
+                sub.add_argument("--kind", choices=certificates.CERT_KINDS)
+        sub = view("audit", "the audit trail, newest first")
+        sub.add_argument("--type")
+        sub.add_argument("--by", help="user id")
+        sub.add_argument("--serial")
+        sub.add_argument("--cert")
+        sub.add_argument("--since")
+        sub.add_argument("--until")
+
+    def backup(sub: argparse.ArgumentParser) -> None:
+        from app.cli.admin import cmd_backup
+        sub.set_defaults(handler=cmd_backup)
+        sub.add_argument("dest")
+
+    def restore(sub: argparse.ArgumentParser) -> None:
+        from app.cli.admin import cmd_restore
+        sub.set_defaults(handler=cmd_restore)
+        sub.add_argument("source")
+        sub.add_argument("--force", action="store_true",
+                         help="wait up to 30 s for stations being stopped to let go of the database")
+
+    def verify(sub: argparse.ArgumentParser) -> None:
+        from app.cli.admin import cmd_verify
+        sub.set_defaults(handler=cmd_verify)
+        sub.add_argument("--witness", nargs="+", default=[], metavar="FILE",
+                         help="chain heads seen elsewhere (a station's witness file, or SEQ:SHA256 from a printed "
+                              "report): the entries up to them must still be there, unchanged")
+        sub.add_argument("--quick", action="store_true", help="skip rehashing the stored documents")
+        sub.add_argument("--clock-tolerance", type=float, default=None, metavar="SECONDS",
+                         help="how far an entry's time may run behind the one before it "
+                              "(default: the plant's clock_tolerance_seconds, 2)")
+
+    def token(sub: argparse.ArgumentParser) -> None:
+        from app.cli.tokens import add_token_commands
+        sub.set_defaults(handler=None)
+        add_token_commands(sub, common, needs_user)
+
+    def labels(sub: argparse.ArgumentParser) -> None:
+        from app.cli.labels import add_labels_options
+        add_labels_options(sub, needs_user)
+
+    def pack(sub: argparse.ArgumentParser) -> None:
+        from app.cli.pack import add_pack_commands
+        sub.set_defaults(handler=None)
+        add_pack_commands(sub, common, needs_user)
+
+    def webhook(sub: argparse.ArgumentParser) -> None:
+        from app.cli.webhooks import add_webhook_commands
+        sub.set_defaults(handler=None)
+        add_webhook_commands(sub, common, needs_user)
+
+    command("init", "create or migrate the database (on PostgreSQL as its owner)", init)
+    command("demo", "fill an empty database with a believable demo plant", demo)
+    command("import", "import a plant file (JSON), all or nothing", import_)
+    command("attach", "attach a certificate to a serial at its current step", attach)
+    command("attachments", "every attachment of a certificate, oldest first", attachments)
+    command("serial", "show a serial, or: serial advance|complete|scrap SERIAL --user U", serial,
+            usage="certline-cli serial SERIAL | serial {advance,complete,scrap} SERIAL --user USER")
+    command("serials", "serials in bulk: create a batch; advance, complete or scrap many", serials)
+    command("route", "routes and their revisions (administrators)", route)
+    command("job", "jobs and how far their serials have gone", job)
+    command("certs", "list certificates", certs)
+    command("cert", "one certificate: show, add, update, revoke, delete", cert)
+    command("policy", "plant-wide policies every workstation obeys", policy)
+    command("user", "users: list, add, pin, edit, deactivate, reactivate, unlock", user)
+    command("export", "a supervisor's view to CSV (every row) or PDF (a report)", export)
+    command("backup", "copy the live SQLite database and the documents into a new folder", backup)
+    command("restore", "put a backup back after checking it (stop the stations first)", restore)
+    command("verify", "walk the audit chain, check every attachment against it, rehash every stored document", verify)
+    command("token", "API tokens for scripts: create (shown once), list, revoke", token)
+    command("labels", LABELS_HELP, labels)
+    command("pack", "conformance packs: make one (signed with your PIN), verify one, list those made", pack)
+    command("webhook", "change events for other systems: subscriptions (admin), their delivery log, the deliverer",
+            webhook)
     return parser
 
 

@@ -13,10 +13,9 @@ from app.errors import Invalid
 SHOWN_REPRINTS = 10
 
 
-def add_labels_command(command: Callable[..., argparse.ArgumentParser],
-                       needs_user: Callable[[argparse.ArgumentParser], None]) -> None:
-    sub = command("labels", cmd_labels, "serial labels to a PDF, one label a page: the serial as Code 128 and GS1 "
-                                        "DataMatrix, with job and part (audited; reprints named)")
+def add_labels_options(sub: argparse.ArgumentParser, needs_user: Callable[[argparse.ArgumentParser], None]) -> None:
+    """The labels command's arguments (its help, shown in the list of commands, is app.cli.LABELS_HELP)."""
+    sub.set_defaults(handler=cmd_labels)
     which = sub.add_mutually_exclusive_group(required=True)
     which.add_argument("--job", help="every serial of this job that is not scrapped")
     which.add_argument("--serials", nargs="+", metavar="SERIAL", help="these serials")
