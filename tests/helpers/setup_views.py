@@ -6,7 +6,8 @@ A test module imports the fixtures it uses: ``from tests.helpers.setup_views imp
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+import contextlib
+from typing import Any, Callable, Iterator
 
 import pytest
 from PySide6.QtCore import Qt
@@ -34,10 +35,10 @@ def plant_url(db_url):
     app_db.close_database()
 
 
-@pytest.fixture
-def desk(qtbot, plant_url) -> Operator:
-    """The station on ``plant_url`` at 1280x800, nobody signed in: ``desk.sign_in(badge, pin)``."""
-    window = StationWindow(plant_url, StationSettings(sounds=False, idle_sign_out_minutes=0, result_seconds=5))
+@contextlib.contextmanager
+def station_desk(qtbot, url: str) -> Iterator[Operator]:
+    """The station on ``url`` at 1280x800, nobody signed in: ``desk.sign_in(badge, pin)``."""
+    window = StationWindow(url, StationSettings(sounds=False, idle_sign_out_minutes=0, result_seconds=5))
     qtbot.addWidget(window)
     with qtbot.waitSignal(window.users_loaded, timeout=TIMEOUT):
         window.resize(1280, 800)
@@ -45,8 +46,17 @@ def desk(qtbot, plant_url) -> Operator:
     qtbot.waitExposed(window)
     window.activateWindow()
     window.scan_field.setFocus()
-    yield Operator(qtbot, window)
-    window.shutdown()
+    try:
+        yield Operator(qtbot, window)
+    finally:
+        window.shutdown()
+
+
+@pytest.fixture
+def desk(qtbot, plant_url) -> Operator:
+    """The station on ``plant_url`` at 1280x800, nobody signed in: ``desk.sign_in(badge, pin)``."""
+    with station_desk(qtbot, plant_url) as operator:
+        yield operator
 
 
 def tab_titles(window) -> list[str]:

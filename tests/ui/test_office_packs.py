@@ -19,12 +19,10 @@ from app.pack.store import Pack
 from app.queries.pack_screen import listed_serials
 from tests.helpers.elision import cut_texts
 from tests.helpers.pack import GAPS_JOB, JOB, build_pack_plant, pdf_document
-from tests.helpers.setup_views import TIMEOUT, ask, click, open_tab, opened, tab_titles, type_into
+from tests.helpers.setup_views import TIMEOUT, ask, click, open_tab, opened, station_desk, tab_titles, type_into
 from tests.ui.conftest import Operator
 from ui.office.pack_dialog import PackDialog
 from ui.office.packs import PacksView
-from ui.settings import StationSettings
-from ui.station import StationWindow
 
 REASON = "Customer accepts the open inspection under concession C-118"
 
@@ -45,16 +43,8 @@ def pack_plant(tmp_path_factory) -> Path:
 def desk(qtbot, pack_plant, tmp_path) -> Operator:
     url = str(tmp_path / "certline.sqlite3")
     shutil.copy(pack_plant, url)
-    window = StationWindow(url, StationSettings(sounds=False, idle_sign_out_minutes=0, result_seconds=5))
-    qtbot.addWidget(window)
-    with qtbot.waitSignal(window.users_loaded, timeout=TIMEOUT):
-        window.resize(1280, 800)
-        window.show()
-    qtbot.waitExposed(window)
-    window.activateWindow()
-    window.scan_field.setFocus()
-    yield Operator(qtbot, window)
-    window.shutdown()
+    with station_desk(qtbot, url) as operator:
+        yield operator
 
 
 def packs_tab(desk: Operator) -> PacksView:
