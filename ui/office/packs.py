@@ -16,7 +16,7 @@ from app.queries.packs import list_packs
 from app.users import UserRecord
 from app.words import plural
 from ui.office import look, office_view
-from ui.office.common import SaysWhatHappened, local_time, style_table, utc_tooltip
+from ui.office.common import SaysWhatHappened, fit_columns, local_time, style_table, utc_tooltip
 from ui.office.pack_dialog import PackDialog
 from ui.worker import DatabaseWorker
 
@@ -119,7 +119,7 @@ class PacksView(SaysWhatHappened, QWidget):
                 if column in (COLUMNS.index("Serials"), COLUMNS.index("Gaps")):
                     cell.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 self.table.setItem(row, column, cell)
-        self.table.resizeColumnsToContents()
+        fit_columns(self.table)  # the last column takes the room left
         again = next((row for row, pack in enumerate(packs) if chosen and pack.id == chosen.id), 0 if packs else -1)
         if again >= 0:
             self.table.selectRow(again)
