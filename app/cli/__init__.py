@@ -13,7 +13,7 @@ import logging
 import sys
 from typing import Callable, Sequence
 
-from app.cli import psycopg_later
+from app import psycopg_later
 
 psycopg_later.defer()  # before anything imports peewee: a command on SQLite never loads psycopg
 

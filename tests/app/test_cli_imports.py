@@ -1,5 +1,5 @@
 """What one certline-cli call loads: a command loads its own module and no other's, psycopg comes only with a
-PostgreSQL database, and peewee is handed psycopg as its own import would have (app/cli/psycopg_later.py)."""
+PostgreSQL database, and peewee is handed psycopg as its own import would have (app/psycopg_later.py)."""
 from __future__ import annotations
 
 import ast
@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from app.cli import psycopg_later
+from app import psycopg_later
 from tests.helpers.cli import imported  # noqa: F401 - a fixture
 from tests.helpers.workers import REPO
 
@@ -67,7 +67,7 @@ def test_on_postgresql_psycopg_comes_with_the_database_and_writes_and_reads_work
 LOADED = """
 import json, sys
 import peewee, playhouse.postgres_ext
-from app.cli import psycopg_later
+from app import psycopg_later
 hidden = peewee.psycopg is None and "psycopg" not in sys.modules
 handle = peewee.PostgresqlDatabase("postgresql://nobody@127.0.0.1:1/none")  # never connected
 import psycopg, psycopg.pq, psycopg.types.json

@@ -1,8 +1,9 @@
-"""psycopg loaded with the first PostgreSQL database, not at every start of certline-cli.
+"""psycopg loaded with the first PostgreSQL database, not at every start of certline-cli or the station.
 
 peewee, and playhouse.postgres_ext (which playhouse.migrate pulls in), import psycopg as they are imported
-themselves, in try blocks, to have the driver ready: that was a third of a command's start-up on SQLite.
-``defer()`` imports them with psycopg hidden. The first ``PostgresqlDatabase`` made afterwards, anywhere in
+themselves, in try blocks, to have the driver ready: that was a third of a command's start-up on SQLite, and
+~0.1 s of the station's. ``defer()``, called by app/cli and ui/main.py before anything imports peewee, imports
+them with psycopg hidden. The first ``PostgresqlDatabase`` made afterwards, anywhere in
 the process (app.connection's, app.changes'), imports psycopg and binds in them what their own import would
 have bound: ``BOUND``, and the transaction states ``Psycopg3Adapter``'s class body takes (``ADAPTER_BOUND``).
 tests/app/test_cli_imports.py reads both from the libraries' source, so a peewee that takes more from psycopg
