@@ -10,15 +10,19 @@ import sys
 import traceback
 from pathlib import Path
 
-from PySide6.QtCore import QDeadlineTimer, QEventLoop
-from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QApplication, QMessageBox
+from app import psycopg_later
 
-from app import __version__ as app_version
-from app.db import data_dir, describe, resolve_url
-from ui import resources
-from ui.settings import APPLICATION, ORGANIZATION, InstallSettings, StationSettings
-from ui.single_instance import StationServer, ask_running_station_to_show, instance_name, lock_for
+psycopg_later.defer()  # before anything imports peewee: a station on SQLite never loads psycopg
+
+from PySide6.QtCore import QDeadlineTimer, QEventLoop  # noqa: E402
+from PySide6.QtGui import QGuiApplication  # noqa: E402
+from PySide6.QtWidgets import QApplication, QMessageBox  # noqa: E402
+
+from app import __version__ as app_version  # noqa: E402
+from app.db import data_dir, describe, resolve_url  # noqa: E402
+from ui import resources  # noqa: E402
+from ui.settings import APPLICATION, ORGANIZATION, InstallSettings, StationSettings  # noqa: E402
+from ui.single_instance import StationServer, ask_running_station_to_show, instance_name, lock_for  # noqa: E402
 
 log = logging.getLogger("certline")
 _fault_log = None  # kept open for faulthandler for the life of the process
@@ -202,14 +206,16 @@ def main(argv: list[str] | None = None) -> int:
     if not prepare_database(url, args.demo):
         lock.unlock()
         return 1
-    from ui.serial_scanner import start_serial_scanner
     from ui.station import StationWindow  # after QApplication: the window builds widgets
 
     settings = StationSettings.load()
     log.info("station on %s with %s", describe(url), settings)
     window = StationWindow(url, settings)
     server.window = window
-    start_serial_scanner(window)
+    if settings.serial_port:  # QtSerialPort only where a scanner is on a serial port
+        from ui.serial_scanner import start_serial_scanner
+
+        start_serial_scanner(window)
     if args.fullscreen:
         window.showFullScreen()
     else:

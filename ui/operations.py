@@ -59,8 +59,12 @@ def open_database(url: str) -> str:
     """Open and migrate the database in this (the worker's) thread; the URL fit to show."""
     db.open_database(url)
     witness.remember()
-    load_gs1()  # here, off the GUI thread, rather than on the first GS1 label scanned
     return db.describe(url)
+
+
+def load_gs1_reader() -> None:
+    """Import biip in the worker, after the database is open, rather than on the first GS1 label scanned."""
+    load_gs1()
 
 
 def close_database() -> None:
