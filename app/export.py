@@ -108,6 +108,9 @@ def _write_rows(handle: TextIO, header: Sequence[str], rows: Iterable[Sequence[A
     line = _Line()
     handle.write(line.of(header) + "\r\n")
     width = len(header)
+    pages = getattr(rows, "joined_pages", None)
+    if pages is not None and width > 1:  # one cell alone is quoted when empty: not worth a fast path
+        return _write_pages(handle, pages(), width, line, progress, cancelled)
     lines: list[str] = []
     written_by_csv: set[int] = set()  # the lines of this chunk that csv.writer wrote (and defused)
     for values in rows:
@@ -133,6 +136,40 @@ def _write_rows(handle: TextIO, header: Sequence[str], rows: Iterable[Sequence[A
     if progress:
         progress(count)
     return count
+
+
+def _write_pages(handle: TextIO, pages: Iterable[tuple[list[str], Callable[[int], Sequence[Any]]]], width: int,
+                 line: "_Line", progress: Progress | None, cancelled: Callable[[], bool] | None) -> int:
+    """Rows that come as pages of lines, each row's cells joined by commas as they are, and ``cells(i)``.
+
+    A page is checked whole: if it has exactly its commas and line ends, no quote and no cell that
+    starts like a formula, it is what csv.writer would write. Otherwise each line is checked, and
+    the few that need quoting or defusing are written by csv.writer from their cells.
+    """
+    count = 0
+    for lines, cells in pages:
+        if cancelled and cancelled():
+            raise Cancelled()
+        chunk = "\r\n".join(lines)
+        if not _plain(chunk, len(lines), width):
+            for index, text in enumerate(lines):
+                if not _plain(text, 1, width):
+                    lines[index] = line.of(cells(index))
+            chunk = "\r\n".join(lines)
+        handle.write(chunk)
+        handle.write("\r\n")
+        count += len(lines)
+        if progress:
+            progress(count)
+    if progress:
+        progress(count)
+    return count
+
+
+def _plain(text: str, lines: int, width: int) -> bool:
+    """True if ``text``, ``lines`` lines of ``width`` cells joined by commas and CRLF, needs no quote and no defusing."""
+    return (text.count(",") == lines * (width - 1) and '"' not in text and text.count("\n") == lines - 1
+            and text.count("\r") == lines - 1 and not _formula_in(text))
 
 
 def _write_chunk(handle: TextIO, lines: list[str], written_by_csv: set[int], line: "_Line") -> None:
