@@ -1,6 +1,7 @@
 """CSV writing: the hand-joined fast path writes exactly what csv.writer writes, every text cell defused."""
 import csv
 import datetime as dt
+import gc
 import io
 import json
 
@@ -89,12 +90,19 @@ def test_pages_of_joined_lines_are_written_as_csv_writer_writes_their_cells(widt
     assert seen[-1] == sum(map(len, pages))
 
 
-def test_a_cancelled_export_of_pages_stops_before_writing_the_next_page(tmp_path):
+def test_a_cancelled_export_of_pages_stops_before_writing_the_next_page_and_collects_garbage_again(tmp_path):
     asked = iter([False, True])
     target = tmp_path / "out.csv"
     with pytest.raises(export.Cancelled):
         export.write_csv(["a", "b"], Pages([[("1", "2")], [("3", "4")]]), target, cancelled=lambda: next(asked))
     assert list(tmp_path.iterdir()) == []
+    assert gc.isenabled()  # off while the pages were written, on again
+    gc.disable()
+    try:
+        export.write_csv(["a", "b"], Pages([[("1", "2")]]), io.StringIO())
+        assert not gc.isenabled()  # whoever turned it off turns it on
+    finally:
+        gc.enable()
 
 
 def test_stored_times_are_rearranged_only_when_every_one_is_as_peewee_writes_it():
