@@ -183,7 +183,9 @@ class StationWindow(SignIn, AttachPage, ConnectionWatch, OfflineMode, QMainWindo
         if large == self._large:
             return
         self._large = large
-        self.setStyleSheet(resources.stylesheet("station") + (resources.stylesheet("station_large") if large else ""))
+        sheet = resources.stylesheet("station") + (resources.stylesheet("station_large") if large else "")
+        if sheet != self.styleSheet():  # the same sheet again would only re-polish every widget (~12 ms)
+            self.setStyleSheet(sheet)
         self.top_bar.setFixedHeight(TOP_BAR_HEIGHT[large])
         self.banner.set_large(large)
         self._scale_attach_page(large, LARGE_SCALE if large else 1.0)
