@@ -38,30 +38,10 @@ class Sounds(QObject):
 
     played = Signal(str)
 
-    def __init__(self, enabled: bool, parent: QObject | None = None, later: bool = False):
-        """``later``: the caller calls ``load`` when it suits it (the station: once its window is ready); until
-        then a sound asked for is only announced (``played``), as on a machine without audio."""
+    def __init__(self, enabled: bool, parent: QObject | None = None):
         super().__init__(parent)
         self.enabled = enabled
-        self._effects: dict[str, object] | None = None if enabled else {}
-        if enabled and not later:
-            self.load()
-
-    def load(self) -> None:
-        """Find the audio output and make the effects, once: loading QtMultimedia's plugins and asking the
-        system for its devices takes 30-100 ms.
-
-        Qt logs while those plugins' libraries load, and the handler that sends that to our log is Python: a
-        thread of ours importing a compiled module at that moment would wait for the library loader's lock
-        holding the GIL, while this one waits for the GIL holding that lock. Call it where no other Python
-        thread can be importing (the station parks its database worker for it)."""
-        if self._effects is None:
-            self._effects = self._load()
-
-    @property
-    def loaded(self) -> bool:
-        """True once the audio output has been looked for (whether or not one was found)."""
-        return self._effects is not None
+        self._effects: dict[str, object] = self._load() if enabled else {}
 
     @property
     def available(self) -> bool:
@@ -95,6 +75,6 @@ class Sounds(QObject):
         if not self.enabled:
             return
         self.played.emit(name)
-        effect = (self._effects or {}).get(name)
+        effect = self._effects.get(name)
         if effect is not None:
             effect.play()  # type: ignore[attr-defined]

@@ -10,8 +10,6 @@ sign_in.py (badge, name, PIN, the session) and attach.py (scans, the card, attac
 from __future__ import annotations
 
 import logging
-import threading
-import time
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QCloseEvent, QKeySequence, QResizeEvent, QShortcut
@@ -49,7 +47,6 @@ LARGE_SCALE = 1.4
 TOP_BAR_HEIGHT = {False: 54, True: 72}
 ACTIVITY_EVENTS = frozenset({QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.TouchBegin,
                              QEvent.Type.Wheel})
-PARK_SECONDS = 5  # the longest the database worker waits for the sounds to load, or the sounds for the worker
 CLOCK_CHECK_MS = 10 * 60_000  # how often this machine's clock is compared with the database server's
 
 
@@ -88,8 +85,10 @@ class StationWindow(SignIn, AttachPage, ConnectionWatch, OfflineMode, QMainWindo
         self.setObjectName("station")
         self.setMinimumSize(1000, 680)
         self.setStyleSheet(resources.stylesheet("station"))
-        self.sounds = Sounds(self.settings.sounds, self, later=True)  # once the window is ready: _load_sounds
-        self._sounds_gate: threading.Event | None = None
+        # Loaded here, before the database worker's thread exists: while QtMultimedia's libraries load, Qt
+        # logs through our Python handler, and a thread importing a compiled module at that moment deadlocks
+        # with it (loader lock against GIL). 30-100 ms of the start, kept for that.
+        self.sounds = Sounds(self.settings.sounds, self)
         self._build()
         self.database = DatabaseWorker(url, self)
         self.database.busy_changed.connect(self._on_database_busy_changed)
@@ -315,38 +314,12 @@ class StationWindow(SignIn, AttachPage, ConnectionWatch, OfflineMode, QMainWindo
         self._opened = True
         self.station_label.setToolTip(f"Database: {description}")
         self.database_opened.emit(description)
-        self._load_sounds()
         self.database.submit(operations.sign_in_users, on_done=self._on_users_loaded, on_failed=self._on_failure)
         self._check_clock()
         # In the worker rather than on the first GS1 label scanned; after the window is ready, not before.
         self.database.submit(operations.load_gs1_reader, quiet=True,
                              on_failed=lambda failure: log.warning("biip did not load: %s", failure.message))
 
-    def _load_sounds(self) -> None:
-        """The sounds, once the window is ready rather than before (30-100 ms). The worker waits, idle,
-        meanwhile, so that none of its imports meets QtMultimedia's libraries loading (see ui/sound.py); what
-        is submitted after this runs once they are in."""
-        if self.sounds.loaded or self._sounds_gate is not None:
-            return
-        parked = threading.Event()
-        self._sounds_gate = gate = threading.Event()
-        deadline = time.monotonic() + PARK_SECONDS
-
-        def wait_in_worker() -> None:
-            parked.set()
-            gate.wait(PARK_SECONDS)
-
-        def load() -> None:
-            if not parked.is_set() and not gate.is_set() and time.monotonic() < deadline:
-                QTimer.singleShot(10, self, load)  # the worker is finishing what was queued before
-                return
-            if parked.is_set() and not gate.is_set():
-                self.sounds.load()
-            gate.set()
-            self._sounds_gate = None
-
-        self.database.submit(wait_in_worker, quiet=True)
-        QTimer.singleShot(0, self, load)
 
     def _on_database_failed(self, failure: Failure) -> None:
         self.station_label.setToolTip("No database")
@@ -396,6 +369,4 @@ class StationWindow(SignIn, AttachPage, ConnectionWatch, OfflineMode, QMainWindo
         self._stop_connection_watch()
         self._stop_offline_mode()
         self.live_card.stop()
-        if self._sounds_gate is not None:
-            self._sounds_gate.set()  # a worker waiting for the sounds goes on to stop
         self.database.stop()
