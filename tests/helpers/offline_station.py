@@ -34,10 +34,17 @@ def main(url: str, station: str, codes: list[str]) -> int:
         print(*words, flush=True)
 
     window.queued.connect(lambda serial, cert, step, waiting: say("queued", serial, cert, step, waiting))
-    window.signed_in.connect(lambda user: say("signed-in", user))
     window.result_shown.connect(lambda state, text: say("result", state, text.replace("\n", " ")))
-    state = {"busy": False, "serials": []}
-    window.scan_handled.connect(lambda kind: state.update(busy=False))
+    # A badge is handled when its sign-in is asked for, and signed in when the database answers: the next code
+    # waits for that answer, as a person waits for their name on the screen.
+    state = {"busy": False, "serials": [], "signing_in": False}
+    window.scan_handled.connect(lambda kind: state.update(busy=state["signing_in"]))
+
+    def signed_in(user: str) -> None:
+        say("signed-in", user)
+        state.update(busy=False, signing_in=False)
+
+    window.signed_in.connect(signed_in)
     todo = list(codes)
 
     def ready(marker: str) -> bool:
@@ -64,6 +71,7 @@ def main(url: str, station: str, codes: list[str]) -> int:
         if code.startswith("SN-"):
             state["serials"].append(code)
         state["busy"] = True
+        state["signing_in"] = code.startswith("B-")
         window.scan(code)
         if not todo:
             say("done")

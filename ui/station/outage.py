@@ -56,6 +56,7 @@ class ConnectionWatch:
         self.outage_reason = ""
         self._opened = False
         self._probe = 0  # the connection check the worker has not answered yet
+        self._probe_reconnects = False  # it was sent during the outage: its answer means the database is back
         self._probed_at = 0.0
         self._unknown: SentAttach | None = None
         self._settling = False
@@ -118,6 +119,7 @@ class ConnectionWatch:
         else:
             check = connection.reconnect  # the worker closes the dead connection and opens a new one
         self._probed_at = time.monotonic()
+        self._probe_reconnects = check is not connection.ping
         self._probe = self.database.submit(check, on_done=self._on_probe_done, on_failed=self._on_probe_failed,
                                            quiet=True)
 
@@ -125,7 +127,8 @@ class ConnectionWatch:
         self._probe = 0
         if not self._opened and isinstance(opened, str):
             self._on_database_opened(opened)
-        if self.outage_since is not None:
+        if self.outage_since is not None and self._probe_reconnects:
+            # A heartbeat sent before the outage and answered after it proves nothing: the reconnect does.
             self._database_back()
 
     def _on_probe_failed(self, failure: Failure) -> None:
