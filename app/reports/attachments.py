@@ -11,7 +11,7 @@ from app.clock import iso_utc
 from app.db import to_datetime
 from app.errors import Invalid
 from app.models import CertAttachment, SerialNumber, Step, User, database
-from app.reports.paging import PAGE_SIZE, Page, PageIndex, keyset, next_after, page_index
+from app.reports.paging import PAGE_SIZE, Page, PageIndex, keyset, next_after, page_index, rebindable
 
 
 class AttachmentRow(NamedTuple):
@@ -168,8 +168,7 @@ class AttachmentCsvRows:
 
     def _raw_pages(self) -> Iterator[list[tuple]]:
         """Keyset pages as stored. Peewee builds the first page's SQL and the next pages' once; each
-        next page puts the last key in the comparison's parameters, which peewee places just before
-        LIMIT (as ``paging._hops`` does)."""
+        next page puts the last key in the comparison's parameters (``paging.rebindable``)."""
         query, size = self.query, self.page_size
         a, s = CertAttachment, SerialNumber
         select = _attachment_select(query, a.id, a.serial, a.step, a.attached_at, a.attached_by, s.job)
@@ -179,10 +178,7 @@ class AttachmentCsvRows:
         if not raw:
             return
         after = [raw[-1][i] for i in positions]  # the next page starts after the key as stored: exact
-        sql, params = keyset(select, key, tuple(after), query.descending, size).sql()
-        at = len(params) - 1 - len(key)
-        if params[at:at + len(key)] != after or params[-1] != size:
-            raise RuntimeError(f"Unexpected parameters from peewee for a page of attachments: {params}")
+        sql, params, at = rebindable(keyset(select, key, tuple(after), query.descending, size), after, [size])
         while True:
             yield raw
             if len(raw) < size:

@@ -104,10 +104,7 @@ def _hops(select, key: list, descending: bool, size: int, ends: int) -> list[tup
     if first is None:
         return []
     keys = [tuple(first)]  # as stored, like every later one
-    sql, params = keyset(select, key, keys[0], descending, 1).offset(size - 1).sql()
-    at = len(params) - 2 - len(key)
-    if params[at:at + len(key)] != list(keys[0]) or params[-2:] != [1, size - 1]:
-        raise RuntimeError(f"Unexpected parameters from peewee for a page hop: {params}")
+    sql, params, at = rebindable(keyset(select, key, keys[0], descending, 1).offset(size - 1), keys[0], [1, size - 1])
     while len(keys) < ends:
         params[at:at + len(key)] = keys[-1]
         row = execute(sql, params).fetchone()
@@ -115,6 +112,18 @@ def _hops(select, key: list, descending: bool, size: int, ends: int) -> list[tup
             break
         keys.append(tuple(row))
     return keys
+
+
+def rebindable(page, after: Sequence[Any], tail: list[Any]) -> tuple[str, list[Any], int]:
+    """A keyset page's SQL, its parameters, and where in them the key values ``after`` sit, so that the next
+    page is the same SQL with the last key put there (``params[at:at + len(after)] = last``), not a query built
+    afresh. Peewee places the key comparison's parameters just before ``tail`` (LIMIT, then any OFFSET);
+    RuntimeError where a peewee version places them otherwise."""
+    sql, params = page.sql()
+    at = len(params) - len(tail) - len(after)
+    if params[at:at + len(after)] != list(after) or params[len(params) - len(tail):] != list(tail):
+        raise RuntimeError(f"Unexpected parameters from peewee for a keyset page: {params}")
+    return sql, params, at
 
 
 def iter_pages(fetch, *args, page_size: int = 5000) -> Iterator[Any]:
