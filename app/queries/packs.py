@@ -36,7 +36,7 @@ def find_pack_of_file(path: str | os.PathLike) -> list[PackRecord]:
 
 def packs_of_digest(sha256: str) -> list[PackRecord]:
     """The packs made whose file has exactly this sha256 (not the contents hash), oldest first."""
-    return [p for p in find_pack(sha256) if p.file_sha256 == sha256.strip().lower()]
+    return _named(list(Pack.select().where(Pack.file_sha256 == sha256.strip().lower()).order_by(Pack.made_at)))
 
 
 def _named(rows: Sequence[Pack]) -> list[PackRecord]:
