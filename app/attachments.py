@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import gc
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any, Iterator, NamedTuple
 
 from app import audit, db
 from app.certificates import get_certificate, refusal_to_attach
@@ -21,8 +22,10 @@ from app.models import Path, SerialNumber, Step, User
 from app.users import require_user
 
 
-@dataclass(frozen=True)
-class AttachmentRecord:
+class AttachmentRecord(NamedTuple):
+    """One attachment as read. A named tuple rather than a dataclass: a listing builds 100,000 of them, and a
+    tuple is built in C at a third of a frozen dataclass's cost (see ``_row_records``)."""
+
     id: str
     serial_id: str
     cert_id: str
@@ -57,12 +60,14 @@ def _row_record(row: tuple) -> AttachmentRecord:
 def _row_records(rows: list[tuple]) -> list[AttachmentRecord]:
     """``_row_record`` for many rows; SQLite's usual timestamp text takes the short way."""
     try:
-        return [AttachmentRecord(i, s, c, st, _fromisoformat(at), by) for i, s, c, st, at, by in rows]
+        return [_as_record((i, s, c, st, _fromisoformat(at), by)) for i, s, c, st, at, by in rows]
     except (TypeError, ValueError):  # PostgreSQL's datetimes, or text only peewee's formats read
         return [_row_record(row) for row in rows]
 
 
 _fromisoformat = dt.datetime.fromisoformat
+# The tuple's own constructor, without the named tuple's Python-level __new__ in between.
+_as_record = functools.partial(tuple.__new__, AttachmentRecord)
 
 
 def _serial_missing(serial_id: str) -> NotFound:

@@ -24,6 +24,7 @@ from app.db import write_transaction
 from app.errors import Invalid, NotFound
 from app.ids import MAX_ID_LENGTH, check_id
 from app.models import CERT_KINDS, Job, Path, Step
+from app.records import record
 from app.users import require_user
 
 MAX_NAME_LENGTH = 200  # names of paths, steps and jobs, and a job's part: what the columns hold
@@ -46,7 +47,7 @@ def revision_id(code: str, revision: int) -> str:
     return code[:MAX_ID_LENGTH - len(suffix)] + suffix
 
 
-@dataclass(frozen=True)
+@record
 class StepRecord:
     id: str
     name: str

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,6 +17,7 @@ from app.db import to_datetime, write_transaction
 from app.errors import Invalid, NotFound
 from app.ids import MAX_ID_LENGTH, check_id, new_id
 from app.models import CertAttachment, Certificate, Job, SerialCounter, SerialNumber, Step, User
+from app.records import record
 from app.routes import StepRecord
 from app.users import require_user
 
@@ -24,7 +26,7 @@ MANAGERS = ("supervisor", "admin")
 _PREFIX = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,31}")
 
 
-@dataclass(frozen=True)
+@record
 class StepAttachment:
     attachment: AttachmentRecord
     cert_name: str
@@ -39,7 +41,7 @@ class StepAttachment:
                                             "certStatus": self.cert_status, "attachedByName": self.attached_by_name}
 
 
-@dataclass(frozen=True)
+@record
 class StepState:
     step: StepRecord
     state: str  # "passed", "current" or "ahead"
@@ -56,7 +58,7 @@ class StepState:
                                       "attachments": [a.to_json() for a in self.attachments]}
 
 
-@dataclass(frozen=True)
+@record
 class SerialDetail:
     id: str
     job_id: str
@@ -105,7 +107,14 @@ _ATTACHED_SQL = (
     'WHERE a."serial_id" = ? ORDER BY a."attached_at", a."id"'
 )
 _STEPS_SQL = 'SELECT "id", "name", "position", "requires" FROM "step" WHERE "path_id" = ? ORDER BY "position"'
-_requires = Step.requires.python_value
+
+
+@functools.lru_cache(maxsize=1024)
+def _requires(text: str | None) -> tuple[str, ...]:
+    """A step's required kinds from their stored JSON text. A plant has a handful of distinct lists, and
+    parsing them again on every scan was a fifth of get_serial's own time; the text is the key, so an
+    edited step is read afresh."""
+    return tuple(Step.requires.python_value(text) or ())
 
 
 def get_serial(serial_id: str) -> SerialDetail:
@@ -124,7 +133,7 @@ def get_serial(serial_id: str) -> SerialDetail:
         by_step.setdefault(a[3], []).append(StepAttachment(record, a[6], a[7], a[8], a[9]))
     steps = []
     for step_id, name, position, requires in db.execute(_STEPS_SQL, (path_id,)).fetchall():
-        step = StepRecord(step_id, name, position, list(_requires(requires) or []))
+        step = StepRecord(step_id, name, position, list(_requires(requires)))
         steps.append(StepState(step, _state(position, index), by_step.get(step_id, [])))
     return SerialDetail(serial_id, job_id, job_name, part, path_id, path_name, status, index,
                         to_datetime(created_at), steps, route, rev or 1)

@@ -55,6 +55,15 @@ def _dumps(value: Any) -> str:
     return json.dumps(value, default=_default, sort_keys=True)
 
 
+def _serial_body(serial: SerialDetail) -> dict[str, Any]:
+    """The serial as plain data; an attachment record (a named tuple, which ``asdict`` leaves a tuple) as a dict."""
+    body = asdict(serial)
+    for step in body["steps"]:
+        for attached in step["attachments"]:
+            attached["attachment"] = attached["attachment"]._asdict()
+    return body
+
+
 def _date(text: str | None) -> dt.date | None:
     return dt.date.fromisoformat(text) if text else None
 
@@ -109,7 +118,7 @@ class StationCache:
     def remember_serial(self, serial: SerialDetail) -> None:
         with self._connection() as conn:
             conn.execute("INSERT OR REPLACE INTO serial (id, body, seen_at) VALUES (?, ?, ?)",
-                         (serial.id, _dumps(asdict(serial)), dt.datetime.now(dt.timezone.utc).isoformat()))
+                         (serial.id, _dumps(_serial_body(serial)), dt.datetime.now(dt.timezone.utc).isoformat()))
 
     def remember_certificates(self, records: list[CertificateRecord], complete: bool = False) -> None:
         """Store ``records``; ``complete``: they are every certificate there is, so any other one goes."""

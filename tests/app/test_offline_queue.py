@@ -2,7 +2,9 @@
 serial, else held for a supervisor; idempotent on the queue id), the supervisor's resolution, the cache."""
 from __future__ import annotations
 
+import json
 import os
+import sqlite3
 import subprocess
 import sys
 import textwrap
@@ -178,6 +180,11 @@ def test_cache_keeps_serials_certificates_and_badge_users(three, tmp_path):
     cache.remember_serial(serials.get_serial("SN-00001"))
     assert StationCache.has_data(cache.path)
     assert cache.serial("SN-00001") == serials.get_serial("SN-00001")
+    # Stored as named fields, the form caches written by earlier versions hold, so both read back.
+    with sqlite3.connect(cache.path) as raw:
+        body = json.loads(raw.execute("SELECT body FROM serial WHERE id = 'SN-00001'").fetchone()[0])
+    stored = [a["attachment"] for step in body["steps"] for a in step["attachments"]]
+    assert [(a["cert_id"], a["attached_by"]) for a in stored] == [("cert_mat01", "op1")]
     assert cache.serial("SN-00002") is None
     assert cache.certificate("HT-4711").id == "cert_mat01"
     assert cache.certificate("cert_rev").status == "revoked"
