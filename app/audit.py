@@ -23,6 +23,7 @@ import contextvars
 import getpass
 import hashlib
 import json
+import operator
 import os
 import socket
 import sys
@@ -142,6 +143,7 @@ _INSERT_SQL = ('INSERT INTO "audit_entry" (' + ", ".join('"%s"' % name for name 
 _DETAILS = _COLUMNS.index("details")
 _SEALED = HASHED_FIELDS + OPTIONAL_HASHED
 _details_db_value = AuditEntry.details.db_value
+_values_of = operator.itemgetter(*_COLUMNS)
 
 
 def chain_head() -> tuple[int, str]:
@@ -155,7 +157,7 @@ def _params(row: dict[str, Any], dumped: dict[int, str]) -> list[Any]:
 
     ``dumped`` remembers the JSON of details objects already seen: a batch's entries share a few.
     """
-    values = [row[name] for name in _COLUMNS]
+    values = list(_values_of(row))
     details = values[_DETAILS]
     text = dumped.get(id(details))
     if text is None:
@@ -174,13 +176,24 @@ def new_entry(type: str, user_id: str | None, **fields: Any) -> dict[str, Any]:
             "os_account": _os_account or os_account(), "auth": method, "token_id": token_id, **fields}
 
 
+def like(entry: dict[str, Any], **fields: Any) -> dict[str, Any]:
+    """Another unsealed entry as ``entry`` (by the same person, at the same time and place), with its own id
+    and ``fields`` changed: a batch's thousands of entries differ in a serial or a record id only."""
+    return {**entry, "id": new_id("ae_"), **fields}
+
+
+_UNSET = dict.fromkeys(_SEALED)
+
+
 def append(entries: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     """Seal and insert entries at the end of the chain. Call inside ``write_transaction``."""
     seq, prev_hash = chain_head()
     rows = []
     for entry in entries:
         seq += 1
-        row = {name: None for name in _SEALED} | entry | {"seq": seq, "prev_hash": prev_hash}
+        row = _UNSET.copy()
+        row.update(entry)
+        row["seq"], row["prev_hash"] = seq, prev_hash
         row["hash"] = prev_hash = entry_hash(prev_hash, row)
         rows.append(row)
     dumped: dict[int, str] = {}  # keyed by id(): every details object stays alive in rows meanwhile

@@ -34,6 +34,7 @@ from app.models import (
     CertificateDocument,
 )
 from app.policy import get_policy
+from app.records import record
 from app.users import require_user
 
 MANAGERS = ("supervisor", "admin")
@@ -43,7 +44,7 @@ EDITABLE_FIELDS = (
 )
 
 
-@dataclass(frozen=True)
+@record
 class CertificateRecord:
     id: str
     name: str
@@ -81,6 +82,9 @@ class CertificateRecord:
         record["approved_at"] = iso_utc(self.approved_at) if self.approved_at else None
         record["expiry_state"] = self.expiry_state(on)
         return record
+
+
+_RECORD_FIELDS = tuple(CertificateRecord.__dataclass_fields__)
 
 
 def expiry_state(date_expire: dt.date | None, warning: int, on: dt.date) -> str:
@@ -229,7 +233,10 @@ def _get(cert_id: str) -> Certificate:
 
 def get_certificate(cert_id: str) -> CertificateRecord:
     """Raises NotFound: ``Certificate not found: {id}``."""
-    return CertificateRecord.of(_get(cert_id))
+    values = db.get_values(Certificate, cert_id, _RECORD_FIELDS)  # on every attach: no model instance between
+    if values is None:
+        raise NotFound(f"Certificate not found: {cert_id}")
+    return CertificateRecord(**values)
 
 
 def create_certificate(fields: dict[str, Any], user_id: str) -> CertificateRecord:

@@ -381,22 +381,32 @@ def to_datetime(value: Any) -> dt.datetime | None:
     return value
 
 
-_BY_KEY: dict[type, tuple[str, tuple]] = {}
+_BY_KEY: dict[tuple[type, tuple[str, ...] | None], tuple[str, tuple]] = {}
 
 
-def get_or_none(model, key: Any):
-    """``model.get_or_none(<primary key> == key)``, the same instance, without building the query each time."""
-    plan = _BY_KEY.get(model)
+def get_values(model, key: Any, names: tuple[str, ...] | None = None) -> dict[str, Any] | None:
+    """The row of ``model`` whose primary key is ``key``, as {field name: Python value} for its fields or those
+    ``names``, or None; the query is built once. For a record read on every scan (a certificate) without a
+    model instance between."""
+    plan = _BY_KEY.get((model, names))
     if plan is None:
         meta = model._meta
-        fields = tuple(meta.sorted_fields)
+        fields = tuple(meta.sorted_fields) if names is None else tuple(meta.fields[name] for name in names)
         columns = ", ".join('"%s"' % field.column_name for field in fields)
         sql = f'SELECT {columns} FROM "{meta.table_name}" WHERE "{meta.primary_key.column_name}" = ?'
-        plan = _BY_KEY[model] = (sql, fields)
+        plan = _BY_KEY[model, names] = (sql, fields)
     sql, fields = plan
     row = execute(sql, (model._meta.primary_key.db_value(key),)).fetchone()
     if row is None:
         return None
-    instance = model(__no_default__=1, **{f.name: f.python_value(value) for f, value in zip(fields, row)})
+    return {f.name: f.python_value(value) for f, value in zip(fields, row)}
+
+
+def get_or_none(model, key: Any):
+    """``model.get_or_none(<primary key> == key)``, the same instance, without building the query each time."""
+    values = get_values(model, key)
+    if values is None:
+        return None
+    instance = model(__no_default__=1, **values)
     instance._dirty.clear()
     return instance

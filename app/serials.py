@@ -230,12 +230,13 @@ def write_batch(job: Job, first_step: Step, ids: list[str], user_id: str, cert_i
         db.executemany(_INSERT_SERIAL_SQL, [(sid, job.id, job.path_id, 0, "in_progress", now) for sid in part])
         db.executemany(_INSERT_ATTACHMENT_SQL, [(aid, sid, cert_id, first_step.id, now, user_id)
                                                 for aid, sid in zip(attachment_ids, part)])
-        entries = [audit.new_entry("serial_created", user_id, serial_id=sid, job_id=job.id, path_id=job.path_id,
-                                   step_id=first_step.id, at=now) for sid in part]
-        entries += [audit.new_entry("cert_attached", user_id, serial_id=sid, cert_id=cert_id, job_id=job.id,
-                                    path_id=job.path_id, step_id=first_step.id, record_id=aid, at=now,
-                                    details=details)
-                    for aid, sid in zip(attachment_ids, part)]
+        created = audit.new_entry("serial_created", user_id, job_id=job.id, path_id=job.path_id,
+                                  step_id=first_step.id, at=now)
+        entries = [audit.like(created, serial_id=sid) for sid in part]
+        if cert_id:
+            attached = audit.new_entry("cert_attached", user_id, cert_id=cert_id, job_id=job.id, path_id=job.path_id,
+                                       step_id=first_step.id, at=now, details=details)
+            entries += [audit.like(attached, serial_id=sid, record_id=aid) for aid, sid in zip(attachment_ids, part)]
         audit.append(entries)
         if progress is not None:
             progress(min(start + size, len(ids)), len(ids))
