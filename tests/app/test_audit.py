@@ -142,7 +142,7 @@ def test_verify_finds_an_altered_attachment(busy, database, subtests):
     original = CertAttachment.select().where(CertAttachment.id == target.id).dicts().get()
     for change in ({"attached_by": "op2"}, {"step": "step_002"}, {"serial": "SN-00003"},
                    {"attached_at": dt.datetime(2020, 1, 1)}):
-        with subtests.test(change=change):
+        with subtests.test(change=repr(change)):
             CertAttachment.update(change).where(CertAttachment.id == target.id).execute()
 
             result = audit.verify()

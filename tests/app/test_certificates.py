@@ -76,7 +76,7 @@ BAD_FIELDS = [
 def test_create_refuses_bad_fields_naming_the_field_and_writes_nothing(plant, subtests):
     before = row_counts()
     for overrides, field, message in BAD_FIELDS:
-        with subtests.test(field=field, overrides=overrides):
+        with subtests.test(field=field, overrides=repr(overrides)):
             with pytest.raises(Invalid) as refused:
                 certificates.create_certificate(fields(**overrides), "sup1")
             assert str(refused.value) == message
@@ -113,7 +113,7 @@ DERIVED_EXPIRY = [
 
 def test_expiry_is_derived_from_release_and_validity(plant, subtests):
     for number, (release, validity, unit, expire) in enumerate(DERIVED_EXPIRY):
-        with subtests.test(release=release, validity=validity, unit=unit):
+        with subtests.test(release=release.isoformat(), validity=validity, unit=unit):
             cert_id = f"cert_v{number}"
             certificates.create_certificate(
                 fields(id=cert_id, date_release=release, validity=validity, validity_unit=unit), "sup1")
