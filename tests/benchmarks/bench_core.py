@@ -15,8 +15,10 @@ plain ``sqlite3`` connection to the same file with the same pragmas:
 * listing cert_big's 100,000 attachments: ``app.attachments.attachments_of_certificate``;
   the floor is one SELECT … ORDER BY attached_at, serial_id, fetched all;
 * batch creation of 10,000 serials with a certificate: ``app.serials.create_serials``;
-  the floor does the same inserts (serials, attachments, sealed audit entries) with
-  executemany in one transaction.
+  the floor does the same checks (the job's room: its quantity against the serials it has)
+  and inserts (serials, attachments, sealed audit entries) with executemany in one
+  transaction. Each run's batches go to a job of their own, created through ``app.jobs``
+  with room for them, since a job's quantity is enforced.
 
 The run adds rows (attachments to random in-progress serials and ordinary certificates,
 serials under a fresh prefix per run), all of them valid: the audit chain they extend is
@@ -43,7 +45,7 @@ os.environ.setdefault("CERTLINE_WORKSTATION", "bench-core")
 
 import peewee  # noqa: E402
 
-from app import attachments, audit, serials  # noqa: E402
+from app import attachments, audit, jobs, serials  # noqa: E402
 from app import db as app_db  # noqa: E402
 from app.audit import GENESIS_HASH, HASHED_FIELDS, entry_hash  # noqa: E402
 from app.clock import now_utc, today  # noqa: E402
@@ -64,7 +66,9 @@ PEER_TEXT = ("For scale, the best-known open-source peer on this kind of machine
 MANAGERS = ("supervisor", "admin")
 BENCH_USER = "op01"
 BATCH_USER = "admin"
-BATCH_JOB = "JOB-0001"
+ROUTE_OF_BATCHES = "JOB-0001"  # each run's batches go to a fresh job on this job's route
+# Issue "Closer to the floor": each core path within 1.2x of the floor at p50 and p95.
+MAX_RATIO = 1.2
 
 
 # --------------------------------------------------------------------------- measuring
@@ -259,7 +263,11 @@ def raw_create_serials(con: sqlite3.Connection, job_id: str, count: int, user_id
         user = con.execute('SELECT id, role, active FROM "user" WHERE id = ?', (user_id,)).fetchone()
         if user is None or not user[2] or user[1] not in MANAGERS:
             raise PermissionError(user_id)
-        job = con.execute("SELECT id, path_id FROM job WHERE id = ?", (job_id,)).fetchone()
+        job = con.execute("SELECT id, path_id, quantity, closed_at FROM job WHERE id = ?", (job_id,)).fetchone()
+        made = con.execute("SELECT count(*) FROM serial WHERE job_id = ? AND status <> 'scrapped'",
+                           (job_id,)).fetchone()[0]
+        if job[3] is not None or count > job[2] - made:
+            raise ValueError(f"job {job_id} has no room for {count} more")
         step = con.execute("SELECT id, name FROM step WHERE path_id = ? AND position = 0", (job[1],)).fetchone()
         cert = con.execute("SELECT id, status, date_expire FROM certificate WHERE id = ?", (cert_id,)).fetchone()
         if cert[1] == "revoked" or (cert[2] is not None and cert[2] <= today().isoformat()):
@@ -435,7 +443,7 @@ def main(argv: list[str] | None = None) -> int:
                 assert created, (serial_id, cert_id)
                 (raw_t if k >= warm else []).append(elapsed)
     rows.append(Row("attach (attachment + audit entry, sync=FULL)", len(app_t), app_t, raw_t,
-                    "p95 < 2 ms, <= 3x raw", PEER["attach"], 2e-3, 3.0))
+                    f"p95 < 2 ms, <= {MAX_RATIO:g}x raw", PEER["attach"], 2e-3, MAX_RATIO))
 
     # --- serial with its attachments --------------------------------------------------------
     app_ids = pick_serials(con, rng, args.lookups + 50)
@@ -449,8 +457,8 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 elapsed, _ = _clock(raw_get_serial, con, r_id)
                 (raw_t if k >= 50 else []).append(elapsed)
-    rows.append(Row("serial with its attachments (get_serial)", len(app_t), app_t, raw_t, "p95 < 2 ms",
-                    PEER["serial"], 2e-3))
+    rows.append(Row("serial with its attachments (get_serial)", len(app_t), app_t, raw_t,
+                    f"p95 < 2 ms, <= {MAX_RATIO:g}x raw", PEER["serial"], 2e-3, MAX_RATIO))
 
     # --- listing cert_big -------------------------------------------------------------------
     app_t, raw_t = [], []
@@ -465,30 +473,34 @@ def main(argv: list[str] | None = None) -> int:
                 assert len(listed) == big_count, len(listed)
                 (raw_t if k else []).append(elapsed)
             del listed
-    rows.append(Row(f"list cert_big's {big_count:,} attachments", len(app_t), app_t, raw_t, "< 0.5 s",
-                    PEER["listing"], 0.5))
+    rows.append(Row(f"list cert_big's {big_count:,} attachments", len(app_t), app_t, raw_t,
+                    f"< 0.5 s, <= {MAX_RATIO:g}x raw", PEER["listing"], 0.5, MAX_RATIO))
 
     # --- batch creation ---------------------------------------------------------------------
     stamp = f"{int(time.time()):x}"
     certs = [r[0] for r in con.execute(
         "SELECT id FROM certificate WHERE id NOT IN (?, ?) AND status = 'active' AND date_expire IS NULL LIMIT 500",
         (BIG_ID, HUGE_ID))]
+    batch_job = f"BENCH-{stamp}"
+    jobs.create_job({"id": batch_job, "name": f"Benchmark batches {stamp}", "path": one(
+        "SELECT path_id FROM job WHERE id = ?", ROUTE_OF_BATCHES), "quantity": 2 * args.batch_runs * args.batch_size},
+        BATCH_USER)
     app_t, raw_t = [], []
     for k in range(args.batch_runs):
         for side in ((0, 1) if k % 2 == 0 else (1, 0)):
             cert_id = rng.choice(certs)
             if side == 0:
-                elapsed, result = _clock(serials.create_serials, BATCH_JOB, args.batch_size, BATCH_USER, cert_id,
+                elapsed, result = _clock(serials.create_serials, batch_job, args.batch_size, BATCH_USER, cert_id,
                                          f"BA{stamp}x{k}-")
                 assert len(result.serial_ids) == args.batch_size
                 app_t.append(elapsed)
             else:
-                elapsed, created = _clock(raw_create_serials, con, BATCH_JOB, args.batch_size, BATCH_USER, cert_id,
+                elapsed, created = _clock(raw_create_serials, con, batch_job, args.batch_size, BATCH_USER, cert_id,
                                           f"BR{stamp}x{k}-", workstation)
                 assert len(created) == args.batch_size
                 raw_t.append(elapsed)
-    rows.append(Row(f"create {args.batch_size:,} serials with a certificate", len(app_t), app_t, raw_t, "< 1 s",
-                    PEER["batch"], 1.0))
+    rows.append(Row(f"create {args.batch_size:,} serials with a certificate", len(app_t), app_t, raw_t,
+                    f"< 1 s, <= {MAX_RATIO:g}x raw", PEER["batch"], 1.0, MAX_RATIO))
 
     # --- the trail this run extended is still sound -----------------------------------------
     checked, problem = check_tail(first_seq)
