@@ -109,12 +109,14 @@ _ATTACHED_SQL = (
 _STEPS_SQL = 'SELECT "id", "name", "position", "requires" FROM "step" WHERE "path_id" = ? ORDER BY "position"'
 
 
-@functools.lru_cache(maxsize=1024)
-def _requires(text: str | None) -> tuple[str, ...]:
-    """A step's required kinds from their stored JSON text. A plant has a handful of distinct lists, and
-    parsing them again on every scan was a fifth of get_serial's own time; the text is the key, so an
-    edited step is read afresh."""
-    return tuple(Step.requires.python_value(text) or ())
+@functools.lru_cache(maxsize=512)
+def _step_records(rows: tuple[tuple, ...]) -> tuple[StepRecord, ...]:
+    """A route's steps from their rows (id, name, position, required kinds as JSON). The rows are read on every
+    scan; the records are built once for each distinct set of rows (a plant has a few routes), since building
+    them and parsing the JSON again was a third of get_serial's own time. Keyed by the rows' content, so a
+    changed step is built afresh. Records are frozen and their lists are never changed, so they are shared."""
+    return tuple(StepRecord(step_id, name, position, list(Step.requires.python_value(requires) or ()))
+                 for step_id, name, position, requires in rows)
 
 
 def get_serial(serial_id: str) -> SerialDetail:
@@ -131,10 +133,8 @@ def get_serial(serial_id: str) -> SerialDetail:
     for a in db.execute(_ATTACHED_SQL, (serial_id,)).fetchall():
         record = AttachmentRecord(a[0], a[1], a[2], a[3], to_datetime(a[4]), a[5])
         by_step.setdefault(a[3], []).append(StepAttachment(record, a[6], a[7], a[8], a[9]))
-    steps = []
-    for step_id, name, position, requires in db.execute(_STEPS_SQL, (path_id,)).fetchall():
-        step = StepRecord(step_id, name, position, list(_requires(requires)))
-        steps.append(StepState(step, _state(position, index), by_step.get(step_id, [])))
+    steps = [StepState(step, _state(step.position, index), by_step.get(step.id, []))
+             for step in _step_records(tuple(db.execute(_STEPS_SQL, (path_id,)).fetchall()))]
     return SerialDetail(serial_id, job_id, job_name, part, path_id, path_name, status, index,
                         to_datetime(created_at), steps, route, rev or 1)
 

@@ -212,13 +212,8 @@ def test_attach_reads_the_policy_at_most_once(serial, approved_insp01, database,
     serials.advance_serial(serial, "op1", reason="test")
     serials.advance_serial(serial, "op1", reason="test")
     statements: list[str] = []
-    real = database.execute_sql
-
-    def counting(sql, *args, **kwargs):
-        statements.append(sql)
-        return real(sql, *args, **kwargs)
-
-    monkeypatch.setattr(database, "execute_sql", counting)
+    # peewee's query hook sees every statement, the hand-written ones of app.db.execute too.
+    monkeypatch.setattr(database, "query_hooks", [lambda event: statements.append(event.sql)])
 
     def policy_reads() -> int:
         return sum('FROM "policy"' in sql for sql in statements)

@@ -1,11 +1,12 @@
 """Opening the database: where it lives, its pragmas, its migrations, and a plain message when it cannot."""
 import json
+import logging
 import socket
 from pathlib import Path
 
 import platformdirs
 import pytest
-from peewee import SqliteDatabase
+from peewee import IntegrityError, OperationalError, SqliteDatabase
 
 from app import db
 from app.errors import DatabaseUnavailable
@@ -53,6 +54,24 @@ def test_sqlite_pragmas(tmp_path, closing):
     assert pragma("synchronous") == 2  # FULL: a confirmed attach survives a power cut
     assert pragma("recursive_triggers") == 1
     assert pragma("busy_timeout") == 15000
+
+
+def test_hand_written_sql_is_seen_by_query_hooks_and_logged_and_fails_as_peewee_fails(tmp_path, closing, caplog):
+    db.open_database(str(tmp_path / "certline.sqlite3"))
+    seen = []
+    db.database.obj.query_hooks.append(lambda event: seen.append(event.sql))
+    try:
+        assert db.execute('SELECT count(*) FROM "user" WHERE "id" = ?', ("nobody",)).fetchone() == (0,)
+    finally:
+        db.database.obj.query_hooks.clear()
+    assert seen == ['SELECT count(*) FROM "user" WHERE "id" = ?']
+    with caplog.at_level(logging.DEBUG, logger="peewee"):
+        db.execute('SELECT 1 FROM "user" WHERE "id" = ?', ("logged",))
+    assert any("logged" in record.getMessage() for record in caplog.records)
+    with pytest.raises(OperationalError):
+        db.execute('SELECT 1 FROM "no_such_table"')
+    with pytest.raises(IntegrityError), db.write_transaction():
+        db.execute('INSERT INTO "user" ("id") VALUES (?)', ("x",))  # no name, role or badge
 
 
 def test_a_sqlite_url_is_a_path(tmp_path, closing):
