@@ -10,7 +10,7 @@ from typing import Any
 from peewee import fn
 
 from app import audit, db
-from app.attachments import AttachmentRecord, _path_missing, _serial_missing, load_serial, step_at
+from app.attachments import AttachmentRecord, _as_record, _path_missing, _serial_missing, load_serial, step_at
 from app.certificates import get_certificate, refusal_to_attach
 from app.clock import iso_utc, today
 from app.db import to_datetime, write_transaction
@@ -131,7 +131,7 @@ def get_serial(serial_id: str) -> SerialDetail:
         raise Job.DoesNotExist(f"Job not found: {job_id}")
     by_step: dict[str, list[StepAttachment]] = {}
     for a in db.execute(_ATTACHED_SQL, (serial_id,)).fetchall():
-        record = AttachmentRecord(a[0], a[1], a[2], a[3], to_datetime(a[4]), a[5])
+        record = _as_record((a[0], a[1], a[2], a[3], to_datetime(a[4]), a[5]))
         by_step.setdefault(a[3], []).append(StepAttachment(record, a[6], a[7], a[8], a[9]))
     steps = [StepState(step, _state(step.position, index), by_step.get(step.id, []))
              for step in _step_records(tuple(db.execute(_STEPS_SQL, (path_id,)).fetchall()))]

@@ -9,8 +9,9 @@ plain ``sqlite3`` connection to the same file with the same pragmas:
 
 * attach: ``app.attachments.attach`` of a fresh (serial, certificate) pair, i.e. a new
   attachment and its audit entry, committed with synchronous=FULL; the floor does the
-  same reads and writes (serial, path, certificate, step, user, existing?, insert,
-  chain head, sha256, insert entry) in BEGIN IMMEDIATE … COMMIT;
+  same reads and writes (serial, path, certificate, step, user, existing?, policy, insert,
+  chain head, sha256, insert entry, the subscriptions that want the event) in
+  BEGIN IMMEDIATE … COMMIT;
 * serial with its attachments: ``app.serials.get_serial``; the floor runs the same SELECTs;
 * listing cert_big's 100,000 attachments: ``app.attachments.attachments_of_certificate``;
   the floor is one SELECT … ORDER BY attached_at, serial_id, fetched all;
@@ -226,6 +227,9 @@ def raw_attach(con: sqlite3.Connection, serial_id: str, cert_id: str, user_id: s
                        details={"stepName": step[1], "stepIndex": step[2]})
         entry["prev_hash"], entry["hash"] = prev, seal(prev, entry)
         con.execute(AUDIT_INSERT, _audit_params(entry))
+        # The attach's event for other systems: queued for the subscriptions that want it (none here).
+        if con.execute("SELECT id, event_types FROM webhook_subscription WHERE active = 1").fetchall():
+            raise RuntimeError("the benchmark's file has webhook subscriptions; the floor does not queue events")
         con.execute("COMMIT")
         return True
     except BaseException:
