@@ -252,7 +252,7 @@ CLI_UPDATES = [
 def test_cli_refuses_each_value_with_a_sentence_and_saves_nothing(capsys, imported, subtests):
     before = snapshot(imported)
     for options, message in CLI_UPDATES:
-        with subtests.test(options=" ".join(options)[:60]):
+        with subtests.test(options=ascii(" ".join(options))[:60]):
             code, out, err = run(capsys, imported, "cert", "update", "cert_mat01", *options, "--user", "sup1",
                                  "--reason", "Attacker's value")
             assert (code, out, err) == (3, "", f"certline-cli: {message}\n")
@@ -349,7 +349,7 @@ BAD_FILES = [
 def test_import_refuses_a_file_out_of_bounds_naming_the_record_and_imports_nothing(database, tmp_path, subtests):
     before = row_counts()
     for number, (text, message) in enumerate(BAD_FILES):
-        with subtests.test(message=message[:60]):
+        with subtests.test(message=ascii(message)[:60]):
             path = tmp_path / f"bad{number}.json"
             path.write_text(text, encoding="utf-8")
             with pytest.raises(Invalid) as refused:

@@ -131,22 +131,22 @@ def doc(macros: bool = False, word: bool = True) -> bytes:
 
 def docx(extra: dict[str, bytes] | None = None, main: str = DOCX_MAIN, with_body: bool = True) -> bytes:
     """A DOCX as Word writes it (deflated parts); ``extra`` adds parts, ``main`` sets the document's content type."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("[Content_Types].xml", DOCX_CONTENT_TYPES.format(main=main))
-        archive.writestr("_rels/.rels", DOCX_RELS)
-        if with_body:
-            archive.writestr("word/document.xml", DOCX_BODY)
-        for name, data in (extra or {}).items():
-            archive.writestr(name, data)
-    return buffer.getvalue()
+    members = {"[Content_Types].xml": DOCX_CONTENT_TYPES.format(main=main), "_rels/.rels": DOCX_RELS}
+    if with_body:
+        members["word/document.xml"] = DOCX_BODY
+    return zip_of(members | (extra or {}))
 
 
-def zip_of(members: dict[str, bytes]) -> bytes:
+# Each member is dated, not stamped with the time it was written: the same archive, byte for byte, in every
+# process. Tests are parametrized with these bytes, and pytest-xdist's workers must all collect the same ids.
+_MEMBER_DATE = (2024, 1, 15, 10, 30, 0)
+
+
+def zip_of(members: dict[str, bytes | str]) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, data in members.items():
-            archive.writestr(name, data)
+            archive.writestr(zipfile.ZipInfo(name, date_time=_MEMBER_DATE), data, zipfile.ZIP_DEFLATED)
     return buffer.getvalue()
 
 
