@@ -12,7 +12,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from app import demo, users
+from app import users
 from app.errors import CertlineError
 
 
@@ -61,6 +61,8 @@ class FirstRunDialog(QDialog):
         self.name_field.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _on_demo_button_clicked(self) -> None:
+        from app import demo  # the demo plant's data and rules: only when asked for
+
         try:
             demo.fill_demo()
         except CertlineError as error:

@@ -9,20 +9,29 @@ import os
 import sys
 import traceback
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from app import psycopg_later
 
 psycopg_later.defer()  # before anything imports peewee: a station on SQLite never loads psycopg
 
-from PySide6.QtCore import QDeadlineTimer, QEventLoop  # noqa: E402
-from PySide6.QtGui import QGuiApplication  # noqa: E402
-from PySide6.QtWidgets import QApplication, QMessageBox  # noqa: E402
-
+# The core's modules that open the database and sign in come before PySide: once PySide is imported, it
+# reads the source of every module imported after it (looking for "PySide6", for its __feature__
+# switches), ~10 ms of the start for these alone.
 from app import __version__ as app_version  # noqa: E402
 from app.db import data_dir, describe, resolve_url  # noqa: E402
+from app.errors import CertlineError  # noqa: E402
+from ui import operations  # noqa: E402, F401 - what the station's database worker runs: imported here for that
+
+from PySide6.QtGui import QGuiApplication  # noqa: E402
+from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
+
 from ui import resources  # noqa: E402
 from ui.settings import APPLICATION, ORGANIZATION, InstallSettings, StationSettings  # noqa: E402
 from ui.single_instance import StationServer, ask_running_station_to_show, instance_name, lock_for  # noqa: E402
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QMessageBox  # its Python class made when a message is shown, not at each start
 
 log = logging.getLogger("certline")
 _fault_log = None  # kept open for faulthandler for the life of the process
@@ -57,6 +66,8 @@ def no_display() -> bool:
 def self_test() -> int:
     """The core's self-test, then the station built on a throwaway database. 0 when all is well."""
     import tempfile
+
+    from PySide6.QtCore import QDeadlineTimer, QEventLoop
 
     from app.selftest import run_self_test
 
@@ -114,6 +125,8 @@ def _excepthook(kind, value, tb) -> None:
     log.error("unhandled error:\n%s", "".join(traceback.format_exception(kind, value, tb)))
     if QApplication.instance() is None:
         return
+    from PySide6.QtWidgets import QMessageBox
+
     where = data_dir() / "logs" / "certline.log"
     box = QMessageBox(QMessageBox.Icon.Critical, "Certline",
                       f"Something went wrong; the details are saved in {where}.\n\n"
@@ -126,23 +139,29 @@ def _excepthook(kind, value, tb) -> None:
     box.show()
 
 
-def prepare_database(url: str, demo_requested: bool) -> bool:
+def prepare_database(url: str, demo_requested: bool, before_dialog=lambda: None) -> bool:
     """Open and migrate the database; first run asks how to begin. False: do not start.
 
     Plain messages, no stack trace, for a database that cannot be opened or is too new.
+    ``before_dialog`` is called before either dialog shows (the station answers second starts then).
     """
-    from app import db, demo
-    from app.errors import CertlineError
-    from ui.first_run import FirstRunDialog, needs_first_run
+    from app import db
+    from ui.first_run import needs_first_run
 
     try:
         db.open_database(url)
         try:
             if needs_first_run():
                 if demo_requested:
+                    from app import demo
+
                     demo.fill_demo()
-                elif FirstRunDialog(describe(url)).exec() != FirstRunDialog.DialogCode.Accepted:
-                    return False
+                else:
+                    from ui.first_run import FirstRunDialog
+
+                    before_dialog()
+                    if FirstRunDialog(describe(url)).exec() != FirstRunDialog.DialogCode.Accepted:
+                        return False
         finally:
             db.close_database()
     except CertlineError as error:
@@ -151,6 +170,9 @@ def prepare_database(url: str, demo_requested: bool) -> bool:
                         describe(url), error.message)
             return True
         log.error("cannot start on %s: %s", describe(url), error.message)
+        from PySide6.QtWidgets import QMessageBox
+
+        before_dialog()
         QMessageBox.critical(None, "Certline", error.message)
         return False
     return True
@@ -200,10 +222,21 @@ def main(argv: list[str] | None = None) -> int:
             log.info("the station on %s is already open on this computer: brought it to the front", describe(url))
             return 0
         log.warning("the station on %s is already open on this computer and does not answer", describe(url))
+        from PySide6.QtWidgets import QMessageBox
+
         QMessageBox.warning(None, "Certline", f"The station is already open on {describe(url)} on this computer.")
         return 1
-    server = StationServer(instance_name(url))
-    if not prepare_database(url, args.demo):
+    server: StationServer | None = None
+
+    def answer_second_starts(window: QWidget | None = None) -> None:
+        """Listen for second starts (once the station is ready, or before a dialog on the way); ``window``
+        is what comes to the front."""
+        nonlocal server
+        if server is None:
+            server = StationServer(instance_name(url))
+        server.window = window
+
+    if not prepare_database(url, args.demo, before_dialog=answer_second_starts):
         lock.unlock()
         return 1
     from ui.station import StationWindow  # after QApplication: the window builds widgets
@@ -211,7 +244,7 @@ def main(argv: list[str] | None = None) -> int:
     settings = StationSettings.load()
     log.info("station on %s with %s", describe(url), settings)
     window = StationWindow(url, settings)
-    server.window = window
+    window.after_ready.add(lambda: answer_second_starts(window))
     if settings.serial_port:  # QtSerialPort only where a scanner is on a serial port
         from ui.serial_scanner import start_serial_scanner
 
@@ -235,7 +268,8 @@ def main(argv: list[str] | None = None) -> int:
         # For the start-up benchmark: say when the scan field has the focus, then leave.
         window.database_opened.connect(lambda _description: _report_ready(app, window))
     status = app.exec()
-    server.close()
+    if server is not None:
+        server.close()
     lock.unlock()
     return status
 

@@ -3,18 +3,27 @@
 Each function calls app/ and returns plain, frozen records (no model instance, no
 connection), which are safe to hand to the GUI thread. Each raises app's errors, whose
 message is what the operator reads.
+
+The window imports this module before its first paint, to name what it submits: certificates,
+serials and attachments (a third of the station's imports) are imported by the functions that
+use them, in the worker, when first asked for, so that the start waits only for what opens the
+database and signs in.
 """
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from app import attachments, certificates, clock, db, policy, serials, sign_in, witness
-from app.certificates import CertificateQuery, CertificateRecord
+from app import clock, db, policy, sign_in, witness
 from app.clock import today
 from app.scan import Classified, DatabaseLookup, classify, load_gs1, read_scan
-from app.serials import SerialDetail
-from app.users import UserRecord
+
+if TYPE_CHECKING:
+    from app.attachments import AttachResult
+    from app.certificates import CertificateRecord
+    from app.serials import SerialDetail
+    from app.users import UserRecord
 
 PICKER_LIMIT = 200
 
@@ -35,7 +44,7 @@ class CertificateView:
 
 @dataclass(frozen=True)
 class AttachOutcome:
-    result: attachments.AttachResult
+    result: AttachResult
     certificate: CertificateRecord
     serial: SerialDetail
 
@@ -43,6 +52,8 @@ class AttachOutcome:
 def certificate_view(record: CertificateRecord, on: dt.date | None = None,
                      require_approved: bool | None = None) -> CertificateView:
     """``require_approved`` left out: the plant's policy, as the attach itself will read it."""
+    from app import certificates
+
     on = on or today()
     days_left = (record.date_expire - on).days if record.date_expire else None
     return CertificateView(record, record.expiry_state(on), days_left,
@@ -63,7 +74,7 @@ def open_database(url: str) -> str:
 
 
 def load_gs1_reader() -> None:
-    """Import biip in the worker, after the database is open, rather than on the first GS1 label scanned."""
+    """Import biip in the worker, after the station is ready, rather than on the first GS1 label scanned."""
     load_gs1()
 
 
@@ -82,11 +93,15 @@ def read(raw: str, separator: str) -> Classified:
 
 
 def load_serial(serial_id: str) -> SerialDetail:
+    from app import serials
+
     return serials.get_serial(serial_id)
 
 
 def attach(serial_id: str, cert_id: str, user_id: str) -> AttachOutcome:
     """Attach at the serial's current step (the core decides the step); the serial as it is now."""
+    from app import attachments, certificates, serials
+
     result = attachments.attach(serial_id, cert_id, user_id)
     outcome = AttachOutcome(result, certificates.get_certificate(cert_id), serials.get_serial(serial_id))
     witness.remember()  # this station's own record of how far the chain reached
@@ -95,6 +110,8 @@ def attach(serial_id: str, cert_id: str, user_id: str) -> AttachOutcome:
 
 def find_attach(serial_id: str, cert_id: str, step_id: str) -> AttachOutcome | None:
     """An attach whose answer was lost, read back (``attachments.find_attachment``); None: it was not saved."""
+    from app import attachments, certificates, serials
+
     record = attachments.find_attachment(serial_id, cert_id, step_id)
     if record is None:
         return None
@@ -121,6 +138,9 @@ def sign_in_user(user_id: str, badge: str | None, pin: str | None) -> UserRecord
 
 def find_certificates(text: str) -> list[CertificateView]:
     """The picker's rows: id, name or number contains ``text``; at most PICKER_LIMIT, by id."""
+    from app import certificates
+    from app.certificates import CertificateQuery
+
     query = CertificateQuery(text=text.strip() or None)
     on = today()
     approved_only = policy.get_policy("require_approved")  # once for the list, not once a row

@@ -4,21 +4,30 @@ The first station holds a QLockFile and listens on a QLocalServer, both named af
 database. A second ``certline`` on the same database cannot take the lock, asks the first over
 a QLocalSocket to show itself, and exits: someone who double-clicked the icon again (or a
 start-up script that ran twice) gets the station they already had, not a dialog to dismiss.
+
+The lock is taken first thing; the server listens once the station is ready, or before a dialog it
+shows on its way there (QtNetwork is not loaded before the scan field has the focus). A second start
+that finds nobody listening yet keeps asking for a moment: the first may still be starting.
 """
 from __future__ import annotations
 
 import hashlib
 import logging
+import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QDir, QLockFile, QObject, QStandardPaths, Qt, Signal, Slot
-from PySide6.QtNetwork import QLocalServer, QLocalSocket
+from PySide6.QtCore import QDeadlineTimer, QDir, QLockFile, QObject, QStandardPaths, Qt, Signal, Slot
 from PySide6.QtWidgets import QApplication, QWidget
+
+if TYPE_CHECKING:
+    from PySide6.QtNetwork import QLocalSocket
 
 log = logging.getLogger(__name__)
 REQUEST = b"show\n"
 ANSWER = b"shown\n"
 WAIT_MS = 3000
+RETRY_S = 0.05  # between two tries to reach a station that holds the lock but does not listen yet
 
 
 def instance_name(url: str) -> str:
@@ -33,11 +42,19 @@ def lock_for(url: str) -> QLockFile:
 
 def ask_running_station_to_show(name: str, wait_ms: int = WAIT_MS) -> bool:
     """Ask the station listening on ``name`` to come to the front; True when it says it did."""
+    from PySide6.QtNetwork import QLocalSocket
+
+    errors = QLocalSocket.LocalSocketError
+    not_yet = (errors.ServerNotFoundError, errors.ConnectionRefusedError)  # no socket yet, or a crashed one's
+    deadline = QDeadlineTimer(wait_ms)
     socket = QLocalSocket()
     socket.connectToServer(name)
-    if not socket.waitForConnected(wait_ms):
-        log.info("no running station answers on %s: %s", name, socket.errorString())
-        return False
+    while not socket.waitForConnected(max(0, deadline.remainingTime())):
+        if socket.error() not in not_yet or deadline.hasExpired():
+            log.info("no running station answers on %s: %s", name, socket.errorString())
+            return False
+        time.sleep(RETRY_S)  # it holds the lock and is starting: it listens once its window is ready
+        socket.connectToServer(name)
     socket.write(REQUEST)
     socket.flush()
     answer = b""
@@ -62,6 +79,8 @@ class StationServer(QObject):
     shown = Signal()
 
     def __init__(self, name: str, parent: QObject | None = None):
+        from PySide6.QtNetwork import QLocalServer
+
         super().__init__(parent)
         self.window: QWidget | None = None
         self.server = QLocalServer(self)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QRect, Qt, QTimer, Signal
 from PySide6.QtGui import QFont, QFontMetrics, QKeyEvent
@@ -20,10 +21,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.certificates import state_words
 from app.clock import today
 from app.scan import GS_SYMBOL
-from ui.operations import CertificateView
+
+if TYPE_CHECKING:
+    from ui.operations import CertificateView
 
 ENTER_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
 TAB_KEYS = (Qt.Key.Key_Tab, Qt.Key.Key_Backtab)
@@ -33,7 +35,10 @@ SUFFIX_SECONDS = 0.08
 
 
 def restyle(widget: QWidget) -> None:
-    """Apply the style sheet again after a dynamic property that it selects on has changed."""
+    """Apply the style sheet again after a dynamic property that it selects on has changed. A widget
+    not polished yet (not shown yet) gets the style sheet with the properties it has when it is."""
+    if not widget.testAttribute(Qt.WidgetAttribute.WA_WState_Polished):
+        return  # and the station's start does not ask for the style (its Python class, ~6 ms) before it shows
     widget.style().unpolish(widget)
     widget.style().polish(widget)
     widget.update()
@@ -205,10 +210,11 @@ class ResultBanner(QLabel):
         self.state = state
         marks = {"attached": "✔  ", "already": "●  ", "warning": "⚠  ", "refused": "✖  ", "outage": "⚠  "}
         self.setText(marks.get(state, "") + text)
+        restate = self.property("state") != state
         self.setProperty("state", state)
-        self._fit()
+        self._fit(restate)
 
-    def _fit(self) -> None:
+    def _fit(self, restate: bool = False) -> None:
         """Two lines at full size; a message that needs more gets the smaller size, never cut off."""
         font = QFont(self.font())
         font.setPixelSize(self._type_size)
@@ -216,8 +222,9 @@ class ResultBanner(QLabel):
         needed = QFontMetrics(font).boundingRect(QRect(0, 0, width, 10_000), int(Qt.TextFlag.TextWordWrap),
                                                  self.text()).height()
         size = "long" if needed > self.contentsRect().height() + 2 else "normal"
-        self.setProperty("fit", size)
-        restyle(self)  # the state may have changed too
+        if restate or self.property("fit") != size:  # the style sheet selects on both
+            self.setProperty("fit", size)
+            restyle(self)
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
@@ -230,6 +237,8 @@ def _html(text: str) -> str:
 
 def expiry_text(view: CertificateView) -> str:
     """The certificate's state in the words every screen uses (app.certificates.state_words)."""
+    from app.certificates import state_words  # the certificates' rules: first needed once someone signed in
+
     return state_words(view.record, today())
 
 

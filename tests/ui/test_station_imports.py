@@ -1,14 +1,24 @@
-"""What the station loads before its scan field has the focus: on SQLite, neither the PostgreSQL driver nor
-PDF, barcode or HTTP libraries, nor the office's views; the GS1 reader comes just after."""
+"""What the station loads before its scan field has the focus, and what waits until it is ready: on SQLite,
+neither the PostgreSQL driver nor PDF, barcode or HTTP libraries, nor the office's views, nor what only the
+PIN and work pages, the sounds, the offline store or a second start need; those come just after, and the
+sounds' libraries load safely beside the database worker's imports."""
 from __future__ import annotations
 
 import json
 import os
 import subprocess
 import sys
+import time
+
+from PySide6.QtCore import QCoreApplication
 
 from tests.helpers.workers import REPO
+from ui.card import PLACEHOLDER
+from ui.settings import StationSettings
+from ui.single_instance import StationServer
+from ui.station import StationWindow
 
+TIMEOUT = 5000
 # ui.main as `certline` runs it, reporting the modules loaded at the moment it would print "ready".
 AT_READY = """
 import json, sys
@@ -21,8 +31,45 @@ ui.main._report_ready = snapshot
 sys.exit(ui.main.main(sys.argv[1:]))
 """
 NOT_BEFORE_READY = ("psycopg", "psycopg_binary", "fpdf", "pypdf", "fastapi", "uvicorn", "zxingcpp", "biip")
-# QtMultimedia is loaded on purpose before the database worker starts (see ui/station/shell.py).
-QT_NOT_BEFORE_READY = ("PySide6.QtPdf", "PySide6.QtPdfWidgets", "PySide6.QtSerialPort")
+QT_NOT_BEFORE_READY = ("PySide6.QtMultimedia", "PySide6.QtNetwork", "PySide6.QtPdf", "PySide6.QtPdfWidgets",
+                       "PySide6.QtSerialPort")
+# The demo plant (only for --demo on an empty database), the PIN page, the work page with its card and the
+# core's records behind it, the offline queue and cache: built or opened on first use, or once ready.
+OURS_NOT_BEFORE_READY = ("app.demo", "ui.pin_pad", "ui.card", "ui.route_strip", "app.serials", "app.attachments",
+                         "app.certificates", "app.offline_queue", "app.station_cache")
+
+# The sounds loading while another thread imports compiled modules, with a Python Qt message handler
+# installed (pytest-qt has one; the station had one for QtMultimedia's chatter): that deadlocked on the
+# library loader's lock and the GIL. Prints how many Qt messages reached Python while they loaded.
+SOUNDS_BESIDE_IMPORTS = """
+import faulthandler, glob, importlib, os, sys, threading
+faulthandler.dump_traceback_later(30, exit=True)  # a deadlock: stacks on stderr, and out
+from PySide6.QtCore import qInstallMessageHandler
+from PySide6.QtWidgets import QApplication
+app = QApplication([])
+heard = []
+qInstallMessageHandler(lambda kind, context, message: heard.append(message))
+from ui.sound import Sounds
+folder = os.path.join(os.path.dirname(os.__file__), "lib-dynload")
+compiled = [os.path.basename(path).split(".")[0] for path in sorted(glob.glob(os.path.join(folder, "*.so")))]
+go = threading.Event()
+def importing():
+    go.wait()
+    for name in compiled:
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            pass
+thread = threading.Thread(target=importing)
+thread.start()
+go.set()
+sounds = Sounds(enabled=True)
+sounds.load()
+thread.join()
+print("loaded", len(heard), sounds.loaded)
+"""
+ASK = ("import sys; from PySide6.QtCore import QCoreApplication; app = QCoreApplication([]); "
+       "from ui.single_instance import ask_running_station_to_show as ask; sys.exit(0 if ask(sys.argv[1], 10000) else 3)")
 
 
 def test_the_station_on_sqlite_is_ready_without_postgresql_pdf_barcode_http_or_office_modules(station_db, tmp_path):
@@ -35,5 +82,54 @@ def test_the_station_on_sqlite_is_ready_without_postgresql_pdf_barcode_http_or_o
     assert "ui.station" in modules and "peewee" in modules  # the snapshot is of a station that opened its database
     assert {name for name in modules if name.split(".")[0] in NOT_BEFORE_READY} == set()
     assert not modules & set(QT_NOT_BEFORE_READY)
-    # ui/office/__init__.py and its look come with the station's tabs; a view's module only with its user.
-    assert {name for name in modules if name.startswith("ui.office.")} == {"ui.office.look"}
+    assert not modules & set(OURS_NOT_BEFORE_READY)
+    # ui/office/__init__.py comes with the station's tabs; the office's look and views with their user.
+    assert {name for name in modules if name.startswith("ui.office.")} == set()
+
+
+def test_the_pages_sounds_and_live_card_come_once_the_station_is_ready(qtbot, station_db):
+    window = StationWindow(station_db, StationSettings(sounds=True))
+    qtbot.addWidget(window)
+    assert window.page == "signin" and set(window._pages) == {"signin"}
+    assert not window.sounds.loaded and window.live_card.watcher is None
+    with qtbot.waitSignal(window.database_opened, timeout=TIMEOUT):
+        window.show()
+    qtbot.waitUntil(lambda: window.sounds.loaded and set(window._pages) == {"signin", "pin", "work"}
+                    and window.live_card.watcher is not None, timeout=TIMEOUT)
+    assert window.page == "signin" and window.focusWidget() is window.scan_field
+    window.shutdown()
+
+
+def test_a_part_of_a_page_not_built_yet_builds_it(qtbot, station_db):
+    window = StationWindow(station_db, StationSettings(sounds=False))
+    qtbot.addWidget(window)
+    assert "work" not in window._pages
+    assert window.card.placeholder.text() == PLACEHOLDER  # built on the spot, empty
+    assert "work" in window._pages and window.page == "signin"
+    window.shutdown()
+
+
+def test_the_sounds_load_beside_a_thread_importing_compiled_modules_without_qt_calling_python(tmp_path):
+    environment = dict(os.environ, QT_QPA_PLATFORM="offscreen", CERTLINE_DATA=str(tmp_path / "data"))
+    done = subprocess.run([sys.executable, "-c", SOUNDS_BESIDE_IMPORTS], capture_output=True, text=True, cwd=REPO,
+                          env=environment, timeout=60)
+    assert done.returncode == 0, done.stderr  # 1 with every thread's stack: the deadlock
+    assert done.stdout == "loaded 0 True\n", done.stdout  # QtMultimedia's warnings reached no Python handler
+
+
+def test_a_second_start_while_the_first_is_starting_waits_for_it_to_listen(qapp, tmp_path):
+    name = f"certline-test-starting-{os.getpid()}"
+    environment = dict(os.environ, QT_QPA_PLATFORM="offscreen", CERTLINE_DATA=str(tmp_path / "data"))
+    asking = subprocess.Popen([sys.executable, "-c", ASK, name], cwd=REPO, env=environment)
+    time.sleep(1.0)  # the second start asks before the first listens (as when both start at once)
+    server = StationServer(name)
+    try:
+        deadline = time.monotonic() + 20
+        while asking.poll() is None and time.monotonic() < deadline:
+            QCoreApplication.processEvents()
+            time.sleep(0.01)
+        assert asking.returncode == 0  # answered once the first listened, not "nobody answers" at once
+    finally:
+        if asking.poll() is None:
+            asking.kill()
+        server.close()

@@ -9,20 +9,23 @@ from __future__ import annotations
 
 import time
 from functools import partial
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QTimer, Slot
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from app.scan import Classified
-from app.serials import SerialDetail
-from ui.card import SerialCard
 from ui.lists import CertificatePicker, History
 from ui.operations import AttachOutcome, CertificateView
 from ui.station.outage import SentAttach
 from ui.station.live import LiveCard
+from ui.station.pages import PagePart
 from ui.widgets import CertificatePanel, local_time
 from ui import operations
 from ui.worker import Failure
+
+if TYPE_CHECKING:
+    from app.serials import SerialDetail
 
 LOWER_HEIGHT = {False: 224, True: 320}  # the certificate panel, picker and history under the card
 PANEL_WIDTH = {False: 360, True: 540}
@@ -39,9 +42,17 @@ class AttachPage:
 
     From the shell it uses the scan field, banner, worker, settings, signals and ``_result``,
     ``_refresh``, ``_keep_focus``; from sign_in.py the user, the name list and ``_begin_sign_in``.
+    The page's widgets are built the first time one of them is wanted (pages.py); what a scan does
+    is connected from the start.
     """
 
-    def _build_attach_page(self, pages: QStackedWidget) -> None:
+    card = PagePart("work")
+    lower = PagePart("work")
+    cert_panel = PagePart("work")
+    picker = PagePart("work")
+    history = PagePart("work")
+
+    def _start_attach_page(self) -> None:
         self.serial: SerialDetail | None = None
         self.certificate: CertificateView | None = None
         self._attaching = False
@@ -56,41 +67,44 @@ class AttachPage:
         self.scan_field.navigated.connect(self._on_scan_field_navigated)
         self.scan_field.escaped.connect(self._on_scan_field_escaped)
         self.scan_field.textEdited.connect(self._on_scan_field_text_edited)
+        self.live_card = LiveCard(self)  # the card follows other workstations' changes to its serial
+
+    def _build_attach_page(self) -> QWidget:
+        from ui.card import SerialCard  # with the route strip and the serials' records: first needed here
 
         # The serial's card across the width; below, the certificate, its picker, the history.
         work = QWidget()
         rows = QVBoxLayout(work)
         rows.setContentsMargins(0, 0, 0, 0)
         rows.setSpacing(10)
-        self.card = SerialCard()
-        self.card.painted.connect(self.card_painted)
-        rows.addWidget(self.card, 1)
+        self._card = SerialCard()
+        self._card.painted.connect(self.card_painted)
+        rows.addWidget(self._card, 1)
         # A fixed height below the card: nothing chosen, shown or refused there moves the card.
-        self.lower = QWidget(objectName="lowerRow")
-        below = QHBoxLayout(self.lower)
+        self._lower = QWidget(objectName="lowerRow")
+        below = QHBoxLayout(self._lower)
         below.setContentsMargins(0, 0, 0, 0)
         below.setSpacing(12)
-        rows.addWidget(self.lower)
-        self.cert_panel = CertificatePanel()
-        self.cert_panel.attach_button.clicked.connect(self._on_attach_button_clicked)
-        below.addWidget(self.cert_panel, 4)
+        rows.addWidget(self._lower)
+        self._cert_panel = CertificatePanel()
+        self._cert_panel.attach_button.clicked.connect(self._on_attach_button_clicked)
+        below.addWidget(self._cert_panel, 4)
         column = QVBoxLayout()
         column.setSpacing(4)
         column.addWidget(QLabel("Certificates: type, ↑ ↓ or tap", objectName="sectionTitle"))
-        self.picker = CertificatePicker()
-        self.picker.setWordWrap(True)  # a long name on a narrow screen wraps rather than ends in "…"
-        self.picker.picked.connect(self._on_picker_picked)
-        column.addWidget(self.picker, 1)
+        self._picker = CertificatePicker()
+        self._picker.setWordWrap(True)  # a long name on a narrow screen wraps rather than ends in "…"
+        self._picker.picked.connect(self._on_picker_picked)
+        column.addWidget(self._picker, 1)
         below.addLayout(column, 4)  # wider than the history: a certificate's row is read to pick it
         column = QVBoxLayout()
         column.setSpacing(4)
         column.addWidget(QLabel("This session", objectName="sectionTitle"))
-        self.history = History()
-        self.history.setMinimumWidth(200)
-        column.addWidget(self.history, 1)
+        self._history = History()
+        self._history.setMinimumWidth(200)
+        column.addWidget(self._history, 1)
         below.addLayout(column, 2)
-        pages.addWidget(work)
-        self.live_card = LiveCard(self)  # the card follows other workstations' changes to its serial
+        return work
 
     def _scale_attach_page(self, large: bool, scale: float) -> None:
         self.card.set_scale(scale)
@@ -229,6 +243,8 @@ class AttachPage:
         """No serial loaded, no certificate chosen, and the screen showing neither (the card saying ``why``)."""
         self.serial = None
         self.certificate = None
+        if "work" not in self._pages:
+            return  # nobody signed in yet: the sign-in clears the page again when it first shows it
         self.card.set_serial(None, empty=why)
         self.cert_panel.set_certificate(None, empty=PART_FIRST if why else None)
 
@@ -244,7 +260,8 @@ class AttachPage:
         self._navigated = False
         self._attach_waiting = False
         self._clear_work()
-        self.picker.unselect()
+        if "work" in self._pages:
+            self.picker.unselect()
         self.user_picker.unselect()
         self._reset_filters()
         self._refresh()

@@ -8,31 +8,33 @@ the card alone (no second flash after the green banner).
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Slot
 
 from app.changes import Change
-from app.serials import SerialDetail
 from ui import live, operations
 from ui.worker import Failure
+
+if TYPE_CHECKING:
+    from app.serials import SerialDetail
 
 log = logging.getLogger(__name__)
 
 
 class LiveCard(QObject):
-    """Watches for changes once the window's database is open; ``stop`` before the worker stops."""
+    """Watches for changes once ``start``ed (the window does, once ready and its database is open);
+    ``stop`` before the worker stops."""
 
     def __init__(self, window):
         super().__init__(window)
         self._window = window
         self.watcher: live.LiveWatcher | None = None
         self._deferred: tuple[Change, ...] = ()  # heard while this station's own attach was being written
-        window.database_opened.connect(self._on_database_opened)
         for answer in (window.attached, window.already_attached, window.refused):
             answer.connect(self._on_attach_answered)
 
-    @Slot(str)
-    def _on_database_opened(self, _description: str) -> None:
+    def start(self) -> None:
         if self.watcher is None:
             self.watcher = live.start(self._window.database, self._window.url, self)
             self.watcher.changed.connect(self._on_changed)

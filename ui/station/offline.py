@@ -11,19 +11,21 @@ saw, or held for a supervisor. Mixed into ``StationWindow`` (shell.py); ``self``
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QTimer
 
-from app import station_cache
-from app.offline_queue import OfflineQueue, Queued, queue_file, send_waiting, with_queued
-from app.queued_attach import SendResult
 from app.scan import classify, read_scan
 from app.sign_in import begin_offline_session, session_method
-from app.station_cache import StationCache, cache_file
 from app.users import UserRecord
 from ui import operations
 from ui.operations import certificate_view
 from ui.worker import Failure
+
+if TYPE_CHECKING:
+    from app.offline_queue import OfflineQueue, Queued
+    from app.queued_attach import SendResult
+    from app.station_cache import StationCache
 
 log = logging.getLogger(__name__)
 
@@ -53,27 +55,53 @@ class _CacheLookup:
 
 
 class OfflineMode:
+    """The station's side of working offline; ``self`` is the ``StationWindow``.
+
+    The queue and the cache (and the core's records they hold) are opened once the station is ready, or
+    at once when the database is found unreachable before that: a station that starts online does not
+    wait for them.
+    """
+
     def _start_offline_mode(self) -> None:
-        self.offline_queue = OfflineQueue(queue_file(self.url))
-        self.station_cache = StationCache(cache_file(self.url))
-        self._cache_ready = StationCache.has_data(self.station_cache.path)
-        self.waiting = self.offline_queue.count_waiting()
+        self._offline_store: tuple[OfflineQueue, StationCache] | None = None
+        self._cache_ready = False  # known once the store is open
+        self.waiting = 0
         self._sending = False
         self._cache_timer = QTimer(self, interval=CACHE_REFRESH_MS)
         self._cache_timer.timeout.connect(self._refresh_station_cache)
         self._cache_timer.start()
-        self.database_opened.connect(self._on_online)
-        self.database_back.connect(self._on_online)
+        self.database_back.connect(self._on_online)  # and once the station is ready (shell.py)
+
+    def _open_offline_store(self) -> tuple[OfflineQueue, StationCache]:
+        if self._offline_store is None:
+            from app.offline_queue import OfflineQueue, queue_file
+            from app.station_cache import StationCache, cache_file
+
+            self._offline_store = OfflineQueue(queue_file(self.url)), StationCache(cache_file(self.url))
+            self._cache_ready = self._cache_ready or StationCache.has_data(self._offline_store[1].path)
+            self.waiting = self._offline_store[0].count_waiting()
+        return self._offline_store
+
+    @property
+    def offline_queue(self) -> OfflineQueue:
+        return self._open_offline_store()[0]
+
+    @property
+    def station_cache(self) -> StationCache:
+        return self._open_offline_store()[1]
 
     def _stop_offline_mode(self) -> None:
         self._cache_timer.stop()
 
     def _offline_ready(self) -> bool:
         """Unreachable, and a cache to work from."""
-        return self.outage_since is not None and self._cache_ready
+        if self.outage_since is None:
+            return False
+        self._open_offline_store()
+        return self._cache_ready
 
     def _offline_prompt(self) -> tuple[str, str] | None:
-        if self.outage_since is not None and self._cache_ready:
+        if self._offline_ready():
             unreachable = self._unreachable().removesuffix(" — retrying")
             return OFFLINE.format(unreachable=unreachable, waiting=self.waiting), "outage"
         if self._sending:
@@ -88,7 +116,9 @@ class OfflineMode:
 
     def _refresh_station_cache(self) -> None:
         if self.outage_since is None and self._opened:
-            self.database.submit(station_cache.refresh, self.station_cache, quiet=True,
+            from app.station_cache import refresh
+
+            self.database.submit(refresh, self.station_cache, quiet=True,
                                  on_done=self._on_station_cache_refreshed, on_failed=self._on_cache_failed)
 
     def _on_station_cache_refreshed(self, count: int) -> None:
@@ -110,6 +140,8 @@ class OfflineMode:
             return
         self._sending = True
         self._refresh()
+        from app.offline_queue import send_waiting
+
         self.database.submit(send_waiting, self.offline_queue, on_done=self._on_queue_sent,
                              on_failed=self._on_queue_send_failed)
 
@@ -183,6 +215,8 @@ class OfflineMode:
 
     def _with_queued(self, serial):
         """The card as last seen on this station, with what waits in its queue for the serial."""
+        from app.offline_queue import with_queued
+
         names = {self.user.id: self.user.name} if self.user else {}
         return with_queued(serial, self.offline_queue.waiting(), self.station_cache.certificate, names)
 

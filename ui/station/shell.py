@@ -6,10 +6,15 @@ it), so a keyboard-wedge scanner's characters always land there, also while the
 database worker is still writing the previous attach. Every database call goes through
 ``DatabaseWorker``; the window only shows what comes back. What the pages do is in
 sign_in.py (badge, name, PIN, the session) and attach.py (scans, the card, attach).
+
+The window shows the sign-in page first and builds the others when first wanted (pages.py); what
+the station does not need to read a badge (the sounds, the live card, the offline store, the
+GS1 reader, the idle watch) waits until it is ready, the database open and the scan field focused.
 """
 from __future__ import annotations
 
 import logging
+from functools import partial
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QCloseEvent, QKeySequence, QResizeEvent, QShortcut
@@ -29,12 +34,12 @@ from PySide6.QtWidgets import (
 from app.text import shown
 from app.users import UserRecord
 from ui import office, resources
-from ui.office import look
 from ui.settings import StationSettings
 from ui.sound import Sounds
 from ui.station.attach import AttachPage
 from ui.station.offline import OfflineMode
 from ui.station.outage import ConnectionWatch
+from ui.station.pages import AfterReady
 from ui.station.sign_in import SignIn
 from ui.widgets import ResultBanner, ScanField
 from ui import operations
@@ -85,9 +90,8 @@ class StationWindow(SignIn, AttachPage, ConnectionWatch, OfflineMode, QMainWindo
         self.setObjectName("station")
         self.setMinimumSize(1000, 680)
         self.setStyleSheet(resources.stylesheet("station"))
-        # Loaded here, before the database worker's thread exists: while QtMultimedia's libraries load, Qt
-        # logs through our Python handler, and a thread importing a compiled module at that moment deadlocks
-        # with it (loader lock against GIL). 30-100 ms of the start, kept for that.
+        self.after_ready = AfterReady(self)
+        # Loaded once the station is ready (ui/sound.py says why that is safe beside the worker's imports).
         self.sounds = Sounds(self.settings.sounds, self)
         self._build()
         self.database = DatabaseWorker(url, self)
@@ -98,12 +102,14 @@ class StationWindow(SignIn, AttachPage, ConnectionWatch, OfflineMode, QMainWindo
         self._clock_timer.timeout.connect(self._check_clock)
         self._start_connection_watch()
         self._start_offline_mode()
-        app = QApplication.instance()
-        if app is not None:
-            app.installEventFilter(self)
+        self._watching_activity = False
         self.database.submit(operations.open_database, url, on_done=self._on_database_opened, on_failed=self._on_database_failed)
         self._clock_timer.start()
         self._show_page("signin")
+        # Once ready, in this order: what a badge leads to first, then the rest of the station.
+        for task in (partial(self._page_widget, "pin"), self.sounds.load, self._watch_activity,
+                     partial(self._page_widget, "work")):
+            self.after_ready.add(task)
 
     # ---- building -------------------------------------------------------------------------------------------
 
@@ -140,14 +146,14 @@ class StationWindow(SignIn, AttachPage, ConnectionWatch, OfflineMode, QMainWindo
         # The station is the first tab; supervisors and administrators get their views beside it.
         self.tabs = QTabWidget(objectName="officeTabs")
         self.tabs.setDocumentMode(True)
-        look.tab_bar(self.tabs.tabBar())
-        self.tabs.tabBar().setVisible(False)
+        self.tabs.tabBar().setVisible(False)  # until a supervisor or administrator signs in (office's look then)
         outer.addWidget(self.tabs, 1)
         station_tab = QWidget(objectName="stationTab")
         self.tabs.addTab(station_tab, "Station")
         self.tabs.currentChanged.connect(self._on_tabs_current_changed)
         self._office_tabs: list[tuple[str, QWidget]] = []  # the tabs beside the station's: views and groups
         self._office_views: list[tuple[str, QWidget]] = []
+        self._office_look = False  # the office's style on the tab bar, set when the first office tabs come
         body = QVBoxLayout(station_tab)
         body.setContentsMargins(14, 10, 14, 12)
         body.setSpacing(10)
@@ -165,16 +171,26 @@ class StationWindow(SignIn, AttachPage, ConnectionWatch, OfflineMode, QMainWindo
         self.outage_line.hide()
         outer.addWidget(self.outage_line)
 
-        # The pages under the banner: signed out, the PIN, signed in (sign_in.py, attach.py).
+        # The pages under the banner: signed out; the PIN and signed in, built when first wanted (pages.py).
         self.pages = QStackedWidget()
         body.addWidget(self.pages, 1)
-        self._build_sign_in(self.pages)
-        self._build_attach_page(self.pages)
-        self._page_index = {"signin": 0, "pin": 1, "work": 2}
+        self._pages = {"signin": self._build_sign_in()}
+        self.pages.addWidget(self._pages["signin"])
+        self._start_attach_page()
         self._large: bool | None = None
         self._fit_to_screen()
 
-        QShortcut(QKeySequence(Qt.Key.Key_F12), self, activated=self._on_sign_out_button_clicked)
+    def _page_widget(self, name: str) -> QWidget:
+        """The page ``name``, built the first time it is wanted, with F12 to sign out from it."""
+        page = self._pages.get(name)
+        if page is None:
+            page = self._pages[name] = self._build_pin_page() if name == "pin" else self._build_attach_page()
+            self.pages.addWidget(page)
+            if name == "work":
+                self._scale_work_page()
+            if len(self._pages) == 2:  # F12 signs out from the PIN or work page: made with the first of them
+                QShortcut(QKeySequence(Qt.Key.Key_F12), self, activated=self._on_sign_out_button_clicked)
+        return page
 
     def _fit_to_screen(self) -> None:
         """Larger type and boxes on a large screen, so the card fills it instead of floating in it."""
@@ -187,7 +203,11 @@ class StationWindow(SignIn, AttachPage, ConnectionWatch, OfflineMode, QMainWindo
             self.setStyleSheet(sheet)
         self.top_bar.setFixedHeight(TOP_BAR_HEIGHT[large])
         self.banner.set_large(large)
-        self._scale_attach_page(large, LARGE_SCALE if large else 1.0)
+        if "work" in self._pages:
+            self._scale_work_page()
+
+    def _scale_work_page(self) -> None:
+        self._scale_attach_page(bool(self._large), LARGE_SCALE if self._large else 1.0)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         self._fit_to_screen()
@@ -197,11 +217,11 @@ class StationWindow(SignIn, AttachPage, ConnectionWatch, OfflineMode, QMainWindo
 
     @property
     def page(self) -> str:
-        index = self.pages.currentIndex()
-        return next(name for name, i in self._page_index.items() if i == index)
+        current = self.pages.currentWidget()
+        return next(name for name, page in self._pages.items() if page is current)
 
     def _show_page(self, name: str) -> None:
-        self.pages.setCurrentIndex(self._page_index[name])
+        self.pages.setCurrentWidget(self._page_widget(name))
         self.sign_out_button.setVisible(self.user is not None)
         if name == "pin":
             self.pin_page.start(self._pin_user.name if self._pin_user else "")
@@ -213,7 +233,8 @@ class StationWindow(SignIn, AttachPage, ConnectionWatch, OfflineMode, QMainWindo
         """Prompt, Attach button and top bar from the current state."""
         self.user_label.setText(shown(self.user.name) if self.user else "Not signed in")
         ready = bool(self.user and self.serial and self.certificate)
-        self.cert_panel.set_armed(ready and not self._attaching, ready, self._attaching)
+        if "work" in self._pages:  # else nobody signed in yet: the panel, when built, starts unarmed
+            self.cert_panel.set_armed(ready and not self._attaching, ready, self._attaching)
         # While the database is unreachable, or an attach's answer was lost, that is what the banner stands on.
         self.banner.show_prompt(*(self._connection_prompt() or (self._prompt(), "prompt")))
 
@@ -232,7 +253,8 @@ class StationWindow(SignIn, AttachPage, ConnectionWatch, OfflineMode, QMainWindo
 
     def _result(self, state: str, text: str, sound: str | None = None) -> None:
         self.banner.show_result(state, text)
-        self.history.add(state, text)
+        if "work" in self._pages:  # else nobody signed in yet: the session list starts with the sign-in
+            self.history.add(state, text)
         if sound and self.settings.sounds:
             self.sounds.play(sound)
         self.result_shown.emit(state, text)
@@ -251,8 +273,15 @@ class StationWindow(SignIn, AttachPage, ConnectionWatch, OfflineMode, QMainWindo
             self.tabs.removeTab(self.tabs.indexOf(page))
             page.deleteLater()  # a group's tab widget takes its views with it
         self._office_tabs, self._office_views = [], []
+        views = office.views_for(user) if user else []
+        if views:
+            from ui.office import look  # the office's look: first needed when a supervisor signs in
+
+            if not self._office_look:
+                look.tab_bar(self.tabs.tabBar())
+                self._office_look = True
         groups: dict[str, QTabWidget] = {}
-        for view in office.views_for(user) if user else []:
+        for view in views:
             widget = view.build(self.database, user)
             look.apply(widget)
             self._office_views.append((view.title, widget))
@@ -291,7 +320,15 @@ class StationWindow(SignIn, AttachPage, ConnectionWatch, OfflineMode, QMainWindo
         if index == 0:
             self._keep_focus()
 
+    def _watch_activity(self) -> None:
+        """Hear every key, click and touch in the application, for the idle sign-out (once)."""
+        app = QApplication.instance()
+        if app is not None and not self._watching_activity:
+            app.installEventFilter(self)
+            self._watching_activity = True
+
     def _restart_idle_timer(self) -> None:
+        self._watch_activity()  # done once the station is ready, unless someone signed in first
         minutes = self.settings.idle_sign_out_minutes
         if self.user is not None and minutes > 0:
             self._idle_timer.start(minutes * 60_000)
@@ -316,12 +353,15 @@ class StationWindow(SignIn, AttachPage, ConnectionWatch, OfflineMode, QMainWindo
         self.database_opened.emit(description)
         self.database.submit(operations.sign_in_users, on_done=self._on_users_loaded, on_failed=self._on_failure)
         self._check_clock()
+        self.after_ready.add(self._on_online)  # the station's cache and queue (offline.py)
+        self.after_ready.add(self.live_card.start)
         # In the worker rather than on the first GS1 label scanned; after the window is ready, not before.
-        self.database.submit(operations.load_gs1_reader, quiet=True,
-                             on_failed=lambda failure: log.warning("biip did not load: %s", failure.message))
-
+        self.after_ready.add(partial(self.database.submit, operations.load_gs1_reader, quiet=True,
+                                     on_failed=lambda failure: log.warning("biip did not load: %s", failure.message)))
+        self.after_ready.start()  # the first answer of the database: the station is ready
 
     def _on_database_failed(self, failure: Failure) -> None:
+        self.after_ready.start()  # ready, without its database (outage.py retries; offline.py works meanwhile)
         self.station_label.setToolTip("No database")
         if failure.lost:
             self._lose_database(failure.message)  # opened again by the retries
@@ -362,6 +402,7 @@ class StationWindow(SignIn, AttachPage, ConnectionWatch, OfflineMode, QMainWindo
         app = QApplication.instance()
         if app is not None:
             app.removeEventFilter(self)
+        self.after_ready.stop()
         self._idle_timer.stop()
         self._filter_timer.stop()
         self._pin_timer.stop()

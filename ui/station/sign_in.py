@@ -8,14 +8,14 @@ Mixed into ``StationWindow`` (shell.py), whose state it reads and changes.
 from __future__ import annotations
 
 from PySide6.QtCore import QTimer, Slot
-from PySide6.QtWidgets import QFrame, QLabel, QStackedWidget, QVBoxLayout
+from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
 
 from app.scan import visible
 from app.sign_in import Attempt, Choice
 from app.text import shown
 from app.users import UserRecord
 from ui.lists import UserPicker
-from ui.pin_pad import PinPage
+from ui.station.pages import PagePart
 from ui import operations
 from ui.worker import Failure
 
@@ -29,10 +29,14 @@ class SignIn:
     """The sign-in and PIN pages and the session; ``self`` is the ``StationWindow``.
 
     From the shell it uses the banner, worker, signals, tabs and idle timer; from attach.py the
-    work page's widgets and ``_clear_work``.
+    work page's widgets and ``_clear_work``. The PIN page is built the first time it is wanted (pages.py).
     """
 
-    def _build_sign_in(self, pages: QStackedWidget) -> None:
+    pin_page = PagePart("pin")
+    pin_field = PagePart("pin")
+
+    def _build_sign_in(self) -> QWidget:
+        """The sign-in page, and the state of signing in."""
         self.user: UserRecord | None = None
         self._pin_user: UserRecord | None = None
         self._pin_badge: str | None = None  # the badge that started the sign-in waiting for a PIN; None: a name
@@ -51,15 +55,18 @@ class SignIn:
         self.user_picker = UserPicker()
         self.user_picker.picked.connect(self._on_user_picker_picked)
         column.addWidget(self.user_picker, 1)
-        pages.addWidget(signin)
+        return signin
 
-        # A PIN for the user who scanned or picked, with a keypad for touch stations; the banner names them.
-        self.pin_page = PinPage("Sign in")
-        self.pin_field = self.pin_page.field
-        self.pin_page.submitted.connect(self._on_pin_field_return_pressed)
-        self.pin_page.cancelled.connect(self._on_pin_cancelled)
-        self.pin_field.diverted.connect(self._on_pin_field_diverted)
-        pages.addWidget(self.pin_page)
+    def _build_pin_page(self) -> QWidget:
+        """A PIN for the user who scanned or picked, with a keypad for touch stations; the banner names them."""
+        from ui.pin_pad import PinPage
+
+        self._pin_page = PinPage("Sign in")
+        self._pin_field = self._pin_page.field
+        self._pin_page.submitted.connect(self._on_pin_field_return_pressed)
+        self._pin_page.cancelled.connect(self._on_pin_cancelled)
+        self._pin_field.diverted.connect(self._on_pin_field_diverted)
+        return self._pin_page
 
     def _on_users_loaded(self, loaded: tuple[list[Choice], bool]) -> None:
         choices, badge_and_pin = loaded
@@ -195,7 +202,8 @@ class SignIn:
         self._pin_user = None
         self._attach_waiting = False
         self._clear_work()
-        self.picker.clear()
+        if "work" in self._pages:
+            self.picker.clear()
         self._listed_filter = None
         self._idle_timer.stop()
         self.scan_field.clear()
