@@ -1,7 +1,7 @@
 """First run: a database with nobody in it asks how to begin — the demo plant, or a first administrator."""
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6 import QtCore
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -58,7 +58,7 @@ class FirstRunDialog(QDialog):
         self.create_button.clicked.connect(self._on_create_button_clicked)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
-        self.name_field.setFocus(Qt.FocusReason.OtherFocusReason)
+        self.name_field.setFocus(QtCore.Qt.FocusReason.OtherFocusReason)
 
     def _on_demo_button_clicked(self) -> None:
         from app import demo  # the demo plant's data and rules: only when asked for

@@ -8,14 +8,15 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 
-from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6 import QtCore
+from PySide6.QtCore import QEvent, Signal
 from PySide6.QtGui import QBrush, QColor, QResizeEvent
 from PySide6.QtWidgets import QListWidget, QListWidgetItem, QWidget
 
 from app.sign_in import Choice
 from app.text import look_alike_key, shown
 from ui.operations import CertificateView
-from ui.widgets import expiry_text, refused_because
+from ui.widgets import expiry_text, refused_because, set_by_name
 
 
 class PickList(QListWidget):
@@ -26,21 +27,22 @@ class PickList(QListWidget):
     def __init__(self, object_name: str, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName(object_name)
-        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        # By name: the names list is on the station's first screen (ui/widgets.py says why).
+        set_by_name(self, "focusPolicy", "NoFocus")
         self.setSelectionMode(QListWidget.SelectionMode.SingleSelection)
         self.setVerticalScrollMode(QListWidget.ScrollMode.ScrollPerPixel)
         self.setUniformItemSizes(False)
-        self.setTextElideMode(Qt.TextElideMode.ElideRight)
-        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        set_by_name(self, "textElideMode", "ElideRight")
+        set_by_name(self, "horizontalScrollBarPolicy", "ScrollBarAlwaysOff")
         self.itemClicked.connect(self._on_item_clicked)
 
     def _on_item_clicked(self, item: QListWidgetItem) -> None:
-        if item.flags() & Qt.ItemFlag.ItemIsEnabled:
-            self.picked.emit(item.data(Qt.ItemDataRole.UserRole))
+        if item.flags() & QtCore.Qt.ItemFlag.ItemIsEnabled:
+            self.picked.emit(item.data(QtCore.Qt.ItemDataRole.UserRole))
 
     def move(self, delta: int) -> None:  # type: ignore[override]
         """Move the current row by ``delta``, over rows that cannot be chosen."""
-        rows = [r for r in range(self.count()) if self.item(r).flags() & Qt.ItemFlag.ItemIsEnabled]
+        rows = [r for r in range(self.count()) if self.item(r).flags() & QtCore.Qt.ItemFlag.ItemIsEnabled]
         if not rows:
             return
         current = self.currentRow() if self.currentItem() and self.currentItem().isSelected() else None
@@ -54,9 +56,9 @@ class PickList(QListWidget):
 
     def chosen(self) -> object | None:
         item = self.currentItem()
-        if item is None or not item.isSelected() or not item.flags() & Qt.ItemFlag.ItemIsEnabled:
+        if item is None or not item.isSelected() or not item.flags() & QtCore.Qt.ItemFlag.ItemIsEnabled:
             return None
-        return item.data(Qt.ItemDataRole.UserRole)
+        return item.data(QtCore.Qt.ItemDataRole.UserRole)
 
     def unselect(self) -> None:
         self.clearSelection()
@@ -85,9 +87,9 @@ class CertificatePicker(PickList):
         self._compact = self._narrow()
         for view in views:
             item = QListWidgetItem(self._text(view))
-            item.setData(Qt.ItemDataRole.UserRole, view)
+            item.setData(QtCore.Qt.ItemDataRole.UserRole, view)
             if view.refusal:
-                item.setFlags(Qt.ItemFlag.NoItemFlags)
+                item.setFlags(QtCore.Qt.ItemFlag.NoItemFlags)
                 item.setForeground(QBrush(QColor("#7b8794")))
                 item.setToolTip(view.refusal)
             elif view.expiry == "expiring":
@@ -114,7 +116,7 @@ class CertificatePicker(PickList):
         self._compact = not self._compact
         for row in range(self.count()):
             item = self.item(row)
-            item.setText(self._text(item.data(Qt.ItemDataRole.UserRole)))
+            item.setText(self._text(item.data(QtCore.Qt.ItemDataRole.UserRole)))
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
@@ -162,7 +164,7 @@ class UserPicker(PickList):
             user = choice.user
             name = shown(user.name) + (f"  [{user.id}]" if user.id in self._ambiguous else "")
             item = QListWidgetItem(f"{name}   ({user.role}, {choice.note})")
-            item.setData(Qt.ItemDataRole.UserRole, user)
+            item.setData(QtCore.Qt.ItemDataRole.UserRole, user)
             if not choice.by_name:
                 item.setForeground(QBrush(QColor("#5b6b79")))
             self.addItem(item)
@@ -197,23 +199,23 @@ class History(QListWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("history")
-        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)
         self.setSelectionMode(QListWidget.SelectionMode.NoSelection)
         self.setResizeMode(QListWidget.ResizeMode.Adjust)
-        self.setTextElideMode(Qt.TextElideMode.ElideNone)
+        self.setTextElideMode(QtCore.Qt.TextElideMode.ElideNone)
         self.setWordWrap(True)
-        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
 
     def add(self, state: str, text: str) -> None:
         background, foreground = self.COLOURS.get(state, self.COLOURS["info"])
         item = QListWidgetItem(f"{dt.datetime.now():%H:%M:%S}  {text}")
         item.setBackground(QBrush(QColor(background)))
         item.setForeground(QBrush(QColor(foreground)))
-        item.setData(Qt.ItemDataRole.UserRole, state)
+        item.setData(QtCore.Qt.ItemDataRole.UserRole, state)
         self.insertItem(0, item)
         while self.count() > self.LIMIT:
             self.takeItem(self.count() - 1)
 
     def entries(self) -> list[tuple[str, str]]:
         """(state, text) newest first, for tests and screenshots."""
-        return [(self.item(i).data(Qt.ItemDataRole.UserRole), self.item(i).text()) for i in range(self.count())]
+        return [(self.item(i).data(QtCore.Qt.ItemDataRole.UserRole), self.item(i).text()) for i in range(self.count())]

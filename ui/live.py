@@ -14,7 +14,8 @@ from __future__ import annotations
 import logging
 import weakref
 
-from PySide6.QtCore import QObject, QThread, Qt, Signal, Slot
+from PySide6 import QtCore
+from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from app import changes
 from app.changes import Change, ChangeFeed
@@ -63,7 +64,7 @@ class LiveWatcher(QObject):
         self._thread = _Thread(ChangeFeed(self.url, self._poll_seconds))
         self._thread.setObjectName("certline-changes")
         # Queued: the thread emits, this object (on the GUI thread) hears it in its own event loop.
-        self._thread.found.connect(self._on_found, Qt.ConnectionType.QueuedConnection)
+        self._thread.found.connect(self._on_found, QtCore.Qt.ConnectionType.QueuedConnection)
         self._thread.start(QThread.Priority.LowPriority)
 
     def stop(self) -> None:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import faulthandler
+import gc
 import logging
 import logging.handlers
 import os
@@ -11,7 +12,14 @@ import traceback
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from app import psycopg_later
+# Python's collector walks the objects made so far each time a few hundred more were made: the station's start
+# makes some hundred thousand (modules, classes, Qt's enums) and frees few, so it ran some sixty times for nothing
+# (~10 ms). It is off while these imports load (on again at the end of this module) and in main() until the
+# station is ready.
+_collecting = gc.isenabled()
+gc.disable()
+
+from app import psycopg_later  # noqa: E402
 
 psycopg_later.defer()  # before anything imports peewee: a station on SQLite never loads psycopg
 
@@ -195,6 +203,16 @@ def _report_ready(app: QApplication, window) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    collecting = gc.isenabled()
+    gc.disable()  # until the station is ready (see the top of this module), or this returns
+    try:
+        return _run(argv, collecting)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _run(argv: list[str] | None, collecting: bool) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     if args.self_test:
         return self_test()
@@ -244,6 +262,8 @@ def main(argv: list[str] | None = None) -> int:
     settings = StationSettings.load()
     log.info("station on %s with %s", describe(url), settings)
     window = StationWindow(url, settings)
+    if collecting:
+        window.after_ready.add(gc.enable)
     window.after_ready.add(lambda: answer_second_starts(window))
     if settings.serial_port:  # QtSerialPort only where a scanner is on a serial port
         from ui.serial_scanner import start_serial_scanner
@@ -273,6 +293,9 @@ def main(argv: list[str] | None = None) -> int:
     lock.unlock()
     return status
 
+
+if _collecting:
+    gc.enable()
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -17,7 +17,8 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QDeadlineTimer, QDir, QLockFile, QObject, QStandardPaths, Qt, Signal, Slot
+from PySide6 import QtCore
+from PySide6.QtCore import QDeadlineTimer, QDir, QLockFile, QObject, QStandardPaths, Signal, Slot
 from PySide6.QtWidgets import QApplication, QWidget
 
 if TYPE_CHECKING:
@@ -66,7 +67,8 @@ def ask_running_station_to_show(name: str, wait_ms: int = WAIT_MS) -> bool:
 
 def bring_to_front(window: QWidget) -> None:
     """Un-minimise (keeping full screen if it was), raise and activate."""
-    window.setWindowState((window.windowState() & ~Qt.WindowState.WindowMinimized) | Qt.WindowState.WindowActive)
+    state = QtCore.Qt.WindowState
+    window.setWindowState((window.windowState() & ~state.WindowMinimized) | state.WindowActive)
     window.show()
     window.raise_()
     window.activateWindow()

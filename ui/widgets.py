@@ -1,14 +1,21 @@
 """The station's parts: the scan field, the result banner, the certificate panel (lists: ui/lists.py; card: ui/card.py).
 
 None of them touches the database; the station window feeds them plain records.
+
+Qt's namespace is ``QtCore.Qt`` here, looked up where it is used: PySide makes every enum of it (~100,
+~15 ms) the first time any of them is touched from Python, and the station's first screen does not
+need to. What the scan field and banner set before that screen is painted, they set by name
+(``set_by_name``).
 """
 from __future__ import annotations
 
 import datetime as dt
 import time
+from functools import cache
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QRect, Qt, QTimer, Signal
+from PySide6 import QtCore
+from PySide6.QtCore import QEvent, QObject, QRect, QTimer, Signal
 from PySide6.QtGui import QFont, QFontMetrics, QKeyEvent
 from PySide6.QtWidgets import (
     QFrame,
@@ -27,17 +34,30 @@ from app.scan import GS_SYMBOL
 if TYPE_CHECKING:
     from ui.operations import CertificateView
 
-ENTER_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
-TAB_KEYS = (Qt.Key.Key_Tab, Qt.Key.Key_Backtab)
-NAVIGATION = {Qt.Key.Key_Up: -1, Qt.Key.Key_Down: 1, Qt.Key.Key_PageUp: -5, Qt.Key.Key_PageDown: 5}
 # An Enter or Tab this soon after a scan ended is the scanner's second suffix character, not a person.
 SUFFIX_SECONDS = 0.08
+WORD_WRAP = 0x1000  # Qt.TextFlag.TextWordWrap as the int QFontMetrics.boundingRect takes (a test checks it)
+
+
+@cache
+def _keys() -> tuple[tuple[int, ...], tuple[int, ...], dict[int, int]]:
+    """Enter, Tab, and the keys that move in the list beside (by how many rows), once a key comes."""
+    key = QtCore.Qt.Key
+    return ((key.Key_Return, key.Key_Enter), (key.Key_Tab, key.Key_Backtab),
+            {key.Key_Up: -1, key.Key_Down: 1, key.Key_PageUp: -5, key.Key_PageDown: 5})
+
+
+def set_by_name(thing: QObject, name: str, value: str) -> None:
+    """Set the enum or flags property ``name`` by its key's name (``"PlainText"``, ``"AlignLeft|AlignTop"``),
+    as a Designer file does; Qt refuses a name it does not know, and so does this."""
+    if not thing.setProperty(name, value):
+        raise ValueError(f"{type(thing).__name__}.{name} cannot be {value!r}")
 
 
 def restyle(widget: QWidget) -> None:
     """Apply the style sheet again after a dynamic property that it selects on has changed. A widget
     not polished yet (not shown yet) gets the style sheet with the properties it has when it is."""
-    if not widget.testAttribute(Qt.WidgetAttribute.WA_WState_Polished):
+    if not widget.isVisible() and not widget.testAttribute(QtCore.Qt.WidgetAttribute.WA_WState_Polished):
         return  # and the station's start does not ask for the style (its Python class, ~6 ms) before it shows
     widget.style().unpolish(widget)
     widget.style().polish(widget)
@@ -68,15 +88,20 @@ class ScanField(QLineEdit):
         self.setObjectName("scanField")
         self.setPlaceholderText("Scan here")
         self.setMaxLength(4096)
-        self.setAttribute(Qt.WidgetAttribute.WA_InputMethodEnabled, False)
         self.terminator = terminator
         self.terminated_at = 0.0
         self._ended_at = -1.0
-        self._ended_by = Qt.Key.Key_unknown
+        self._ended_by: int | None = None
+
+    def turn_off_input_method(self) -> None:
+        """No input method between the scanner and the field. The station calls this once it is ready (the
+        attribute's enum is in Qt's namespace). Under Qt 6 the attribute alone does not keep an input method
+        out: a line edit answers the input method's ImEnabled query itself, with true."""
+        self.setAttribute(QtCore.Qt.WidgetAttribute.WA_InputMethodEnabled, False)
 
     def event(self, event: QEvent) -> bool:
         # Tab is taken here, before QWidget would move the focus to the next widget.
-        if event.type() == QEvent.Type.KeyPress and event.key() in TAB_KEYS:  # type: ignore[attr-defined]
+        if event.type() == QEvent.Type.KeyPress and event.key() in _keys()[1]:  # type: ignore[attr-defined]
             if self.terminator in ("tab", "enter_or_tab"):
                 self._terminate(event)  # type: ignore[arg-type]
             return True
@@ -84,19 +109,21 @@ class ScanField(QLineEdit):
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         key = event.key()
-        if key in ENTER_KEYS:
+        enter, _tab, navigation = _keys()
+        if key in enter:
             if self.terminator in ("enter", "enter_or_tab") or not self.text():
                 self._terminate(event)
             return
-        if key == Qt.Key.Key_Escape:
+        if key == QtCore.Qt.Key.Key_Escape:
             self.clear()
             self.escaped.emit()
             return
-        if key in NAVIGATION and not event.modifiers() & Qt.KeyboardModifier.AltModifier:
-            self.navigated.emit(NAVIGATION[key])
+        if key in navigation and not event.modifiers() & QtCore.Qt.KeyboardModifier.AltModifier:
+            self.navigated.emit(navigation[key])
             return
         text = event.text()
-        if len(text) == 1 and ord(text) < 0x20 and key not in (Qt.Key.Key_Backspace, Qt.Key.Key_Delete):
+        editing = (QtCore.Qt.Key.Key_Backspace, QtCore.Qt.Key.Key_Delete)
+        if len(text) == 1 and ord(text) < 0x20 and key not in editing:
             # A control character from the scanner: GS (FNC1) is kept, shown as ␝; others are dropped.
             if text == "\x1d":
                 self.insert(GS_SYMBOL)
@@ -129,15 +156,15 @@ class PinField(QLineEdit):
         self.setObjectName("pinField")
         self.setEchoMode(QLineEdit.EchoMode.Password)
         self.setMaxLength(12)
-        self.setAttribute(Qt.WidgetAttribute.WA_InputMethodEnabled, False)
+        self.setAttribute(QtCore.Qt.WidgetAttribute.WA_InputMethodEnabled, False)
 
     def event(self, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.KeyPress and event.key() in TAB_KEYS:  # type: ignore[attr-defined]
+        if event.type() == QEvent.Type.KeyPress and event.key() in _keys()[1]:  # type: ignore[attr-defined]
             return True
         return super().event(event)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
-        if event.key() == Qt.Key.Key_Escape:
+        if event.key() == QtCore.Qt.Key.Key_Escape:
             self.clear()
             self.cancelled.emit()
             return
@@ -163,8 +190,8 @@ class ResultBanner(QLabel):
         super().__init__(parent)
         self.setObjectName("banner")
         self.setWordWrap(True)
-        self.setAlignment(Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft)
-        self.setTextFormat(Qt.TextFormat.PlainText)
+        set_by_name(self, "alignment", "AlignVCenter|AlignLeft")
+        set_by_name(self, "textFormat", "PlainText")
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self._type_size = 30
         self.set_large(False)
@@ -175,6 +202,9 @@ class ResultBanner(QLabel):
         self._prompt = ""
         self._prompt_state = "prompt"
         self.state = "prompt"
+        self.setProperty("state", "prompt")
+        self.setProperty("fit", "normal")
+        self._restate = False  # the state changed while the banner could not be restyled (not shown)
         self.show_prompt("")
 
     def set_large(self, large: bool) -> None:
@@ -210,21 +240,28 @@ class ResultBanner(QLabel):
         self.state = state
         marks = {"attached": "✔  ", "already": "●  ", "warning": "⚠  ", "refused": "✖  ", "outage": "⚠  "}
         self.setText(marks.get(state, "") + text)
-        restate = self.property("state") != state
+        self._restate = self._restate or self.property("state") != state
         self.setProperty("state", state)
-        self._fit(restate)
+        self._fit()
 
-    def _fit(self, restate: bool = False) -> None:
-        """Two lines at full size; a message that needs more gets the smaller size, never cut off."""
+    def _fit(self) -> None:
+        """Two lines at full size; a message that needs more gets the smaller size, never cut off. Measured
+        once the banner is shown (``showEvent``): until then it has no width of its own."""
+        if not self.isVisible():
+            return
         font = QFont(self.font())
         font.setPixelSize(self._type_size)
         width = max(200, self.contentsRect().width() - 4)
-        needed = QFontMetrics(font).boundingRect(QRect(0, 0, width, 10_000), int(Qt.TextFlag.TextWordWrap),
-                                                 self.text()).height()
+        needed = QFontMetrics(font).boundingRect(QRect(0, 0, width, 10_000), WORD_WRAP, self.text()).height()
         size = "long" if needed > self.contentsRect().height() + 2 else "normal"
-        if restate or self.property("fit") != size:  # the style sheet selects on both
+        if self._restate or self.property("fit") != size:  # the style sheet selects on both
             self.setProperty("fit", size)
             restyle(self)
+            self._restate = False
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        self._fit()
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
@@ -270,7 +307,7 @@ class CertificatePanel(QFrame):
         layout.setSpacing(6)
         self.top = QStackedWidget(objectName="certTop")
         self.placeholder = QLabel(CERTIFICATE_PROMPT, objectName="certPlaceholder", wordWrap=True)
-        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        self.placeholder.setAlignment(QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignVCenter)
         self.details = details = QWidget(objectName="certDetails")
         column = QVBoxLayout(details)
         column.setContentsMargins(0, 0, 0, 0)
@@ -280,7 +317,7 @@ class CertificatePanel(QFrame):
         self.facts = QLabel(objectName="certFacts", wordWrap=True)
         self.state_label = QLabel(objectName="certState", wordWrap=True)
         for label in (self.id_label, self.name_label, self.facts, self.state_label):
-            label.setTextFormat(Qt.TextFormat.PlainText)
+            label.setTextFormat(QtCore.Qt.TextFormat.PlainText)
             column.addWidget(label)
         column.addStretch(1)
         self.top.addWidget(self.placeholder)
@@ -289,10 +326,10 @@ class CertificatePanel(QFrame):
         # The Attach button, or in its place why this certificate cannot be attached.
         self.bottom = QStackedWidget(objectName="certBottom")
         self.attach_button = QPushButton("ATTACH   ⏎", objectName="attachButton")
-        self.attach_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.attach_button.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)
         self.attach_button.setEnabled(False)
         self.refusal = QLabel(objectName="certRefusal", wordWrap=True)
-        self.refusal.setTextFormat(Qt.TextFormat.PlainText)
+        self.refusal.setTextFormat(QtCore.Qt.TextFormat.PlainText)
         self.bottom.addWidget(self.attach_button)
         self.bottom.addWidget(self.refusal)
         layout.addWidget(self.bottom)

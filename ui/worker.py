@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 import shiboken6
-from PySide6.QtCore import QObject, QThread, Qt, Signal, Slot
+from PySide6 import QtCore
+from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from app import db
 from app.connection import is_connection_lost
@@ -127,7 +128,6 @@ class DatabaseWorker(QObject):
         self._worker = _Worker(url)
         self._worker.moveToThread(self._thread)
         self._requested.connect(self._worker.run)
-        self._close_requested.connect(self._worker.close, Qt.ConnectionType.BlockingQueuedConnection)
         self._worker.started.connect(self._on_worker_started)
         self._worker.finished.connect(self._on_worker_finished)
         self._worker.failed.connect(self._on_worker_failed)
@@ -198,6 +198,8 @@ class DatabaseWorker(QObject):
         self._callbacks.clear()
         self._quiet.clear()
         if self._thread.isRunning():
+            # Connected here rather than at the start, which does not make Qt's namespace (ui/widgets.py).
+            self._close_requested.connect(self._worker.close, QtCore.Qt.ConnectionType.BlockingQueuedConnection)
             self._close_requested.emit()
             self._thread.quit()
             self._thread.wait()

@@ -10,23 +10,32 @@ import subprocess
 import sys
 import time
 
-from PySide6.QtCore import QCoreApplication
+import pytest
+from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtWidgets import QLabel
 
 from tests.helpers.workers import REPO
 from ui.card import PLACEHOLDER
 from ui.settings import StationSettings
 from ui.single_instance import StationServer
 from ui.station import StationWindow
+from ui.widgets import WORD_WRAP, set_by_name
 
 TIMEOUT = 5000
 # ui.main as `certline` runs it, reporting the modules loaded at the moment it would print "ready".
 AT_READY = """
 import json, sys
+import PySide6.QtCore
 import ui.main
 report = ui.main._report_ready
 def snapshot(app, window):
+    def quit():  # after "ready" is printed, before the window closes
+        print("MODULES " + json.dumps(sorted(sys.modules)), file=sys.stderr, flush=True)
+        # PySide makes Qt's namespace (every enum in it, ~15 ms) the first time Python touches it.
+        print("QT_NAMESPACE " + json.dumps("Qt" in vars(PySide6.QtCore)), file=sys.stderr, flush=True)
+        type(app).quit()
+    app.quit = quit
     report(app, window)  # prints "ready" when the scan field has the focus
-    print("MODULES " + json.dumps(sorted(sys.modules)), file=sys.stderr, flush=True)
 ui.main._report_ready = snapshot
 sys.exit(ui.main.main(sys.argv[1:]))
 """
@@ -72,13 +81,15 @@ ASK = ("import sys; from PySide6.QtCore import QCoreApplication; app = QCoreAppl
        "from ui.single_instance import ask_running_station_to_show as ask; sys.exit(0 if ask(sys.argv[1], 10000) else 3)")
 
 
-def test_the_station_on_sqlite_is_ready_without_postgresql_pdf_barcode_http_or_office_modules(station_db, tmp_path):
+def test_the_station_on_sqlite_is_ready_without_postgresql_pdf_barcode_http_office_modules_or_qt_namespace(
+        station_db, tmp_path):
     environment = dict(os.environ, QT_QPA_PLATFORM="offscreen", CERTLINE_DATA=str(tmp_path / "data"),
                        CERTLINE_EXIT_WHEN_READY="1")
     done = subprocess.run([sys.executable, "-c", AT_READY, "--db", station_db], capture_output=True, text=True,
                           cwd=REPO, env=environment, timeout=60)
     assert done.returncode == 0 and done.stdout == "ready\n", done.stderr
     modules = set(json.loads(next(line for line in done.stderr.splitlines() if line.startswith("MODULES "))[8:]))
+    assert "QT_NAMESPACE false" in done.stderr.splitlines()
     assert "ui.station" in modules and "peewee" in modules  # the snapshot is of a station that opened its database
     assert {name for name in modules if name.split(".")[0] in NOT_BEFORE_READY} == set()
     assert not modules & set(QT_NOT_BEFORE_READY)
@@ -97,7 +108,19 @@ def test_the_pages_sounds_and_live_card_come_once_the_station_is_ready(qtbot, st
     qtbot.waitUntil(lambda: window.sounds.loaded and set(window._pages) == {"signin", "pin", "work"}
                     and window.live_card.watcher is not None, timeout=TIMEOUT)
     assert window.page == "signin" and window.focusWidget() is window.scan_field
+    assert not window.scan_field.testAttribute(Qt.WidgetAttribute.WA_InputMethodEnabled)
     window.shutdown()
+
+
+def test_what_the_first_screen_sets_by_name_is_what_qt_calls_it():
+    assert WORD_WRAP == Qt.TextFlag.TextWordWrap.value
+    label = QLabel()
+    set_by_name(label, "textFormat", "PlainText")
+    set_by_name(label, "alignment", "AlignVCenter|AlignLeft")
+    assert label.textFormat() == Qt.TextFormat.PlainText
+    assert label.alignment() == Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft
+    with pytest.raises(ValueError, match="textFormat cannot be 'Plain'"):
+        set_by_name(label, "textFormat", "Plain")
 
 
 def test_a_part_of_a_page_not_built_yet_builds_it(qtbot, station_db):

@@ -16,7 +16,8 @@ from __future__ import annotations
 import logging
 from functools import partial
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal, Slot
+from PySide6 import QtCore
+from PySide6.QtCore import QEvent, QObject, QTimer, Signal, Slot
 from PySide6.QtGui import QCloseEvent, QKeySequence, QResizeEvent, QShortcut
 from PySide6.QtWidgets import (
     QTabWidget,
@@ -41,7 +42,7 @@ from ui.station.offline import OfflineMode
 from ui.station.outage import ConnectionWatch
 from ui.station.pages import AfterReady
 from ui.station.sign_in import SignIn
-from ui.widgets import ResultBanner, ScanField
+from ui.widgets import ResultBanner, ScanField, set_by_name
 from ui import operations
 from ui.worker import DatabaseWorker, Failure
 
@@ -93,9 +94,12 @@ class StationWindow(SignIn, AttachPage, ConnectionWatch, OfflineMode, QMainWindo
         self.after_ready = AfterReady(self)
         # Loaded once the station is ready (ui/sound.py says why that is safe beside the worker's imports).
         self.sounds = Sounds(self.settings.sounds, self)
-        self._build()
+        # The database opens in the worker while the window is built (the answer comes in the event loop).
         self.database = DatabaseWorker(url, self)
+        self.database.submit(operations.open_database, url, on_done=self._on_database_opened, on_failed=self._on_database_failed)
+        self._build()
         self.database.busy_changed.connect(self._on_database_busy_changed)
+        self._on_database_busy_changed(self.database.pending > 0)
         self._idle_timer = QTimer(self, singleShot=True)
         self._idle_timer.timeout.connect(self._on_idle_timer_timeout)
         self._clock_timer = QTimer(self, interval=CLOCK_CHECK_MS)
@@ -103,12 +107,11 @@ class StationWindow(SignIn, AttachPage, ConnectionWatch, OfflineMode, QMainWindo
         self._start_connection_watch()
         self._start_offline_mode()
         self._watching_activity = False
-        self.database.submit(operations.open_database, url, on_done=self._on_database_opened, on_failed=self._on_database_failed)
         self._clock_timer.start()
         self._show_page("signin")
         # Once ready, in this order: what a badge leads to first, then the rest of the station.
-        for task in (partial(self._page_widget, "pin"), self.sounds.load, self._watch_activity,
-                     partial(self._page_widget, "work")):
+        for task in (self.scan_field.turn_off_input_method, partial(self._page_widget, "pin"), self.sounds.load,
+                     self._watch_activity, partial(self._page_widget, "work")):
             self.after_ready.add(task)
 
     # ---- building -------------------------------------------------------------------------------------------
@@ -128,9 +131,11 @@ class StationWindow(SignIn, AttachPage, ConnectionWatch, OfflineMode, QMainWindo
         self.station_label = QLabel(self.settings.station_name, objectName="stationName")
         self.station_label.setToolTip("Database: opening…")
         self.busy_label = QLabel("", objectName="busyLabel")
-        self.user_label = QLabel("Not signed in", objectName="userLabel", textFormat=Qt.TextFormat.PlainText)
+        self.user_label = QLabel("Not signed in", objectName="userLabel")
+        # By name, not by Qt's enums: the station's first screen does not make its namespace (ui/widgets.py).
+        set_by_name(self.user_label, "textFormat", "PlainText")
         self.sign_out_button = QPushButton("Sign out", objectName="signOutButton")
-        self.sign_out_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        set_by_name(self.sign_out_button, "focusPolicy", "NoFocus")
         self.sign_out_button.clicked.connect(self._on_sign_out_button_clicked)
         bar.addWidget(title)
         bar.addSpacing(16)
@@ -167,7 +172,8 @@ class StationWindow(SignIn, AttachPage, ConnectionWatch, OfflineMode, QMainWindo
         self.clock_line.hide()
         outer.addWidget(self.clock_line)
         # Under every tab too, while the database cannot be reached: the office's views learn it here.
-        self.outage_line = QLabel("", objectName="outageLine", wordWrap=True, textFormat=Qt.TextFormat.PlainText)
+        self.outage_line = QLabel("", objectName="outageLine", wordWrap=True)
+        set_by_name(self.outage_line, "textFormat", "PlainText")
         self.outage_line.hide()
         outer.addWidget(self.outage_line)
 
@@ -189,7 +195,7 @@ class StationWindow(SignIn, AttachPage, ConnectionWatch, OfflineMode, QMainWindo
             if name == "work":
                 self._scale_work_page()
             if len(self._pages) == 2:  # F12 signs out from the PIN or work page: made with the first of them
-                QShortcut(QKeySequence(Qt.Key.Key_F12), self, activated=self._on_sign_out_button_clicked)
+                QShortcut(QKeySequence(QtCore.Qt.Key.Key_F12), self, activated=self._on_sign_out_button_clicked)
         return page
 
     def _fit_to_screen(self) -> None:
