@@ -10,7 +10,7 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from PySide6.QtCore import QLoggingCategory, QObject, QUrl, Signal
+from PySide6.QtCore import QObject, Signal
 
 from ui import resources
 
@@ -31,6 +31,8 @@ def _qt_messages_off() -> Iterator[None]:
     station's database worker) holds the GIL and waits for that lock: a deadlock, every time in
     tests/ui/test_settings_and_sounds.py's check without the filter. Filtered here, no message reaches
     any handler, ours, pytest-qt's or Qt's default one on stderr. The station sets no other filter rules."""
+    from PySide6.QtCore import QLoggingCategory
+
     QLoggingCategory.setFilterRules(ALL_QT_MESSAGES_OFF)
     try:
         yield
@@ -69,6 +71,8 @@ class Sounds(QObject):
 
     def _load(self) -> dict[str, object]:
         with _qt_messages_off():
+            from PySide6.QtCore import QUrl
+
             try:
                 from PySide6.QtMultimedia import QMediaDevices, QSoundEffect
             except ImportError as error:  # the system's audio client library is missing

@@ -94,8 +94,9 @@ def test_the_station_on_sqlite_is_ready_without_postgresql_pdf_barcode_http_offi
     assert {name for name in modules if name.split(".")[0] in NOT_BEFORE_READY} == set()
     assert not modules & set(QT_NOT_BEFORE_READY)
     assert not modules & set(OURS_NOT_BEFORE_READY)
-    # ui/office/__init__.py comes with the station's tabs; the office's look and views with their user.
-    assert {name for name in modules if name.startswith("ui.office.")} == set()
+    # The office's registry, look and views come with the first user who signs in.
+    assert {name for name in modules if name.startswith("ui.office")} == set()
+    assert "app.changes" not in modules  # the live card's change feed starts once the station is ready
 
 
 def test_the_pages_sounds_and_live_card_come_once_the_station_is_ready(qtbot, station_db):

@@ -12,12 +12,13 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Slot
 
-from app.changes import Change
-from ui import live, operations
+from ui import operations
 from ui.worker import Failure
 
 if TYPE_CHECKING:
+    from app.changes import Change
     from app.serials import SerialDetail
+    from ui.live import LiveWatcher
 
 log = logging.getLogger(__name__)
 
@@ -29,12 +30,14 @@ class LiveCard(QObject):
     def __init__(self, window):
         super().__init__(window)
         self._window = window
-        self.watcher: live.LiveWatcher | None = None
+        self.watcher: LiveWatcher | None = None
         self._deferred: tuple[Change, ...] = ()  # heard while this station's own attach was being written
         for answer in (window.attached, window.already_attached, window.refused):
             answer.connect(self._on_attach_answered)
 
     def start(self) -> None:
+        from ui import live  # with the change feed: once the station is ready
+
         if self.watcher is None:
             self.watcher = live.start(self._window.database, self._window.url, self)
             self.watcher.changed.connect(self._on_changed)

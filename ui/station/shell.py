@@ -18,7 +18,7 @@ from functools import partial
 
 from PySide6 import QtCore
 from PySide6.QtCore import QEvent, QObject, QTimer, Signal, Slot
-from PySide6.QtGui import QCloseEvent, QKeySequence, QResizeEvent, QShortcut
+from PySide6.QtGui import QCloseEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QTabWidget,
     QApplication,
@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
 
 from app.text import shown
 from app.users import UserRecord
-from ui import office, resources
+from ui import resources
 from ui.settings import StationSettings
 from ui.sound import Sounds
 from ui.station.attach import AttachPage
@@ -195,6 +195,8 @@ class StationWindow(SignIn, AttachPage, ConnectionWatch, OfflineMode, QMainWindo
             if name == "work":
                 self._scale_work_page()
             if len(self._pages) == 2:  # F12 signs out from the PIN or work page: made with the first of them
+                from PySide6.QtGui import QKeySequence, QShortcut
+
                 QShortcut(QKeySequence(QtCore.Qt.Key.Key_F12), self, activated=self._on_sign_out_button_clicked)
         return page
 
@@ -279,6 +281,8 @@ class StationWindow(SignIn, AttachPage, ConnectionWatch, OfflineMode, QMainWindo
             self.tabs.removeTab(self.tabs.indexOf(page))
             page.deleteLater()  # a group's tab widget takes its views with it
         self._office_tabs, self._office_views = [], []
+        from ui import office  # the views' registry: first needed when someone signs in
+
         views = office.views_for(user) if user else []
         if views:
             from ui.office import look  # the office's look: first needed when a supervisor signs in
