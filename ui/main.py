@@ -226,7 +226,12 @@ def _run(argv: list[str] | None, collecting: bool) -> int:
     QApplication.setApplicationName(APPLICATION)
     QGuiApplication.setDesktopFileName("certline")
     app = QApplication.instance() or QApplication(sys.argv[:1])
-    app.setWindowIcon(resources.icon("certline"))
+
+    def show_icon() -> None:
+        """The taskbar's icon: once the station is ready, or before a dialog on its way there (the SVG icon
+        engine takes a few ms that the first screen does not need; the desktop file names the icon meanwhile)."""
+        app.setWindowIcon(resources.icon("certline"))
+
     install = InstallSettings.load()
     if install.documents_folder and not os.environ.get("CERTLINE_DOCUMENTS"):
         os.environ["CERTLINE_DOCUMENTS"] = install.documents_folder
@@ -242,6 +247,7 @@ def _run(argv: list[str] | None, collecting: bool) -> int:
         log.warning("the station on %s is already open on this computer and does not answer", describe(url))
         from PySide6.QtWidgets import QMessageBox
 
+        show_icon()
         QMessageBox.warning(None, "Certline", f"The station is already open on {describe(url)} on this computer.")
         return 1
     server: StationServer | None = None
@@ -254,7 +260,11 @@ def _run(argv: list[str] | None, collecting: bool) -> int:
             server = StationServer(instance_name(url))
         server.window = window
 
-    if not prepare_database(url, args.demo, before_dialog=answer_second_starts):
+    def before_dialog() -> None:
+        show_icon()
+        answer_second_starts()
+
+    if not prepare_database(url, args.demo, before_dialog=before_dialog):
         lock.unlock()
         return 1
     from ui.station import StationWindow  # after QApplication: the window builds widgets
@@ -264,6 +274,7 @@ def _run(argv: list[str] | None, collecting: bool) -> int:
     window = StationWindow(url, settings)
     if collecting:
         window.after_ready.add(gc.enable)
+    window.after_ready.add(show_icon)
     window.after_ready.add(lambda: answer_second_starts(window))
     if settings.serial_port:  # QtSerialPort only where a scanner is on a serial port
         from ui.serial_scanner import start_serial_scanner

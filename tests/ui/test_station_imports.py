@@ -12,6 +12,9 @@ import time
 
 import pytest
 from PySide6.QtCore import QCoreApplication, Qt
+
+from app import db as app_db
+from app.models import AuditEntry
 from PySide6.QtWidgets import QLabel
 
 from tests.helpers.workers import REPO
@@ -122,6 +125,33 @@ def test_what_the_first_screen_sets_by_name_is_what_qt_calls_it():
     assert label.alignment() == Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft
     with pytest.raises(ValueError, match="textFormat cannot be 'Plain'"):
         set_by_name(label, "textFormat", "Plain")
+
+
+def test_a_badge_scanned_the_moment_the_database_opens_signs_in_before_the_pages_are_built(qtbot, station_db):
+    window = StationWindow(station_db, StationSettings(sounds=False))
+    qtbot.addWidget(window)
+    typed: list[set[str]] = []
+
+    def scan_at_once(_description: str) -> None:  # in the same turn of the event loop as "ready"
+        typed.append(set(window._pages))
+        qtbot.keyClicks(window.scan_field, "B-OP1")
+        qtbot.keyClick(window.scan_field, Qt.Key.Key_Return)
+
+    window.database_opened.connect(scan_at_once)
+    with qtbot.waitSignal(window.pin_requested, timeout=TIMEOUT):
+        window.show()
+        window.scan_field.setFocus()
+    assert typed == [{"signin"}]  # scanned before the after-ready work built any other page
+    assert window.focusWidget() is window.pin_field
+    with qtbot.waitSignal(window.signed_in, timeout=TIMEOUT):
+        qtbot.keyClicks(window.pin_field, "1234")
+        qtbot.keyClick(window.pin_field, Qt.Key.Key_Return)
+    assert window.page == "work"
+    window.shutdown()
+    app_db.open_database(station_db)
+    logins = [(entry.user_id, entry.type) for entry in AuditEntry.select().where(AuditEntry.type == "user_login")]
+    app_db.close_database()
+    assert logins == [("op1", "user_login")]
 
 
 def test_a_part_of_a_page_not_built_yet_builds_it(qtbot, station_db):

@@ -87,7 +87,6 @@ class StationWindow(SignIn, AttachPage, ConnectionWatch, OfflineMode, QMainWindo
         self.settings = settings or StationSettings()
         self.url = url
         self.setWindowTitle("Certline station")
-        self.setWindowIcon(resources.icon("certline"))
         self.setObjectName("station")
         self.setMinimumSize(1000, 680)
         self.setStyleSheet(resources.stylesheet("station"))
@@ -111,7 +110,7 @@ class StationWindow(SignIn, AttachPage, ConnectionWatch, OfflineMode, QMainWindo
         self._show_page("signin")
         # Once ready, in this order: what a badge leads to first, then the rest of the station.
         for task in (self.scan_field.turn_off_input_method, partial(self._page_widget, "pin"), self.sounds.load,
-                     self._watch_activity, partial(self._page_widget, "work")):
+                     self._watch_activity, self._show_icon, partial(self._page_widget, "work")):
             self.after_ready.add(task)
 
     # ---- building -------------------------------------------------------------------------------------------
@@ -199,6 +198,9 @@ class StationWindow(SignIn, AttachPage, ConnectionWatch, OfflineMode, QMainWindo
 
                 QShortcut(QKeySequence(QtCore.Qt.Key.Key_F12), self, activated=self._on_sign_out_button_clicked)
         return page
+
+    def _show_icon(self) -> None:
+        self.setWindowIcon(resources.icon("certline"))  # once ready: ui/main.py says why
 
     def _fit_to_screen(self) -> None:
         """Larger type and boxes on a large screen, so the card fills it instead of floating in it."""
