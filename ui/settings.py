@@ -12,7 +12,6 @@ from typing import Literal
 from PySide6.QtCore import QSettings
 
 from app.errors import Invalid
-from app.label_layout import DEFAULT_SIZE, parse_size
 
 ORGANIZATION = "Certline"
 APPLICATION = "certline"
@@ -21,6 +20,9 @@ Terminator = Literal["enter", "tab", "enter_or_tab"]
 TERMINATORS = ("enter", "tab", "enter_or_tab")
 STATION_NAME_LENGTH = 40  # what the header has room for beside the user's name at 1024 px
 BAUD_RATES = (1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200)
+# str(app.label_layout.DEFAULT_SIZE), which a test compares: every start reads these settings, and the labels'
+# layout module (~5 ms to import) is loaded to check a size only when a station has printed another one.
+DEFAULT_LABEL_SIZE = "50x25"
 
 
 class _Stored:
@@ -66,7 +68,7 @@ class StationSettings(_Stored):
     station_name: str = ""  # what the header calls this workstation, e.g. "Line 3 – Saw"; "" for the host name
     serial_port: str = ""  # a serial-port (USB-CDC) scanner, e.g. /dev/ttyACM0 or COM3; "" for none
     serial_baud: int = 9600
-    label_size: str = str(DEFAULT_SIZE)  # the label printer's labels, width x height in mm; the last size printed
+    label_size: str = DEFAULT_LABEL_SIZE  # the label printer's labels, width x height in mm; the last size printed
 
     def __post_init__(self) -> None:
         default = StationSettings.__dataclass_fields__
@@ -83,10 +85,13 @@ class StationSettings(_Stored):
         self.serial_port = self.serial_port.strip()
         if self.serial_baud not in BAUD_RATES:
             self.serial_baud = default["serial_baud"].default
-        try:
-            self.label_size = str(parse_size(self.label_size))
-        except Invalid:
-            self.label_size = default["label_size"].default
+        if self.label_size != DEFAULT_LABEL_SIZE:
+            from app.label_layout import parse_size
+
+            try:
+                self.label_size = str(parse_size(self.label_size))
+            except Invalid:
+                self.label_size = DEFAULT_LABEL_SIZE
         if not (isinstance(self.gs1_separator, str) and (self.gs1_separator == "" or (
                 len(self.gs1_separator) == 1 and self.gs1_separator.isprintable()
                 and not self.gs1_separator.isspace()))):

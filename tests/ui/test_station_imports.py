@@ -14,12 +14,13 @@ import pytest
 from PySide6.QtCore import QCoreApplication, Qt
 
 from app import db as app_db
+from app import label_layout
 from app.models import AuditEntry
 from PySide6.QtWidgets import QLabel
 
 from tests.helpers.workers import REPO
 from ui.card import PLACEHOLDER
-from ui.settings import StationSettings
+from ui.settings import DEFAULT_LABEL_SIZE, StationSettings
 from ui.single_instance import StationServer
 from ui.station import StationWindow
 from ui.widgets import WORD_WRAP, set_by_name
@@ -48,7 +49,7 @@ QT_NOT_BEFORE_READY = ("PySide6.QtMultimedia", "PySide6.QtNetwork", "PySide6.QtP
 # The demo plant (only for --demo on an empty database), the PIN page, the work page with its card and the
 # core's records behind it, the offline queue and cache: built or opened on first use, or once ready.
 OURS_NOT_BEFORE_READY = ("app.demo", "ui.pin_pad", "ui.card", "ui.route_strip", "app.serials", "app.attachments",
-                         "app.certificates", "app.offline_queue", "app.station_cache")
+                         "app.certificates", "app.offline_queue", "app.station_cache", "app.label_layout")
 
 # The sounds loading while another thread imports compiled modules, with a Python Qt message handler
 # installed (pytest-qt has one; the station had one for QtMultimedia's chatter): that deadlocked on the
@@ -116,7 +117,10 @@ def test_the_pages_sounds_and_live_card_come_once_the_station_is_ready(qtbot, st
     window.shutdown()
 
 
-def test_what_the_first_screen_sets_by_name_is_what_qt_calls_it():
+def test_what_the_start_names_without_importing_it_is_what_qt_and_the_labels_call_it():
+    assert DEFAULT_LABEL_SIZE == str(label_layout.DEFAULT_SIZE) == StationSettings().label_size
+    assert StationSettings(label_size=" 62 x 29 mm").label_size == "62x29"  # another size is still checked
+    assert StationSettings(label_size="huge").label_size == DEFAULT_LABEL_SIZE
     assert WORD_WRAP == Qt.TextFlag.TextWordWrap.value
     label = QLabel()
     set_by_name(label, "textFormat", "PlainText")
