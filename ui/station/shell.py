@@ -33,12 +33,12 @@ from PySide6.QtWidgets import (
 )
 
 from app.text import shown
-from app.users import UserRecord
 from ui import resources
 from ui.settings import StationSettings
 from ui.sound import Sounds
 from ui.station.attach import AttachPage
 from ui.station.offline import OfflineMode
+from ui.station.office_tabs import OfficeTabs
 from ui.station.outage import ConnectionWatch
 from ui.station.pages import AfterReady
 from ui.station.sign_in import SignIn
@@ -56,7 +56,7 @@ ACTIVITY_EVENTS = frozenset({QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress,
 CLOCK_CHECK_MS = 10 * 60_000  # how often this machine's clock is compared with the database server's
 
 
-class StationWindow(SignIn, AttachPage, ConnectionWatch, OfflineMode, QMainWindow):
+class StationWindow(SignIn, AttachPage, ConnectionWatch, OfflineMode, OfficeTabs, QMainWindow):
     """The station. Its signals say what happened, for tests, the benchmark and the screenshots."""
 
     database_opened = Signal(str)
@@ -154,10 +154,7 @@ class StationWindow(SignIn, AttachPage, ConnectionWatch, OfflineMode, QMainWindo
         outer.addWidget(self.tabs, 1)
         station_tab = QWidget(objectName="stationTab")
         self.tabs.addTab(station_tab, "Station")
-        self.tabs.currentChanged.connect(self._on_tabs_current_changed)
-        self._office_tabs: list[tuple[str, QWidget]] = []  # the tabs beside the station's: views and groups
-        self._office_views: list[tuple[str, QWidget]] = []
-        self._office_look = False  # the office's style on the tab bar, set when the first office tabs come
+        self._start_office_tabs()
         body = QVBoxLayout(station_tab)
         body.setContentsMargins(14, 10, 14, 12)
         body.setSpacing(10)
@@ -275,62 +272,7 @@ class StationWindow(SignIn, AttachPage, ConnectionWatch, OfflineMode, QMainWindo
         else:
             self.scan_field.setFocus()
 
-    # ---- tabs and idle sign-out -------------------------------------------------------------------------------
-
-    def _show_office_views(self, user: UserRecord | None) -> None:
-        """The views of ``ui/office/`` that the user's role may see, as tabs beside the station."""
-        for _title, page in self._office_tabs:
-            self.tabs.removeTab(self.tabs.indexOf(page))
-            page.deleteLater()  # a group's tab widget takes its views with it
-        self._office_tabs, self._office_views = [], []
-        from ui import office  # the views' registry: first needed when someone signs in
-
-        views = office.views_for(user) if user else []
-        if views:
-            from ui.office import look  # the office's look: first needed when a supervisor signs in
-
-            if not self._office_look:
-                look.tab_bar(self.tabs.tabBar())
-                self._office_look = True
-        groups: dict[str, QTabWidget] = {}
-        for view in views:
-            widget = view.build(self.database, user)
-            look.apply(widget)
-            self._office_views.append((view.title, widget))
-            if view.group is None:
-                self._office_tabs.append((view.title, widget))
-                self.tabs.addTab(widget, view.title)
-                continue
-            if view.group not in groups:
-                groups[view.group] = QTabWidget(objectName="officeGroup")
-                groups[view.group].setDocumentMode(True)
-                look.tab_bar(groups[view.group].tabBar())
-                self._office_tabs.append((view.group, groups[view.group]))
-                self.tabs.addTab(groups[view.group], view.group)
-            groups[view.group].addTab(widget, view.title)
-        self.tabs.tabBar().setVisible(bool(self._office_tabs))
-        self.tabs.setCurrentIndex(0)
-
-    def office_views(self) -> list[tuple[str, QWidget]]:
-        """Every office view the signed-in user has (title, view), those inside a group's tab too, in order."""
-        return list(self._office_views)
-
-    def show_office_view(self, view: QWidget) -> None:
-        """Bring ``view`` to the front, and the group's tab that holds it."""
-        for _title, page in self._office_tabs:
-            if page is view:
-                self.tabs.setCurrentWidget(view)
-                return
-            if isinstance(page, QTabWidget) and page.indexOf(view) >= 0:
-                page.setCurrentWidget(view)
-                self.tabs.setCurrentWidget(page)
-                return
-        raise LookupError(f"{view.objectName()} is not one of this user's office views")
-
-    @Slot(int)
-    def _on_tabs_current_changed(self, index: int) -> None:
-        if index == 0:
-            self._keep_focus()
+    # ---- idle sign-out ----------------------------------------------------------------------------------------
 
     def _watch_activity(self) -> None:
         """Hear every key, click and touch in the application, for the idle sign-out (once)."""
