@@ -14,11 +14,7 @@ from PySide6.QtWidgets import (
 
 from app import users
 from app.errors import CertlineError
-
-
-def needs_first_run() -> bool:
-    """True when the open database has no users yet."""
-    return not users.list_users()
+from ui.operations import needs_first_run  # noqa: F401 - the question this dialog answers, asked at every start
 
 
 class FirstRunDialog(QDialog):

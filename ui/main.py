@@ -29,7 +29,7 @@ psycopg_later.defer()  # before anything imports peewee: a station on SQLite nev
 from app import __version__ as app_version  # noqa: E402
 from app.db import data_dir, describe, resolve_url  # noqa: E402
 from app.errors import CertlineError  # noqa: E402
-from ui import operations  # noqa: E402, F401 - what the station's database worker runs: imported here for that
+from ui import operations  # noqa: E402 - what the station's database worker runs, and the first-run question
 
 from PySide6.QtGui import QGuiApplication  # noqa: E402
 from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
@@ -154,12 +154,11 @@ def prepare_database(url: str, demo_requested: bool, before_dialog=lambda: None)
     ``before_dialog`` is called before either dialog shows (the station answers second starts then).
     """
     from app import db
-    from ui.first_run import needs_first_run
 
     try:
         db.open_database(url)
         try:
-            if needs_first_run():
+            if operations.needs_first_run():
                 if demo_requested:
                     from app import demo
 

@@ -15,7 +15,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from app import clock, db, policy, sign_in, witness
+from app import clock, db, policy, sign_in, users, witness
 from app.clock import today
 from app.scan import Classified, DatabaseLookup, classify, load_gs1, read_scan
 
@@ -64,6 +64,11 @@ class StationLookup(DatabaseLookup):
     def certificate(self, code: str):
         record = super().certificate(code)
         return certificate_view(record) if record else None
+
+
+def needs_first_run() -> bool:
+    """True when the open database has no users yet: the first start asks how to begin (ui/first_run.py)."""
+    return not users.list_users()
 
 
 def open_database(url: str) -> str:
