@@ -82,7 +82,8 @@ thread.join()
 print("loaded", len(heard), sounds.loaded)
 """
 ASK = ("import sys; from PySide6.QtCore import QCoreApplication; app = QCoreApplication([]); "
-       "from ui.single_instance import ask_running_station_to_show as ask; sys.exit(0 if ask(sys.argv[1], 10000) else 3)")
+       "from ui.single_instance import ask_running_station_to_show as ask; "
+       "sys.exit(0 if ask(sys.argv[1], 10000) else 3)")
 
 
 def test_the_station_on_sqlite_is_ready_without_postgresql_pdf_barcode_http_office_modules_or_qt_namespace(

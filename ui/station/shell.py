@@ -95,7 +95,8 @@ class StationWindow(SignIn, AttachPage, ConnectionWatch, OfflineMode, OfficeTabs
         self.sounds = Sounds(self.settings.sounds, self)
         # The database opens in the worker while the window is built (the answer comes in the event loop).
         self.database = DatabaseWorker(url, self)
-        self.database.submit(operations.open_database, url, on_done=self._on_database_opened, on_failed=self._on_database_failed)
+        self.database.submit(operations.open_database, url, on_done=self._on_database_opened,
+                             on_failed=self._on_database_failed)
         self._build()
         self.database.busy_changed.connect(self._on_database_busy_changed)
         self._on_database_busy_changed(self.database.pending > 0)
