@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -109,14 +108,29 @@ _ATTACHED_SQL = (
 _STEPS_SQL = 'SELECT "id", "name", "position", "requires" FROM "step" WHERE "path_id" = ? ORDER BY "position"'
 
 
-@functools.lru_cache(maxsize=512)
-def _step_records(rows: tuple[tuple, ...]) -> tuple[StepRecord, ...]:
-    """A route's steps from their rows (id, name, position, required kinds as JSON). The rows are read on every
-    scan; the records are built once for each distinct set of rows (a plant has a few routes), since building
-    them and parsing the JSON again was a third of get_serial's own time. Keyed by the rows' content, so a
-    changed step is built afresh. Records are frozen and their lists are never changed, so they are shared."""
-    return tuple(StepRecord(step_id, name, position, list(Step.requires.python_value(requires) or ()))
-                 for step_id, name, position, requires in rows)
+# A route revision's steps, read once per database opened. They never change: editing a route adds a
+# revision (app.routes), a station's PostgreSQL role may only add steps (app.roles), and a step changed
+# behind Certline's back is named by `certline-cli verify`. Reading them again on every scan was a tenth
+# of get_serial.
+_revision_steps: dict[str, tuple[StepRecord, ...]] = {}
+_steps_read_from: list[Any] = [None]  # the database handle they were read from
+
+
+def revision_steps(path_id: str) -> tuple[StepRecord, ...]:
+    """The steps of route revision ``path_id`` in order (none for an unknown one)."""
+    handle = db.database.obj
+    if _steps_read_from[0] is not handle:
+        _revision_steps.clear()
+        _steps_read_from[0] = handle
+    steps = _revision_steps.get(path_id)
+    if steps is None:
+        steps = tuple(StepRecord(step_id, name, position, list(Step.requires.python_value(requires) or ()))
+                      for step_id, name, position, requires in db.execute(_STEPS_SQL, (path_id,)).fetchall())
+        # Kept once committed: a revision's steps are written in its own transaction, and one still open
+        # here could yet be rolled back.
+        if steps and not handle.in_transaction():
+            _revision_steps[path_id] = steps
+    return steps
 
 
 def get_serial(serial_id: str) -> SerialDetail:
@@ -134,7 +148,7 @@ def get_serial(serial_id: str) -> SerialDetail:
         record = _as_record((a[0], a[1], a[2], a[3], to_datetime(a[4]), a[5]))
         by_step.setdefault(a[3], []).append(StepAttachment(record, a[6], a[7], a[8], a[9]))
     steps = [StepState(step, _state(step.position, index), by_step.get(step.id, []))
-             for step in _step_records(tuple(db.execute(_STEPS_SQL, (path_id,)).fetchall()))]
+             for step in revision_steps(path_id)]
     return SerialDetail(serial_id, job_id, job_name, part, path_id, path_name, status, index,
                         to_datetime(created_at), steps, route, rev or 1)
 

@@ -173,6 +173,37 @@ def test_get_serial_of_an_unknown_serial(plant):
         serials.get_serial("SN-404")
 
 
+def test_a_revisions_steps_are_read_once_and_never_from_another_database(plant, tmp_path):
+    (first, second) = serials.create_serials("JOB-1", 2, "sup1").serial_ids
+    statements: list[str] = []
+    plant.query_hooks.append(lambda event: statements.append(event.sql))
+    try:
+        shown = serials.get_serial(first)
+        statements.clear()
+        assert serials.get_serial(first) == shown  # the same card, without reading the steps again
+        assert serials.get_serial(second).steps[0].step == shown.steps[0].step
+    finally:
+        plant.query_hooks.clear()
+    assert len(statements) == 4 and not any('FROM "step"' in sql for sql in statements)
+    assert [s.step.name for s in shown.steps] == ["Saw", "Mill", "Inspect"]
+    db.close_database()
+    # Another plant, whose route revision has the same id and other steps.
+    db.open_database(str(tmp_path / "other.sqlite3"))
+    build_plant()
+    db.execute('UPDATE "step" SET "name" = ? WHERE "id" = ?', ("Cut to length", "step_001"))
+    (other,) = serials.create_serials("JOB-1", 1, "sup1").serial_ids
+    assert [s.step.name for s in serials.get_serial(other).steps] == ["Cut to length", "Mill", "Inspect"]
+
+
+def test_steps_read_inside_a_transaction_are_not_kept(plant):
+    (serial,) = serials.create_serials("JOB-1", 1, "sup1").serial_ids
+    with db.write_transaction():
+        assert [s.step.name for s in serials.get_serial(serial).steps] == ["Saw", "Mill", "Inspect"]
+        # Written behind Certline's back, in a transaction that could as well have been rolled back.
+        db.execute('UPDATE "step" SET "name" = ? WHERE "id" = ?', ("Cut to length", "step_001"))
+    assert serials.get_serial(serial).steps[0].step.name == "Cut to length"
+
+
 # --- moves --------------------------------------------------------------------------------------
 
 
