@@ -67,6 +67,9 @@ TAMPERING = [
     "SET session_replication_role = replica",  # would skip every trigger
     "CREATE TABLE shadow (id int)",
     "CREATE OR REPLACE FUNCTION certline_now() RETURNS timestamp LANGUAGE sql AS $$ SELECT now()::timestamp $$",
+    # A route revision's steps never change (app.serials.revision_steps reads them once on that promise).
+    "UPDATE step SET name = 'Renamed'",
+    "DELETE FROM step",
 ]
 
 
@@ -173,9 +176,11 @@ SUITES = ("test_attach", "test_certificates", "test_serials", "test_users", "tes
           "test_jobs", "test_serial_batches", "test_user_admin", "test_outbox", "test_webhooks")
 DATABASE_FIXTURES = {"plant", "database", "db_url", "serial", "approved_insp01"}
 # Tests that do what the station may not: one's setup switches foreign keys off (only a superuser may), one
-# reads the PIN digests back (here, the station's refusal to read them is the test).
+# reads the PIN digests back (here, the station's refusal to read them is the test), two rewrite steps (only
+# the owner may).
 NOT_AS_STATION = {"test_a_serial_whose_path_is_gone_is_refused", "test_a_pin_is_stored_only_as_a_salted_hash",
-                  "test_routes_and_jobs_changed_behind_certlines_back_are_named"}  # rewrites steps, as only the owner may
+                  "test_routes_and_jobs_changed_behind_certlines_back_are_named",
+                  "test_steps_read_inside_a_transaction_are_not_kept"}
 
 
 def _own_backends(test) -> bool:
