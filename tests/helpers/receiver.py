@@ -75,6 +75,12 @@ class Receiver:
                     if receiver.fail_when is not None and receiver.fail_when(request.json):
                         status = 500
                     request.status = status  # before answering: the deliverer may look right after
+                finally:
+                    # No longer in flight before the answer goes out: once it has it, the deliverer may send
+                    # its next request at once, and that one must not count beside this one.
+                    with receiver._lock:
+                        receiver.in_flight[event_id] -= 1
+                try:
                     self.send_response(status)
                     if status == 302:
                         self.send_header("Location", "http://127.0.0.1:9/elsewhere")
@@ -84,9 +90,6 @@ class Receiver:
                     self.wfile.write(payload)
                 except (BrokenPipeError, ConnectionResetError):  # the deliverer was killed meanwhile
                     pass
-                finally:
-                    with receiver._lock:
-                        receiver.in_flight[event_id] -= 1
 
             def log_message(self, format, *args) -> None:  # noqa: A002 - quiet in the tests' output
                 pass
