@@ -25,6 +25,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from tests.benchmarks.spawned import interleaved, load, with_bytecode_cache
+
 ROOT = Path(__file__).resolve().parents[2]
 TARGET_S = 0.15
 SERIAL = "SN-00001"
@@ -41,10 +43,6 @@ def cli_command(from_source: bool) -> list[str]:
     return [str(script)] if script.exists() and not from_source else [sys.executable, "-m", "app.cli"]
 
 
-def load() -> str:
-    return " ".join(f"{value:.2f}" for value in os.getloadavg())
-
-
 CLI = f"certline-cli serial {SERIAL}"
 UNCACHED = f"{CLI}, no bytecode cache"
 
@@ -52,18 +50,12 @@ UNCACHED = f"{CLI}, no bytecode cache"
 def run(database: str, runs: int, environment: dict[str, str], from_source: bool) -> int:
     cli = cli_command(from_source) + ["--db", database, "serial", SERIAL]
     with tempfile.TemporaryDirectory(prefix="certline-cli-pycache-") as cache:
-        cached = {name: value for name, value in environment.items() if name != "PYTHONDONTWRITEBYTECODE"}
-        cached["PYTHONPYCACHEPREFIX"] = cache
+        cached = with_bytecode_cache(environment, cache)
         commands = {"python -c pass (floor)": ([sys.executable, "-c", "pass"], cached), CLI: (cli, cached)}
         if environment.get("PYTHONDONTWRITEBYTECODE"):
             commands[UNCACHED] = (cli, environment)
         print(f"load average before: {load()}   cpus: {os.cpu_count()}   runs: {runs}   cli: {' '.join(cli[:3])}")
-        for command, env in commands.values():
-            wall(command, env)  # warm the OS file cache once, and write the bytecode cache
-        samples: dict[str, list[float]] = {name: [] for name in commands}
-        for _ in range(runs):
-            for name, (command, env) in commands.items():
-                samples[name].append(wall(command, env))
+        samples = interleaved(commands, runs, wall)
     floor = min(samples["python -c pass (floor)"])
     print(f"{'one process, spawn to exit':<48} {'min':>8} {'median':>8} {'ratio':>7}  target")
     missed = False

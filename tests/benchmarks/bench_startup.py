@@ -28,6 +28,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from tests.benchmarks.spawned import interleaved, load, with_bytecode_cache
+
 ROOT = Path(__file__).resolve().parents[2]
 TARGET_S = 1.5
 TARGET_RATIO = 2.0
@@ -58,10 +60,6 @@ def time_to_ready(command: list[str], environment: dict[str, str]) -> float:
     return elapsed
 
 
-def load() -> str:
-    return " ".join(f"{value:.2f}" for value in os.getloadavg())
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7)
@@ -73,8 +71,7 @@ def main(argv: list[str] | None = None) -> int:
                            CERTLINE_DATA=folder, CERTLINE_EXIT_WHEN_READY="1")
         subprocess.run([sys.executable, "-m", "app.cli", "demo", "--db", database], env=environment, check=True,
                        capture_output=True, cwd=ROOT)
-        cached = {name: value for name, value in environment.items() if name != "PYTHONDONTWRITEBYTECODE"}
-        cached["PYTHONPYCACHEPREFIX"] = str(Path(folder) / "pycache")
+        cached = with_bytecode_cache(environment, str(Path(folder) / "pycache"))
         source = [sys.executable, "-m", "ui.main", "--db", database]
         commands = {FLOOR: ([sys.executable, "-c", BARE], cached), "certline from source": (source, cached)}
         if Path(args.bundle).exists():
@@ -82,12 +79,7 @@ def main(argv: list[str] | None = None) -> int:
         if environment.get("PYTHONDONTWRITEBYTECODE"):
             commands[UNCACHED] = (source, environment)
         print(f"load average before: {load()}   cpus: {os.cpu_count()}   runs: {args.runs}")
-        for command, env in commands.values():
-            time_to_ready(command, env)  # warm the OS file cache once, and write the bytecode cache
-        results: dict[str, list[float]] = {name: [] for name in commands}
-        for _ in range(args.runs):
-            for name, (command, env) in commands.items():
-                results[name].append(time_to_ready(command, env))
+        results = interleaved(commands, args.runs, time_to_ready)
     floor = statistics.median(results[FLOOR])
     print(f"{'start to focused scan field':<30} {'min':>7} {'median':>7} {'max':>7} {'ratio':>6}  target")
     failed = False
