@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import importlib
 import logging
 import sys
 from typing import Callable, Sequence
@@ -86,6 +87,16 @@ def build_parser() -> argparse.ArgumentParser:
         sub = commands.add_parser(name, parents=[common], help=help, description=help, **kwargs)
         sub.fill = fill
 
+    def group(adder: Callable[[], Callable]) -> Callable[[argparse.ArgumentParser], None]:
+        """A command of commands, added by the function ``adder()`` loads (given the common options and
+        ``needs_user``) once the command is chosen: its module is imported then, not at every start."""
+
+        def fill(sub: argparse.ArgumentParser) -> None:
+            sub.set_defaults(handler=None)
+            adder()(sub, common, needs_user)
+
+        return fill
+
     def needs_user(sub: argparse.ArgumentParser, reason: bool = False) -> None:
         """A command that writes: it acts as a user it first proves (app/cli/auth.py)."""
         auth.add_options(sub)
@@ -133,21 +144,6 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("words", nargs="+", metavar="SERIAL")
         auth.add_options(sub)
         sub.add_argument("--reason", help="override reason (a step's required certificate missing) or scrap reason")
-
-    def serials(sub: argparse.ArgumentParser) -> None:
-        from app.cli.serials import add_serials_commands
-        sub.set_defaults(handler=None)
-        add_serials_commands(sub, common, needs_user)
-
-    def route(sub: argparse.ArgumentParser) -> None:
-        from app.cli.routes import add_route_commands
-        sub.set_defaults(handler=None)
-        add_route_commands(sub, common, needs_user)
-
-    def job(sub: argparse.ArgumentParser) -> None:
-        from app.cli.jobs import add_job_commands
-        sub.set_defaults(handler=None)
-        add_job_commands(sub, common, needs_user)
 
     def certs(sub: argparse.ArgumentParser) -> None:
         from app import certificates
@@ -307,24 +303,9 @@ def build_parser() -> argparse.ArgumentParser:
                          help="how far an entry's time may run behind the one before it "
                               "(default: the plant's clock_tolerance_seconds, 2)")
 
-    def token(sub: argparse.ArgumentParser) -> None:
-        from app.cli.tokens import add_token_commands
-        sub.set_defaults(handler=None)
-        add_token_commands(sub, common, needs_user)
-
     def labels(sub: argparse.ArgumentParser) -> None:
         from app.cli.labels import add_labels_options
         add_labels_options(sub, needs_user)
-
-    def pack(sub: argparse.ArgumentParser) -> None:
-        from app.cli.pack import add_pack_commands
-        sub.set_defaults(handler=None)
-        add_pack_commands(sub, common, needs_user)
-
-    def webhook(sub: argparse.ArgumentParser) -> None:
-        from app.cli.webhooks import add_webhook_commands
-        sub.set_defaults(handler=None)
-        add_webhook_commands(sub, common, needs_user)
 
     command("init", "create or migrate the database (on PostgreSQL as its owner)", init)
     command("demo", "fill an empty database with a believable demo plant", demo)
@@ -333,9 +314,12 @@ def build_parser() -> argparse.ArgumentParser:
     command("attachments", "every attachment of a certificate, oldest first", attachments)
     command("serial", "show a serial, or: serial advance|complete|scrap SERIAL --user U", serial,
             usage="certline-cli serial SERIAL | serial {advance,complete,scrap} SERIAL --user USER")
-    command("serials", "serials in bulk: create a batch; advance, complete or scrap many", serials)
-    command("route", "routes and their revisions (administrators)", route)
-    command("job", "jobs and how far their serials have gone", job)
+    command("serials", "serials in bulk: create a batch; advance, complete or scrap many",
+            group(lambda: importlib.import_module("app.cli.serials").add_serials_commands))
+    command("route", "routes and their revisions (administrators)",
+            group(lambda: importlib.import_module("app.cli.routes").add_route_commands))
+    command("job", "jobs and how far their serials have gone",
+            group(lambda: importlib.import_module("app.cli.jobs").add_job_commands))
     command("certs", "list certificates", certs)
     command("cert", "one certificate: show, add, update, revoke, delete", cert)
     command("policy", "plant-wide policies every workstation obeys", policy)
@@ -344,11 +328,13 @@ def build_parser() -> argparse.ArgumentParser:
     command("backup", "copy the live SQLite database and the documents into a new folder", backup)
     command("restore", "put a backup back after checking it (stop the stations first)", restore)
     command("verify", "walk the audit chain, check every attachment against it, rehash every stored document", verify)
-    command("token", "API tokens for scripts: create (shown once), list, revoke", token)
+    command("token", "API tokens for scripts: create (shown once), list, revoke",
+            group(lambda: importlib.import_module("app.cli.tokens").add_token_commands))
     command("labels", LABELS_HELP, labels)
-    command("pack", "conformance packs: make one (signed with your PIN), verify one, list those made", pack)
+    command("pack", "conformance packs: make one (signed with your PIN), verify one, list those made",
+            group(lambda: importlib.import_module("app.cli.pack").add_pack_commands))
     command("webhook", "change events for other systems: subscriptions (admin), their delivery log, the deliverer",
-            webhook)
+            group(lambda: importlib.import_module("app.cli.webhooks").add_webhook_commands))
     return parser
 
 
