@@ -6,8 +6,10 @@ scan. What it finds comes to the GUI thread as ``changed`` (a tuple of ``Change`
 screen picks what concerns it (the serial on the card, the certificate shown, …) and reloads that
 through the worker as it always does.
 
-The station starts one watcher per database worker (``start``); the office views beside it find it with
-``watcher_for(database)`` and, where there is none (a view built alone), simply do not go live.
+There is one watcher per database worker (``watcher_for``). The office views connect to it when they are
+built, which may be before the station starts it (a supervisor can sign in, and so build the office's
+views, before the station's after-ready work has reached ``start``): they go live the moment it starts. A
+view built without a station is connected to a watcher nobody starts, and simply never goes live.
 """
 from __future__ import annotations
 
@@ -42,9 +44,8 @@ class LiveWatcher(QObject):
 
     changed = Signal(object)  # tuple[Change, ...], oldest first
 
-    def __init__(self, url: str, parent: QObject | None = None, poll_seconds: float = changes.POLL_SECONDS):
+    def __init__(self, parent: QObject | None = None, poll_seconds: float = changes.POLL_SECONDS):
         super().__init__(parent)
-        self.url = url
         self._poll_seconds = poll_seconds
         self._thread: _Thread | None = None
 
@@ -57,11 +58,11 @@ class LiveWatcher(QObject):
         """The last change seen (the trail's head when it began); None until it has first connected."""
         return self._thread.feed.mark if self._thread is not None else None
 
-    def start(self) -> None:
-        """Start watching from the trail's head (once the database is open: it must exist)."""
+    def start(self, url: str) -> None:
+        """Start watching ``url`` from the trail's head (once the database is open: it must exist)."""
         if self._thread is not None:
             return
-        self._thread = _Thread(ChangeFeed(self.url, self._poll_seconds))
+        self._thread = _Thread(ChangeFeed(url, self._poll_seconds))
         self._thread.setObjectName("certline-changes")
         # Queued: the thread emits, this object (on the GUI thread) hears it in its own event loop.
         self._thread.found.connect(self._on_found, QtCore.Qt.ConnectionType.QueuedConnection)
@@ -84,15 +85,16 @@ class LiveWatcher(QObject):
 _WATCHERS: "weakref.WeakKeyDictionary[QObject, LiveWatcher]" = weakref.WeakKeyDictionary()
 
 
-def start(database: QObject, url: str, parent: QObject | None = None) -> LiveWatcher:
-    """A running watcher for ``url``, registered for the views built on ``database`` (a DatabaseWorker)."""
-    watcher = _WATCHERS.get(database)
-    if watcher is None:
-        watcher = _WATCHERS[database] = LiveWatcher(url, parent)
-    watcher.start()
+def start(database: QObject, url: str) -> LiveWatcher:
+    """The watcher of ``database`` (a DatabaseWorker on ``url``), running."""
+    watcher = watcher_for(database)
+    watcher.start(url)
     return watcher
 
 
-def watcher_for(database: QObject) -> LiveWatcher | None:
-    """The watcher the station started for ``database``, if any."""
-    return _WATCHERS.get(database)
+def watcher_for(database: QObject) -> LiveWatcher:
+    """The one watcher of ``database``, started or not: those connected to it hear changes once it runs."""
+    watcher = _WATCHERS.get(database)
+    if watcher is None:
+        watcher = _WATCHERS[database] = LiveWatcher(database)
+    return watcher

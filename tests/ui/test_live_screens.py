@@ -15,9 +15,12 @@ from app import db as app_db
 from tests.helpers.office_views import TIMEOUT, load, office_tab, supervisor  # noqa: F401 (fixtures)
 from tests.helpers.plant import build_plant
 from tests.helpers.workers import REPO
+from ui import live
 from ui.office.attachments import AttachmentsView
 from ui.office.audit_trail import AuditView
 from ui.office.coverage import CoverageView
+from ui.office.live_bar import LiveBar
+from ui.worker import DatabaseWorker
 
 # A change shows within about a second (one SQLite poll, or a PostgreSQL notice at once); the rest is a
 # margin for a loaded CI machine, where the second process's own start takes longer than that.
@@ -145,6 +148,24 @@ def test_another_serials_change_leaves_the_card_alone(signed_in, station_db, qtb
 
     assert redraws == []
     assert card_certificates(window) == [("cert_mat01", "step_001", "op1")]
+
+
+def test_a_view_built_before_the_station_watches_goes_live_once_it_does(station_db, qtbot):
+    """A supervisor may sign in, and so build the office's views, before the station's after-ready work has
+    started its watcher: their bars count what is written once it has."""
+    database = DatabaseWorker(station_db)
+    bar = LiveBar(database, lambda change: change.type == "cert_attached", str, refresh=lambda: None)
+    qtbot.addWidget(bar)
+    watcher = live.start(database, station_db)  # as the station does when ready, after the view was built
+    try:
+        qtbot.waitUntil(lambda: watcher.mark is not None, timeout=TIMEOUT)
+        with qtbot.waitSignal(bar.counted, timeout=LIVE_TIMEOUT) as blocker:
+            another_workstation(station_db, "attachments.attach('SN-00002', 'cert_mat01', 'op2')")
+        assert blocker.args == [1]
+        assert bar.text() == "1"
+    finally:
+        watcher.stop()
+        database.stop()
 
 
 def test_certificate_attachments_says_how_many_are_new_and_refresh_lists_them(supervisor, station_db, qtbot):

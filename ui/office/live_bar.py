@@ -35,10 +35,8 @@ class LiveBar(look.Notice):
         self.action_triggered.connect(self._on_action_triggered)
         for model in models:
             model.modelReset.connect(self.reset)
-        watcher = live.watcher_for(database)
-        self.live = watcher is not None  # a view built without a station's watcher does not go live
-        if watcher is not None:
-            watcher.changed.connect(self._on_changed)
+        # Connected whether or not the station has started watching yet: the bar goes live when it does.
+        live.watcher_for(database).changed.connect(self._on_changed)
 
     @Slot()
     def reset(self) -> None:

@@ -39,7 +39,7 @@ class LiveCard(QObject):
         from ui import live  # with the change feed: once the station is ready
 
         if self.watcher is None:
-            self.watcher = live.start(self._window.database, self._window.url, self)
+            self.watcher = live.start(self._window.database, self._window.url)
             self.watcher.changed.connect(self._on_changed)
 
     def stop(self) -> None:
