@@ -112,13 +112,18 @@ def _attachment_raw_page(query: AttachmentQuery, after: tuple | None, limit: int
     Step and user names are looked up once per page, not joined to every row: the joins cost
     a quarter of a million-row read, for a few dozen names.
     """
-    a, s = CertAttachment, SerialNumber
-    select = _attachment_select(query, a.id, a.serial, a.step, a.attached_at, a.attached_by, s.job)
-    sql, params = keyset(select, _attachment_key(query.sort), after, query.descending, limit).sql()
+    sql, params = keyset(_raw_select(query), _attachment_key(query.sort), after, query.descending, limit).sql()
     rows = database.obj.execute_sql(sql, params).fetchall()
-    steps = _names(Step, {row[2] for row in rows})
-    users = _names(User, {row[4] for row in rows})
+    steps: dict[str, str] = {}
+    users: dict[str, str] = {}
+    _add_names(rows, steps, users)
     return rows, steps, users
+
+
+def _raw_select(query: AttachmentQuery):
+    """The query's attachments as ``_RAW``'s columns (``keyset`` orders and pages them)."""
+    a, s = CertAttachment, SerialNumber
+    return _attachment_select(query, a.id, a.serial, a.step, a.attached_at, a.attached_by, s.job)
 
 
 def _names(model, ids: set[str]) -> dict[str, str]:
@@ -170,8 +175,7 @@ class AttachmentCsvRows:
         """Keyset pages as stored. Peewee builds the first page's SQL and the next pages' once; each
         next page puts the last key in the comparison's parameters (``paging.rebindable``)."""
         query, size = self.query, self.page_size
-        a, s = CertAttachment, SerialNumber
-        select = _attachment_select(query, a.id, a.serial, a.step, a.attached_at, a.attached_by, s.job)
+        select = _raw_select(query)
         key, execute = _attachment_key(query.sort), database.obj.execute_sql
         positions = [_RAW.index(name) for name in _ATTACHMENT_KEYS[query.sort]]
         raw = execute(*keyset(select, key, None, query.descending, size).sql()).fetchall()
@@ -225,7 +229,7 @@ class AttachmentCsvRows:
 
 def _add_names(raw: list[tuple], steps: dict[str, str], users: dict[str, str]) -> None:
     """The names of the page's steps and users not yet known; KeyError if one is missing (a broken foreign key)."""
-    for names, model, column in ((steps, Step, 2), (users, User, 4)):
+    for names, model, column in ((steps, Step, _RAW.index("step_id")), (users, User, _RAW.index("attached_by"))):
         wanted = {row[column] for row in raw} - names.keys()
         names.update(_names(model, wanted))
         if not wanted <= names.keys():
