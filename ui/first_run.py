@@ -14,7 +14,6 @@ from PySide6.QtWidgets import (
 
 from app import users
 from app.errors import CertlineError
-from ui.operations import needs_first_run  # noqa: F401 - the question this dialog answers, asked at every start
 
 
 class FirstRunDialog(QDialog):

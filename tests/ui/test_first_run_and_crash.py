@@ -10,7 +10,8 @@ from app import db as app_db
 from app import users
 from app.models import User
 from ui import main as ui_main
-from ui.first_run import FirstRunDialog, needs_first_run
+from ui.first_run import FirstRunDialog
+from ui.operations import needs_first_run
 
 
 @pytest.fixture

@@ -19,13 +19,13 @@ from app import db as app_db
 from app import integrity, jobs, reports, routes, users
 from app.models import CertAttachment, SerialNumber
 from tests.helpers.setup_views import TIMEOUT, ask, audit_entries, click, open_tab, type_into
-from tests.ui.conftest import Operator
-from ui.first_run import FirstRunDialog, needs_first_run
+from tests.ui.conftest import Operator, shown_station
+from ui.first_run import FirstRunDialog
+from ui.operations import needs_first_run
 from ui.office.certificates import CertificatesView
 from ui.office.routes import RoutesView
 from ui.office.users import UsersView
 from ui.settings import StationSettings
-from ui.station import StationWindow
 
 ADMIN_PIN = "135790"
 KIM_PIN = "4826"
@@ -131,14 +131,8 @@ def make_serials(qtbot, window) -> list[str]:
 
 def test_a_plant_set_up_from_the_screens_alone_then_worked_at_the_station(qtbot, db_url):
     first_administrator(qtbot, db_url)
-    window = StationWindow(db_url, StationSettings(sounds=False, idle_sign_out_minutes=0, result_seconds=5))
-    qtbot.addWidget(window)
-    with qtbot.waitSignal(window.users_loaded, timeout=TIMEOUT):
-        window.resize(1280, 800)
-        window.show()
-    qtbot.waitExposed(window)
-    window.activateWindow()
-    window.scan_field.setFocus()
+    window = shown_station(qtbot, db_url, StationSettings(sounds=False, idle_sign_out_minutes=0, result_seconds=5),
+                           timeout=TIMEOUT)
     desk = Operator(qtbot, window)
     try:
         desk.sign_in("B-BOSS", ADMIN_PIN)
