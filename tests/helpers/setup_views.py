@@ -17,9 +17,8 @@ from app import db as app_db
 from app import serials
 from app.models import AuditEntry
 from tests.helpers.plant import build_plant
-from tests.ui.conftest import Operator
+from tests.ui.conftest import Operator, shown_station
 from ui.settings import StationSettings
-from ui.station import StationWindow
 
 TIMEOUT = 15_000
 
@@ -38,14 +37,8 @@ def plant_url(db_url):
 @contextlib.contextmanager
 def station_desk(qtbot, url: str) -> Iterator[Operator]:
     """The station on ``url`` at 1280x800, nobody signed in: ``desk.sign_in(badge, pin)``."""
-    window = StationWindow(url, StationSettings(sounds=False, idle_sign_out_minutes=0, result_seconds=5))
-    qtbot.addWidget(window)
-    with qtbot.waitSignal(window.users_loaded, timeout=TIMEOUT):
-        window.resize(1280, 800)
-        window.show()
-    qtbot.waitExposed(window)
-    window.activateWindow()
-    window.scan_field.setFocus()
+    window = shown_station(qtbot, url, StationSettings(sounds=False, idle_sign_out_minutes=0, result_seconds=5),
+                           timeout=TIMEOUT)
     try:
         yield Operator(qtbot, window)
     finally:

@@ -34,16 +34,24 @@ def station_settings():
     return StationSettings(sounds=False, idle_sign_out_minutes=15, result_seconds=5)
 
 
-@pytest.fixture
-def station(qtbot, station_db, station_settings):
-    window = StationWindow(station_db, station_settings)
+def shown_station(qtbot, url: str, settings: StationSettings, size: tuple[int, int] = (1280, 800),
+                  timeout: int = TIMEOUT) -> StationWindow:
+    """The station on ``url`` shown at ``size``, its users loaded (within ``timeout`` ms) and its scan field
+    focused, nobody signed in. Whoever opens it shuts it down (``window.shutdown()``)."""
+    window = StationWindow(url, settings)
     qtbot.addWidget(window)
-    with qtbot.waitSignal(window.users_loaded, timeout=TIMEOUT):
-        window.resize(1280, 800)
+    with qtbot.waitSignal(window.users_loaded, timeout=timeout):
+        window.resize(*size)
         window.show()
     qtbot.waitExposed(window)
     window.activateWindow()
     window.scan_field.setFocus()
+    return window
+
+
+@pytest.fixture
+def station(qtbot, station_db, station_settings):
+    window = shown_station(qtbot, station_db, station_settings)
     yield window
     window.shutdown()
 

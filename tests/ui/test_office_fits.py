@@ -37,9 +37,9 @@ from PySide6.QtWidgets import (
 from app import db as app_db
 from app.demo import fill_demo
 from tests.helpers.elision import cut_texts
+from tests.ui.conftest import shown_station
 from ui.screenshots_office import fill_view, idle, pick_examples
 from ui.settings import StationSettings
-from ui.station import StationWindow
 
 SIZES = ((1280, 800), (1024, 768))
 TIMEOUT = 10_000
@@ -106,12 +106,8 @@ def office_cuts(qtbot, window, examples) -> tuple[list[str], list[str]]:
 @pytest.mark.parametrize("role", ROLES)
 def test_every_office_view_reads_whole_at_1280x800_and_1024x768(qtbot, demo_plant, settings_store, role):
     url, examples = demo_plant
-    window = StationWindow(url, StationSettings(sounds=False, result_seconds=5, idle_sign_out_minutes=0))
-    qtbot.addWidget(window)
-    with qtbot.waitSignal(window.users_loaded, timeout=TIMEOUT):
-        window.resize(*SIZES[0])
-        window.show()
-    qtbot.waitExposed(window)
+    window = shown_station(qtbot, url, StationSettings(sounds=False, result_seconds=5, idle_sign_out_minutes=0),
+                           SIZES[0], TIMEOUT)
     try:
         sign_in(qtbot, window, *ROLES[role])
         titles = [title for title, _view in window.office_views()]

@@ -19,7 +19,7 @@ from app.errors import DatabaseUnreachable
 from app.models import AuditEntry, CertAttachment
 from tests.helpers.plant import build_plant
 from tests.helpers.postgres import Cluster
-from tests.ui.conftest import TIMEOUT, Operator
+from tests.ui.conftest import TIMEOUT, Operator, shown_station
 from ui import operations as ui_operations
 from ui.settings import StationSettings
 from ui.station import StationWindow
@@ -63,14 +63,7 @@ def own_cluster():
 
 
 def open_station(qtbot, url: str) -> Operator:
-    window = StationWindow(url, StationSettings(sounds=False, idle_sign_out_minutes=0, result_seconds=2))
-    qtbot.addWidget(window)
-    with qtbot.waitSignal(window.users_loaded, timeout=TIMEOUT):
-        window.resize(1280, 800)
-        window.show()
-    qtbot.waitExposed(window)
-    window.activateWindow()
-    window.scan_field.setFocus()
+    window = shown_station(qtbot, url, StationSettings(sounds=False, idle_sign_out_minutes=0, result_seconds=2))
     operator = Operator(qtbot, window)
     with qtbot.waitSignal(window.certificates_listed, timeout=TIMEOUT):
         operator.sign_in()
